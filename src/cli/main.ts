@@ -1,0 +1,2 @@
+// PLACEHOLDER: replaced by the commander program.
+console.log('chat-tui');

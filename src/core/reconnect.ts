@@ -1,0 +1,75 @@
+/**
+ * The one reconnect policy (issue 7 "Connections"): exponential backoff with full jitter.
+ * Attempt n (0-based) waits a uniform random time in [0, min(capMs, baseMs * 2^n)] — so the first
+ * retry comes within `baseMs` (1 s) and no wait exceeds `capMs` (30 s). `succeeded()` marks a
+ * connection up; once it has been up for `stableMs` (30 s), `reset()`-like behaviour applies and the
+ * next failure starts again from attempt 0.
+ * Tests can pass `random` (deterministic) and smaller times.
+ */
+export interface BackoffOptions {
+  baseMs?: number;
+  capMs?: number;
+  stableMs?: number;
+  random?: () => number;
+  now?: () => number;
+}
+
+/** Backoff state for one connection. All times in milliseconds. */
+export class Backoff {
+  private attempt = 0;
+  private upSince: number | undefined;
+  private readonly baseMs: number;
+  private readonly capMs: number;
+  private readonly stableMs: number;
+  private readonly random: () => number;
+  private readonly now: () => number;
+
+  constructor(opts: BackoffOptions = {}) {
+    this.baseMs = opts.baseMs ?? Number(process.env.CHAT_TUI_BACKOFF_BASE_MS ?? 1000);
+    this.capMs = opts.capMs ?? Number(process.env.CHAT_TUI_BACKOFF_CAP_MS ?? 30_000);
+    this.stableMs = opts.stableMs ?? 30_000;
+    this.random = opts.random ?? Math.random;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Call when a connection is established. */
+  succeeded(): void {
+    this.upSince = this.now();
+  }
+
+  /** Call when a connection failed or dropped; returns the delay in ms before the next attempt. */
+  nextDelay(): number {
+    if (this.upSince !== undefined && this.now() - this.upSince >= this.stableMs) this.attempt = 0;
+    this.upSince = undefined;
+    const ceiling = Math.min(this.capMs, this.baseMs * 2 ** Math.min(this.attempt, 30));
+    this.attempt++;
+    return Math.floor(this.random() * ceiling);
+  }
+
+  /** Forget past failures (manual "reconnect now"). */
+  reset(): void {
+    this.attempt = 0;
+    this.upSince = undefined;
+  }
+
+  /** Number of consecutive failed attempts so far. */
+  get attempts(): number {
+    return this.attempt;
+  }
+}
+
+/** Resolves after `ms` or rejects with the signal's reason when aborted first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
