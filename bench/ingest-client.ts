@@ -1,0 +1,78 @@
+/**
+ * One side of the `ingest_ratio` figure, run as its own process by bench/run.ts so that the server
+ * (in the bench process) and the client do not share an event loop.
+ *
+ *   node --import tsx bench/ingest-client.ts raw       URL ROOM TOKEN COUNT
+ *   node --import tsx bench/ingest-client.ts connector URL ROOM TOKEN COUNT
+ *
+ * `raw`: a bare `ws` client that `JSON.parse`s every frame and counts `message` frames (the baseline).
+ * `connector`: the chatapi connector session feeding a SessionStore (default options) — the path every
+ * message of the app takes. Both print one JSON line `{"mode","count","ms","rate"}`: `ms` from the first
+ * message to the COUNT-th, `rate` messages per second.
+ */
+import WebSocket from 'ws';
+import type { ChatEvent, ConnectorEvent } from '../src/core/events.js';
+
+const [mode, url, room, token, countText] = process.argv.slice(2);
+const count = Number(countText);
+if (!mode || !url || !room || !token || !(count > 0)) {
+  process.stderr.write('usage: ingest-client.ts raw|connector URL ROOM TOKEN COUNT\n');
+  process.exit(2);
+}
+
+let first = 0;
+let seen = 0;
+const finish = (): void => {
+  const ms = performance.now() - first;
+  process.stdout.write(`${JSON.stringify({ mode, count: seen, ms, rate: (seen / ms) * 1000 })}\n`);
+  process.exit(0);
+};
+setTimeout(() => {
+  process.stderr.write(`ingest-client ${mode}: timed out after ${seen} messages\n`);
+  process.exit(1);
+}, 120_000).unref();
+
+if (mode === 'raw') {
+  const wsUrl = `${url.replace(/^http/, 'ws')}/ws/${encodeURIComponent(room)}?token=${encodeURIComponent(token)}&user_id=bench_me&user_name=Bench`;
+  const ws = new WebSocket(wsUrl, { perMessageDeflate: false });
+  ws.on('message', (data) => {
+    const frame = JSON.parse(String(data)) as { type?: string };
+    if (frame.type !== 'message') return;
+    if (seen++ === 0) first = performance.now();
+    if (seen === count) finish();
+  });
+  ws.on('error', (e) => {
+    process.stderr.write(`raw client: ${e.message}\n`);
+    process.exit(1);
+  });
+} else {
+  // Imported here so that the raw baseline loads none of the app.
+  const { getConnector } = await import('../src/connectors/index.js');
+  const { SessionStore } = await import('../src/core/store.js');
+  const def = getConnector('chatapi');
+  if (!def) throw new Error('no chatapi connector');
+  const store = new SessionStore();
+  const profile = { name: 'bench', service: 'chatapi', url, token, rooms: [room], userId: 'bench_me', userName: 'Bench' };
+  store.addProfile('bench', 'chatapi', def.capabilities);
+  const session = def.create({
+    profile,
+    token,
+    emit(ev: ConnectorEvent) {
+      const full = { ...ev, profile: 'bench' } as ChatEvent;
+      store.apply(full);
+      if (full.type === 'message') {
+        if (seen++ === 0) first = performance.now();
+        if (seen === count) {
+          void session.disconnect();
+          finish();
+        }
+      }
+    },
+    saveProfile: async () => undefined,
+  });
+  const ac = new AbortController();
+  session.connect(ac.signal).catch((e: unknown) => {
+    process.stderr.write(`connector: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}
