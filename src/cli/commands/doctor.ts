@@ -1,0 +1,121 @@
+import path from 'node:path';
+import { Command } from 'commander';
+import { configDir, modeOf } from '../../config/paths.js';
+import { describeCredential, registerProfileSecrets, resolveToken } from '../../config/secrets.js';
+import { validateProfile } from '../../config/validate.js';
+import { connectors, getConnector } from '../../connectors/index.js';
+import { ChatError, toChatError, UsageError } from '../../core/errors.js';
+import type { NamedProfile } from '../../core/profile.js';
+import { config } from '../config.js';
+import { ExitCode, out } from '../io.js';
+import { createSession } from '../session.js';
+
+/** Oldest Node version chat-tui supports (package.json engines). */
+export const MIN_NODE: readonly [number, number] = [22, 12];
+/** Time limit of doctor's reachability check per profile, ms. */
+export const DOCTOR_CONNECT_TIMEOUT_MS = 5000;
+
+/** What to do about an error code, for doctor's "fix:" hints. */
+function hintFor(code: string, name: string): string {
+  switch (code) {
+    case 'auth':
+      return `check the credential: chat-tui profile add ${name} … --force (or chat-tui login --profile ${name})`;
+    case 'not_found':
+      return 'check the rooms (--room) and --url';
+    case 'forbidden':
+      return 'this account may not access the room; check --room';
+    case 'rate_limited':
+      return 'the server is rate limiting; try again later';
+    case 'read_only':
+      return 'add a token for sending';
+    default:
+      return 'check --url, the network, and that the server is running';
+  }
+}
+
+/** Checks one profile: settings, credential, reachability. Prints lines; returns the number of problems. */
+async function checkProfile(p: NamedProfile, reach: boolean): Promise<number> {
+  const label = `profile ${p.name} (${p.service})`;
+  registerProfileSecrets(p);
+  let def;
+  try {
+    def = validateProfile(p, getConnector, connectors.map((c) => c.id));
+    out(`ok    ${label}: settings valid`);
+  } catch (err) {
+    out(`FAIL  ${label}: ${(err as Error).message}`);
+    out(`      fix: chat-tui profile add ${p.name} --service ${p.service} … --force`);
+    return 1;
+  }
+  let token: string | undefined;
+  try {
+    token = await resolveToken(p);
+    out(`ok    ${label}: credential resolvable (${describeCredential(p).replace(/^token: cmd .*/, 'token: cmd')})`);
+  } catch (err) {
+    out(`FAIL  ${label}: credential: ${(err as Error).message}`);
+    out(p.tokenEnv ? `      fix: export ${p.tokenEnv}=… before running chat-tui` : `      fix: check the token command: chat-tui profile show ${p.name}`);
+    return 1;
+  }
+  if (!reach) return 0;
+  const started = Date.now();
+  const s = createSession({ profile: p, def, token });
+  try {
+    await s.connect(DOCTOR_CONNECT_TIMEOUT_MS);
+    out(`ok    ${label}: reachable, connected in ${Date.now() - started} ms${s.session.capabilities.readOnly ? ' (read-only)' : ''}`);
+    return 0;
+  } catch (err) {
+    const e = err instanceof UsageError ? new ChatError('protocol', err.message) : toChatError(err);
+    out(`FAIL  ${label}: not reachable: error (${e.code}): ${e.message.split('\n')[0]}`);
+    out(`      fix: ${hintFor(e.code, p.name)}`);
+    return 1;
+  } finally {
+    await s.close(2000);
+  }
+}
+
+/**
+ * `chat-tui doctor [--offline]` (issue 9): Node version, config directory/file permissions (reported as
+ * found, then fixed), each profile's settings, credential and reachability (connect with a 5 s limit,
+ * then disconnect). Never prints a secret. Exit 0 when all is well, 1 when something needs fixing.
+ */
+export function doctorCommand(): Command {
+  return new Command('doctor')
+    .description('check Node, config permissions and every profile, and say what to fix')
+    .option('--offline', 'skip the reachability check')
+    .option('-p, --profile <name>', 'check only this profile')
+    .action(async (o: { offline?: boolean; profile?: string }) => {
+      let problems = 0;
+      const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+      if (major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1])) {
+        out(`ok    node ${process.versions.node}`);
+      } else {
+        problems++;
+        out(`FAIL  node ${process.versions.node}: chat-tui needs Node ${MIN_NODE.join('.')} or newer`);
+        out('      fix: install a current Node (https://nodejs.org) and run chat-tui with it');
+      }
+      const dir = configDir();
+      const file = path.join(dir, 'config.json');
+      const dirMode = modeOf(dir);
+      const fileMode = modeOf(file);
+      const outbox = path.join(dir, 'outbox.json');
+      const outboxMode = modeOf(outbox);
+      const loose = (m: string | undefined): boolean => m !== undefined && (parseInt(m, 8) & 0o077) !== 0;
+      if (dirMode === undefined) out(`ok    config directory ${dir} does not exist yet (created 0700 on first use)`);
+      else if (loose(dirMode)) {
+        problems++;
+        out(`FAIL  config directory ${dir} has mode ${dirMode}; fixed to 0700 now`);
+      } else out(`ok    config directory ${dir} (mode ${dirMode})`);
+      for (const [f, m] of [[file, fileMode], [outbox, outboxMode]] as const) {
+        if (m === undefined) continue;
+        if (loose(m)) {
+          problems++;
+          out(`FAIL  ${f} has mode ${m}; fixed to 0600 now`);
+        } else out(`ok    ${f} (mode ${m})`);
+      }
+      const store = config(); // fixes modes, warning on stderr
+      const profiles = o.profile ? [store.require(o.profile)] : store.list();
+      if (!profiles.length) out('note  no profiles yet: chat-tui profile add NAME --service SERVICE … (or try: chat-tui demo)');
+      for (const p of profiles) problems += await checkProfile(p, !o.offline);
+      out(problems ? `${problems} problem${problems === 1 ? '' : 's'} found` : 'all good');
+      if (problems) throw new ExitCode(1);
+    });
+}

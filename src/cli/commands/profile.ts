@@ -1,0 +1,200 @@
+import { Command, Option } from 'commander';
+import { describeCredential, registerProfileSecrets } from '../../config/secrets.js';
+import { checkProfileName } from '../../config/store.js';
+import { validateProfile } from '../../config/validate.js';
+import { connectors, getConnector } from '../../connectors/index.js';
+import { UsageError } from '../../core/errors.js';
+import type { NamedProfile, Profile } from '../../core/profile.js';
+import { sanitizeLine } from '../../core/sanitize.js';
+import { config } from '../config.js';
+import { errLine, jsonOut, out } from '../io.js';
+import { collect, collectAlias, intParser } from '../options.js';
+
+/**
+ * `chat-tui profile add|list|show|remove` (issue 3 §5; options: conformance README "Profile options per
+ * service"). Secrets are never printed: `show` says `token: (set)`, `token: env VAR` or `token: cmd`.
+ */
+
+interface AddOptions {
+  service: string;
+  url?: string;
+  token?: string;
+  tokenEnv?: string;
+  tokenCmd?: string;
+  room?: string[];
+  userId?: string;
+  userName?: string;
+  clientId?: string;
+  clientSecret?: string;
+  siteId?: number;
+  apiUrl?: string;
+  alias?: Record<string, string>;
+  insecure?: boolean;
+  typing?: boolean;
+  force?: boolean;
+}
+
+/** Builds the stored profile from `profile add` options (unset options are left out). */
+export function profileFromOptions(o: AddOptions, typingGiven: boolean): Profile {
+  const p: Profile = { service: o.service };
+  if (o.url !== undefined) p.url = o.url;
+  if (o.token !== undefined) p.token = o.token;
+  if (o.tokenEnv !== undefined) p.tokenEnv = o.tokenEnv;
+  if (o.tokenCmd !== undefined) p.tokenCmd = o.tokenCmd;
+  if (o.room?.length) p.rooms = o.room;
+  if (o.userId !== undefined) p.userId = o.userId;
+  if (o.userName !== undefined) p.userName = o.userName;
+  if (o.clientId !== undefined) p.clientId = o.clientId;
+  if (o.clientSecret !== undefined) p.clientSecret = o.clientSecret;
+  if (o.siteId !== undefined) p.siteId = o.siteId;
+  if (o.apiUrl !== undefined) p.apiUrl = o.apiUrl;
+  if (o.alias && Object.keys(o.alias).length) p.aliases = o.alias;
+  if (o.insecure) p.insecure = true;
+  if (typingGiven && o.typing === false) p.sendTyping = false;
+  return p;
+}
+
+/** The profile as printable key/value pairs, without secrets. */
+export function publicProfile(p: NamedProfile): Record<string, unknown> {
+  const o: Record<string, unknown> = { name: p.name, service: p.service };
+  if (p.url !== undefined) o.url = p.url;
+  o.credential = p.token ? 'token' : p.tokenEnv ? 'env' : p.tokenCmd ? 'cmd' : 'none';
+  if (p.tokenEnv) o.tokenEnv = p.tokenEnv;
+  if (p.rooms) o.rooms = p.rooms;
+  if (p.userId !== undefined) o.userId = p.userId;
+  if (p.userName !== undefined) o.userName = p.userName;
+  if (p.clientId !== undefined) o.clientId = p.clientId;
+  if (p.clientSecret !== undefined) o.clientSecret = '(set)';
+  if (p.siteId !== undefined) o.siteId = p.siteId;
+  if (p.apiUrl !== undefined) o.apiUrl = p.apiUrl;
+  if (p.aliases) o.aliases = p.aliases;
+  if (p.insecure) o.insecure = true;
+  if (p.sendTyping === false) o.sendTyping = false;
+  if (p.tokenExpiresAt) o.tokenExpiresAt = p.tokenExpiresAt;
+  return o;
+}
+
+function addCommand(): Command {
+  return new Command('add')
+    .description('add (or with --force replace) a profile: one account on one service')
+    .argument('<name>', 'profile name (letters, digits, . _ -)')
+    .addOption(new Option('--service <service>', 'service').choices(connectors.map((c) => c.id)).makeOptionMandatory())
+    .option('--url <url>', 'service base URL (http:// and ws:// only to this machine unless --insecure)')
+    .option('--token <token>', 'access token / API key (stored in the 0600 config file)')
+    .option('--token-env <var>', 'read the token from this environment variable at connect time')
+    .option('--token-cmd <command>', 'run this shell command at connect time; its output is the token')
+    .option('--room <room>', 'room to open (repeatable): chatapi room UUID, glimesh channel, talkee slug, rooms room id', collect)
+    .option('--user-id <id>', 'chatapi: your user id')
+    .option('--user-name <name>', 'chatapi: your display name')
+    .option('--client-id <id>', 'glimesh: OAuth client id (read-only without a token)')
+    .option('--client-secret <secret>', 'glimesh: OAuth client secret (for chat-tui login)')
+    .option('--site-id <n>', 'talkee: numeric site id (required)', intParser(1, Number.MAX_SAFE_INTEGER))
+    .option('--api-url <url>', 'talkee: API base URL')
+    .option('--alias <id=name>', 'rooms: show user ID as NAME (repeatable)', collectAlias)
+    .option('--insecure', 'allow plain http:// / ws:// to a host that is not this machine')
+    .option('--no-typing', 'do not send typing indicators')
+    .option('--force', 'replace an existing profile of that name')
+    .action(function (this: Command, name: string, o: AddOptions) {
+      checkProfileName(name);
+      const store = config();
+      if (store.get(name) && !o.force) throw new UsageError(`profile "${name}" exists; add --force to replace it`);
+      const p = profileFromOptions(o, this.getOptionValueSource('typing') === 'cli');
+      registerProfileSecrets(p);
+      const needsLogin = validateForAdd(p);
+      store.set(name, p);
+      out(`profile "${name}" saved (${p.service}) in ${store.path}`);
+      if (needsLogin) errLine(`note: profile "${name}" has no credential yet; run: chat-tui login --profile ${name}`);
+    });
+}
+
+/**
+ * Validates a new profile. A profile without any credential is accepted only when its connector has a
+ * `login` (the token comes later from `chat-tui login`); returns true in that case.
+ */
+function validateForAdd(p: Profile): boolean {
+  const ids = connectors.map((c) => c.id);
+  const def = getConnector(p.service);
+  const hasCredential = Boolean(p.token || p.tokenEnv || p.tokenCmd || p.clientId);
+  if (def?.login && !hasCredential) {
+    // Validate everything else with a placeholder credential, then store without it.
+    validateProfile({ ...p, token: 'placeholder-for-validation' }, getConnector, ids);
+    return true;
+  }
+  validateProfile(p, getConnector, ids);
+  return false;
+}
+
+function listCommand(): Command {
+  return new Command('list')
+    .description('list profiles (no secrets)')
+    .option('--json', 'one JSON object a line')
+    .action((o: { json?: boolean }) => {
+      const all = config().list();
+      if (o.json) {
+        for (const p of all) jsonOut(publicProfile(p));
+        return;
+      }
+      if (!all.length) {
+        out('no profiles yet; add one with: chat-tui profile add NAME --service SERVICE … (or try: chat-tui demo)');
+        return;
+      }
+      const w = Math.max(...all.map((p) => p.name.length));
+      for (const p of all) {
+        const rooms = p.rooms?.length ? `  rooms: ${p.rooms.join(', ')}` : '';
+        out(`${p.name.padEnd(w)}  ${p.service.padEnd(7)}  ${p.url ?? getConnector(p.service)?.defaultUrl ?? ''}${rooms}`);
+      }
+    });
+}
+
+function showCommand(): Command {
+  return new Command('show')
+    .description('show one profile (secrets are never printed)')
+    .argument('<name>', 'profile name')
+    .option('--json', 'print a JSON object')
+    .action((name: string, o: { json?: boolean }) => {
+      const p = config().require(name);
+      registerProfileSecrets(p);
+      if (o.json) {
+        jsonOut(publicProfile(p));
+        return;
+      }
+      out(`name: ${p.name}`);
+      out(`service: ${p.service}`);
+      out(`url: ${p.url ?? `${getConnector(p.service)?.defaultUrl ?? '(none)'} (default)`}`);
+      out(describeCredential(p).replace(/^token: cmd .*/, 'token: cmd (a command prints it)'));
+      if (p.rooms?.length) out(`rooms: ${p.rooms.join(', ')}`);
+      if (p.userId !== undefined) out(`user id: ${p.userId}`);
+      if (p.userName !== undefined) out(`user name: ${sanitizeLine(p.userName)}`);
+      if (p.clientId !== undefined) out(`client id: ${p.clientId}`);
+      if (p.clientSecret !== undefined) out('client secret: (set)');
+      if (p.siteId !== undefined) out(`site id: ${p.siteId}`);
+      if (p.apiUrl !== undefined) out(`api url: ${p.apiUrl}`);
+      for (const [id, alias] of Object.entries(p.aliases ?? {})) out(`alias: ${id}=${sanitizeLine(alias)}`);
+      if (p.insecure) out('insecure: yes (plain http/ws allowed)');
+      if (p.sendTyping === false) out('typing indicators: off');
+      if (p.tokenExpiresAt) out(`token expires: ${p.tokenExpiresAt}`);
+    });
+}
+
+function removeCommand(): Command {
+  return new Command('remove')
+    .alias('rm')
+    .description('remove a profile')
+    .argument('<name>', 'profile name')
+    .action((name: string) => {
+      const store = config();
+      store.require(name);
+      store.remove(name);
+      out(`profile "${name}" removed`);
+    });
+}
+
+/** The `profile` command with its subcommands. */
+export function profileCommand(): Command {
+  return new Command('profile')
+    .description('manage profiles (accounts on services)')
+    .addCommand(addCommand())
+    .addCommand(listCommand())
+    .addCommand(showCommand())
+    .addCommand(removeCommand());
+}

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { Command } from 'commander';
+import { ChatError, toChatError, UsageError } from '../../core/errors.js';
+import { config } from '../config.js';
+import { formatMessage, learnRooms, toJsonEvent, type RoomNames } from '../format.js';
+import { jsonOut, out } from '../io.js';
+import { jsonOption, profileOption } from '../options.js';
+import { createSession, findRoom, loadProfile, pickRoom, safeRooms } from '../session.js';
+
+/** How long `send` waits for the server to have the message, ms. */
+export const SEND_TIMEOUT_MS = 30_000;
+
+/** Reads all of stdin as UTF-8 (for `send … -`), dropping one trailing newline. */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/**
+ * `chat-tui send --profile NAME --room ROOM [--json] TEXT` (conformance README): sends once and waits until
+ * the server has it (the session's send promise), then prints the server's copy (`--json`: one `message`
+ * line). `TEXT` `-` reads stdin. A read-only profile fails with `read_only` (exit 1) without connecting.
+ * On failure with `--json` an `error` event is printed on stdout as well as the one line on stderr.
+ */
+export function sendCommand(): Command {
+  return new Command('send')
+    .description('send a message and wait until the server has it')
+    .addOption(profileOption())
+    .option('-r, --room <room>', "room (default: the profile's only room)")
+    .addOption(jsonOption())
+    .argument('<text...>', 'the message ("-" reads it from stdin)')
+    .action(async (words: string[], o: { profile: string; room?: string; json?: boolean }) => {
+      const room = pickRoom(config().require(o.profile), o.room, 'send');
+      const text = words.length === 1 && words[0] === '-' ? await readStdin() : words.join(' ');
+      if (!text.trim()) throw new UsageError('send: the message is empty');
+      const loaded = await loadProfile(o.profile, { rooms: [room] });
+      const s = createSession(loaded);
+      try {
+        const caps = s.session.capabilities;
+        if (caps.readOnly) {
+          throw new ChatError('read_only', `profile "${o.profile}" is read-only${caps.readOnlyReason ? `: ${caps.readOnlyReason}` : ''}`);
+        }
+        await s.connect();
+        const names: RoomNames = new Map();
+        learnRooms(names, safeRooms(s.session));
+        const id = await findRoom(s, room);
+        let timer: NodeJS.Timeout | undefined;
+        let msg;
+        try {
+          msg = await Promise.race([
+            s.session.send(id, text, randomUUID()),
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(new ChatError('network', `the server did not confirm the message within ${SEND_TIMEOUT_MS / 1000} s`)), SEND_TIMEOUT_MS);
+            }),
+          ]);
+        } catch (err) {
+          throw err instanceof UsageError ? err : toChatError(err);
+        } finally {
+          clearTimeout(timer);
+        }
+        const ev = { ...msg, profile: o.profile };
+        if (o.json) jsonOut(toJsonEvent(ev));
+        else out(formatMessage(ev, names));
+      } catch (err) {
+        if (o.json && err instanceof ChatError) {
+          jsonOut(toJsonEvent({ type: 'error', profile: o.profile, code: err.code, message: err.message.split('\n')[0] ?? '' }));
+        }
+        throw err;
+      } finally {
+        await s.close();
+      }
+    });
+}

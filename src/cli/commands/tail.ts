@@ -1,0 +1,98 @@
+import { Command } from 'commander';
+import { ChatError, toChatError, UsageError } from '../../core/errors.js';
+import type { ChatEvent } from '../../core/events.js';
+import { formatMessage, formatOther, learnRooms, toJsonEvent, type RoomNames } from '../format.js';
+import { EXIT_FAIL, EXIT_OK, ExitCode, describeError, errLine, jsonOut, out } from '../io.js';
+import { collect, jsonOption, profileOption } from '../options.js';
+import { createSession, loadProfile, safeRooms } from '../session.js';
+
+/** How many message ids `tail` remembers to print each message once (oldest forgotten first). */
+export const TAIL_SEEN_LIMIT = 100_000;
+
+/** A set that forgets its oldest entries beyond `limit`. */
+export class BoundedSet {
+  private readonly items = new Set<string>();
+  constructor(private readonly limit: number) {}
+  /** Adds `key`; returns false when it was already there. */
+  add(key: string): boolean {
+    if (this.items.has(key)) return false;
+    this.items.add(key);
+    if (this.items.size > this.limit) {
+      const oldest = this.items.values().next().value;
+      if (oldest !== undefined) this.items.delete(oldest);
+    }
+    return true;
+  }
+}
+
+/**
+ * `chat-tui tail --profile NAME [--room ROOM ...] [--json]` (conformance README): connects and prints
+ * events until SIGINT/SIGTERM, then disconnects and exits 0. Each message is printed once (by room and
+ * id) across reconnects. `--json` prints every contract event (message, edits, deletes, typing,
+ * presence, connection, error, notice, gap); plain prints messages/edits/deletes on stdout and
+ * connection/error/notice/gap lines on stderr. A refused first connection (auth, not found…) or a
+ * profile-wide `failed` state ends with exit 1.
+ */
+export function tailCommand(): Command {
+  return new Command('tail')
+    .description('print live events until interrupted (Ctrl-C)')
+    .addOption(profileOption())
+    .option('-r, --room <room>', "room to follow (repeatable; default: the profile's rooms)", collect)
+    .addOption(jsonOption())
+    .action(async (o: { profile: string; room?: string[]; json?: boolean }) => {
+      const loaded = await loadProfile(o.profile, { rooms: o.room });
+      const seen = new BoundedSet(TAIL_SEEN_LIMIT);
+      const names: RoomNames = new Map();
+      let printedErrors = 0;
+      let finish!: (code: number) => void;
+      const finished = new Promise<number>((resolve) => {
+        finish = resolve;
+      });
+
+      const onEvent = (ev: ChatEvent): void => {
+        if (ev.type === 'room') {
+          if (ev.name) names.set(ev.room, ev.name);
+          return;
+        }
+        if (ev.type === 'message' && !seen.add(`${ev.room}\u0000${ev.id}`)) return;
+        if (ev.type === 'error') printedErrors++;
+        if (o.json) {
+          const j = toJsonEvent(ev);
+          if (j) jsonOut(j);
+        } else if (ev.type === 'message') {
+          out(formatMessage(ev, names));
+        } else {
+          const f = formatOther(ev, names);
+          if (f) (f.stream === 'stdout' ? out : errLine)(f.line);
+        }
+        if (ev.type === 'connection' && ev.state === 'failed' && !ev.room) finish(EXIT_FAIL);
+      };
+
+      const s = createSession(loaded, onEvent);
+      const onSignal = (): void => finish(EXIT_OK);
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      process.on('SIGHUP', onSignal);
+      s.connect(0).then(
+        () => learnRooms(names, safeRooms(s.session)),
+        (err: unknown) => {
+          const e = err instanceof UsageError ? err : toChatError(err);
+          if (o.json && printedErrors === 0 && e instanceof ChatError) {
+            jsonOut(toJsonEvent({ type: 'error', profile: o.profile, code: e.code, message: e.message.split('\n')[0] ?? '' }));
+          }
+          errLine(describeError(e));
+          finish(e instanceof UsageError ? 2 : EXIT_FAIL);
+        },
+      );
+      const code = await finished;
+      // A second signal while disconnecting ends at once.
+      const force = (): void => process.exit(code);
+      process.on('SIGINT', force);
+      process.on('SIGTERM', force);
+      await s.close(2000);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.off('SIGHUP', onSignal);
+      if (code !== EXIT_OK) throw new ExitCode(code);
+    });
+}

@@ -1,0 +1,105 @@
+import type { ConnectorDefinition, ProfileField } from '../../core/connector.js';
+import { UsageError } from '../../core/errors.js';
+import type { NamedProfile, Profile } from '../../core/profile.js';
+import { registerProfileSecrets, resolveToken } from '../../config/secrets.js';
+import { validateProfile } from '../../config/validate.js';
+import { connectors, getConnector } from '../../connectors/index.js';
+import { config } from '../config.js';
+import { ExitCode, errLine, out } from '../io.js';
+import { loadRuntime, loadUi } from '../lazy.js';
+
+/** Placeholder values of `profile add` flags in the welcome text, by profile field. */
+const FLAG: Partial<Record<keyof Profile, string>> = {
+  url: '--url URL',
+  token: '--token TOKEN',
+  rooms: '--room ROOM',
+  userId: '--user-id USER_ID',
+  userName: '--user-name NAME',
+  clientId: '--client-id CLIENT_ID',
+  clientSecret: '--client-secret SECRET',
+  siteId: '--site-id N',
+  apiUrl: '--api-url URL',
+};
+
+/**
+ * The example `profile add` line for a service, built from its definition: `--url` when it has no
+ * default, every required field, a token and a room when the service takes them.
+ */
+export function exampleAddLine(def: ConnectorDefinition): string {
+  const fields: ProfileField[] = def.profileFields ?? [];
+  const keys = new Set<keyof Profile>();
+  if (!def.defaultUrl) keys.add('url');
+  for (const f of fields) if (f.required) keys.add(f.key);
+  if (!keys.has('clientId')) keys.add('token');
+  if (!fields.length || fields.some((f) => f.key === 'rooms')) keys.add('rooms');
+  const order: (keyof Profile)[] = ['url', 'apiUrl', 'siteId', 'token', 'clientId', 'clientSecret', 'rooms', 'userId', 'userName'];
+  const flags = order.filter((k) => keys.has(k)).map((k) => FLAG[k]).filter(Boolean);
+  return `chat-tui profile add my-${def.id} --service ${def.id} ${flags.join(' ')}`;
+}
+
+/** The first-run welcome (issue 9 "Packaging and first run"): no profiles yet. */
+export function printWelcome(): void {
+  out('Welcome to chat-tui: a terminal chat client for ' + connectors.map((c) => c.displayName).join(', ') + '.');
+  out('');
+  out('Try it now, offline, against the built-in demo server:');
+  out('  chat-tui demo');
+  out('');
+  out('Or add a profile for your account (one line per service):');
+  for (const def of connectors) out(`  ${exampleAddLine(def)}`);
+  out('');
+  out('Then run chat-tui (or chat-tui --profile NAME). Headless: chat-tui tail|send|history|rooms --profile NAME. Help: chat-tui --help');
+}
+
+/** Options of the bare `chat-tui` command. */
+export interface TuiOptions {
+  profile?: string;
+  mouse?: boolean;
+}
+
+/**
+ * Bare `chat-tui [--profile NAME] [--mouse]`: the welcome when there is no profile, else the full-screen
+ * TUI over a ChatRuntime for the chosen profile (or all). An explicitly chosen profile that does not
+ * validate is a usage error (exit 2); with all profiles, invalid ones are skipped with a warning.
+ */
+export async function runTuiCommand(o: TuiOptions): Promise<void> {
+  const store = config();
+  const all = store.list();
+  if (!all.length) {
+    printWelcome();
+    return;
+  }
+  const ids = connectors.map((c) => c.id);
+  let chosen: NamedProfile[];
+  if (o.profile) {
+    const p = store.require(o.profile);
+    registerProfileSecrets(p);
+    validateProfile(p, getConnector, ids);
+    chosen = [p];
+  } else {
+    chosen = [];
+    for (const p of all) {
+      registerProfileSecrets(p);
+      try {
+        validateProfile(p, getConnector, ids);
+        chosen.push(p);
+      } catch (err) {
+        errLine(`warning: skipping profile "${p.name}": ${(err as Error).message}`);
+      }
+    }
+    if (!chosen.length) throw new UsageError('no usable profile; fix one (chat-tui doctor) or try: chat-tui demo');
+  }
+  const [{ ChatRuntime }, { runTui }] = await Promise.all([loadRuntime(), loadUi()]);
+  const runtime = new ChatRuntime({
+    profiles: chosen,
+    resolveToken: (p) => resolveToken(p),
+    saveProfile: async (name, patch) => {
+      registerProfileSecrets(patch);
+      store.update(name, patch);
+    },
+    stateDir: store.dir,
+  });
+  const opts: Parameters<typeof runTui>[0] = { runtime, title: 'chat-tui' };
+  if (o.mouse) opts.mouse = true;
+  const code = await runTui(opts);
+  if (code !== 0) throw new ExitCode(code);
+}

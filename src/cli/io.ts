@@ -1,0 +1,78 @@
+import { CommanderError } from 'commander';
+import { redact } from '../config/secrets.js';
+import { ChatError, UsageError } from '../core/errors.js';
+import { sanitizeLine } from '../core/sanitize.js';
+
+/**
+ * Output of the command line (conformance README "command-line contract"): results on stdout, errors as
+ * one line on stderr, never a stack trace, never a secret. Every line goes through `redact()` (known
+ * secrets → `***`) as a last line of defence.
+ */
+
+/** Writes one line to stdout (a newline is added). */
+export function out(line: string): void {
+  process.stdout.write(redact(line) + '\n');
+}
+
+/** Writes one line to stderr (newlines inside are folded, so it stays one line). */
+export function errLine(line: string): void {
+  process.stderr.write(redact(line.replace(/\s*\n\s*/g, ' ').trimEnd()) + '\n');
+}
+
+/** Writes one NDJSON line (a JSON object) to stdout. */
+export function jsonOut(value: unknown): void {
+  process.stdout.write(redact(JSON.stringify(value)) + '\n');
+}
+
+/** Exit codes of the contract: 0 ok, 1 the work failed, 2 bad usage or configuration. */
+export const EXIT_OK = 0;
+export const EXIT_FAIL = 1;
+export const EXIT_USAGE = 2;
+
+/** Thrown by a command to end with an exit code after it has printed what it had to say. */
+export class ExitCode extends Error {
+  readonly code: number;
+  constructor(code: number) {
+    super(`exit ${code}`);
+    this.name = 'ExitCode';
+    this.code = code;
+  }
+}
+
+/** The one-line text of an error for stderr: `error (code): message` for ChatError, `error: message` otherwise. */
+export function describeError(err: unknown): string {
+  if (err instanceof ChatError) return `error (${err.code}): ${firstLine(err.message)}`;
+  if (err instanceof UsageError) return `error: ${firstLine(err.message)}`;
+  if (err instanceof Error) return `error: ${firstLine(err.message) || err.name}`;
+  return `error: ${firstLine(String(err))}`;
+}
+
+function firstLine(s: string): string {
+  return sanitizeLine(s.split('\n')[0] ?? '').slice(0, 1000);
+}
+
+/**
+ * Maps anything thrown by the program to an exit code, printing one line on stderr where needed:
+ * commander's help/version → 0 (already printed); other CommanderErrors → 2 (commander printed the line);
+ * ExitCode → its code; UsageError → 2; ChatError → 1; anything else → 1.
+ */
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof ExitCode) return err.code;
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return EXIT_OK;
+    return EXIT_USAGE;
+  }
+  errLine(describeError(err));
+  if (err instanceof UsageError) return EXIT_USAGE;
+  return EXIT_FAIL;
+}
+
+/** Resolves once stdout and stderr have flushed what was written (so `process.exit` loses nothing). */
+export function flushOutput(): Promise<void> {
+  const flush = (s: NodeJS.WriteStream): Promise<void> =>
+    new Promise((resolve) => {
+      if (s.destroyed || !s.writable) return resolve();
+      s.write('', () => resolve());
+    });
+  return Promise.all([flush(process.stdout), flush(process.stderr)]).then(() => undefined);
+}

@@ -1,0 +1,106 @@
+import { createRequire } from 'node:module';
+import { Command } from 'commander';
+import { connectors } from '../connectors/index.js';
+import { demoCommand } from './commands/demo.js';
+import { dmCommand } from './commands/dm.js';
+import { doctorCommand } from './commands/doctor.js';
+import { historyCommand } from './commands/history.js';
+import { loginCommand } from './commands/login.js';
+import { profileCommand } from './commands/profile.js';
+import { roomsCommand } from './commands/rooms.js';
+import { sendCommand } from './commands/send.js';
+import { tailCommand } from './commands/tail.js';
+import { runTuiCommand, type TuiOptions } from './commands/tui.js';
+import chalk from 'chalk';
+import { redact } from '../config/secrets.js';
+import { exitCodeFor } from './io.js';
+
+/** The package version (package.json next to dist/ or src/). */
+export function packageVersion(): string {
+  try {
+    return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Every command of a tree (commander settings are not inherited by `addCommand`, stack.md §3f). */
+function allCommands(c: Command): Command[] {
+  return [c, ...c.commands.flatMap(allCommands)];
+}
+
+/**
+ * The commander program (issue 3 §5–8, issue 9): one factory per subcommand, added with `addCommand`.
+ * Every command gets `exitOverride` (errors become CommanderError for main to map: usage → exit 2,
+ * help/version → 0), suggestions after a typo, and an error writer that keeps messages to one line.
+ * The bare command opens the TUI (or the welcome when there is no profile).
+ */
+export function buildProgram(): Command {
+  const program = new Command('chat-tui')
+    .description(`A full-screen terminal chat client for ${connectors.map((c) => c.id).join(', ')}, with headless tail/send/history/rooms.`)
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .option('-p, --profile <name>', 'open only this profile')
+    .option('--mouse', 'enable mouse wheel scrolling and clicks')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .enablePositionalOptions()
+    .addHelpText(
+      'after',
+      `
+Examples:
+  chat-tui demo                                   try it against the built-in demo server
+  chat-tui profile add work --service chatapi --url http://localhost:8000 --token KEY --room ROOM --user-id ID --user-name NAME
+  chat-tui --profile work                         open the TUI
+  chat-tui tail --profile work --json             live events as NDJSON
+  chat-tui send --profile work --room ROOM "hello"
+
+Exit codes: 0 ok, 1 the work failed (network, refused, auth), 2 bad usage or configuration.
+Config: $CHAT_TUI_CONFIG_DIR, else the platform config directory (file mode 0600, directory 0700).`,
+    )
+    .action(async function (this: Command, o: TuiOptions) {
+      if (this.args.length) {
+        // Commander would run this action with the stray word; report it like an unknown command.
+        (this as unknown as { unknownCommand(): void }).unknownCommand();
+      }
+      await runTuiCommand(o);
+    });
+
+  program
+    .addCommand(profileCommand())
+    .addCommand(roomsCommand())
+    .addCommand(historyCommand())
+    .addCommand(sendCommand())
+    .addCommand(tailCommand())
+    .addCommand(loginCommand())
+    .addCommand(dmCommand())
+    .addCommand(doctorCommand())
+    .addCommand(demoCommand());
+
+  for (const c of allCommands(program)) {
+    c.exitOverride();
+    c.showSuggestionAfterError(true);
+    c.configureOutput({
+      writeOut: (s) => process.stdout.write(redact(s)),
+      writeErr: (s) => process.stderr.write(redact(s)),
+      // One line: commander puts "(Did you mean …?)" on a second line.
+      outputError: (s, write) => write(s.replace(/\s*\n(?=.)/g, ' ').replace(/\s*$/, '\n')),
+    });
+  }
+  // The bare command takes no words; stray words are reported as an unknown command by the action.
+  program.allowExcessArguments(true);
+  return program;
+}
+
+/**
+ * Runs the CLI with `argv` (without node and script) and resolves with the exit code (never throws).
+ * `NO_COLOR` / `--no-color` set chalk's level to 0 (chalk 6 ignores NO_COLOR by itself, stack.md §3g).
+ */
+export async function run(argv: string[]): Promise<number> {
+  if (process.env.NO_COLOR || argv.includes('--no-color')) chalk.level = 0;
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    return exitCodeFor(err);
+  }
+}
