@@ -76,7 +76,8 @@ function runTokenCommand(cmd: string, timeoutMs: number, env: NodeJS.ProcessEnv)
     const [shell, flag] = process.platform === 'win32' ? ['cmd.exe', '/c'] : ['/bin/sh', '-c'];
     let child;
     try {
-      child = spawn(shell, [flag, cmd], { env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+      // detached: its own process group, so a time-out kills the command's children too.
+      child = spawn(shell, [flag, cmd], { env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, detached: process.platform !== 'win32' });
     } catch {
       reject(new ChatError('auth', 'the token command could not be started'));
       return;
@@ -88,18 +89,29 @@ function runTokenCommand(cmd: string, timeoutMs: number, env: NodeJS.ProcessEnv)
       if (size <= 1 << 20) chunks.push(d);
     });
     child.stderr.resume(); // never shown: it may hold the secret
-    let timedOut = false;
+    let settled = false;
     const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
+      settled = true;
+      try {
+        if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL');
+        else child.kill('SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+      child.stdout.destroy();
+      child.stderr.destroy();
+      reject(new ChatError('auth', `the token command timed out after ${Math.round(timeoutMs / 1000)} s`));
     }, timeoutMs);
     child.on('error', () => {
       clearTimeout(timer);
+      if (settled) return;
+      settled = true;
       reject(new ChatError('auth', 'the token command could not be started'));
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      if (timedOut) return reject(new ChatError('auth', `the token command timed out after ${Math.round(timeoutMs / 1000)} s`));
+      if (settled) return;
+      settled = true;
       if (code !== 0) {
         return reject(new ChatError('auth', `the token command failed (${code === null ? `signal ${signal}` : `exit ${code}`})`));
       }
