@@ -9,19 +9,29 @@ import { sanitizeLine } from '../core/sanitize.js';
  * secrets → `***`) as a last line of defence.
  */
 
+/** Where output goes; tests replace these to capture what a command prints in-process. */
+export const sink = {
+  stdout: (s: string): void => {
+    process.stdout.write(s);
+  },
+  stderr: (s: string): void => {
+    process.stderr.write(s);
+  },
+};
+
 /** Writes one line to stdout (a newline is added). */
 export function out(line: string): void {
-  process.stdout.write(redact(line) + '\n');
+  sink.stdout(redact(line) + '\n');
 }
 
 /** Writes one line to stderr (newlines inside are folded, so it stays one line). */
 export function errLine(line: string): void {
-  process.stderr.write(redact(line.replace(/\s*\n\s*/g, ' ').trimEnd()) + '\n');
+  sink.stderr(redact(line.replace(/\s*\n\s*/g, ' ').trimEnd()) + '\n');
 }
 
 /** Writes one NDJSON line (a JSON object) to stdout. */
 export function jsonOut(value: unknown): void {
-  process.stdout.write(redact(JSON.stringify(value)) + '\n');
+  sink.stdout(redact(JSON.stringify(value)) + '\n');
 }
 
 /** Exit codes of the contract: 0 ok, 1 the work failed, 2 bad usage or configuration. */

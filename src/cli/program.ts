@@ -13,7 +13,7 @@ import { tailCommand } from './commands/tail.js';
 import { runTuiCommand, type TuiOptions } from './commands/tui.js';
 import chalk from 'chalk';
 import { redact } from '../config/secrets.js';
-import { exitCodeFor } from './io.js';
+import { exitCodeFor, sink } from './io.js';
 
 /** The package version (package.json next to dist/ or src/). */
 export function packageVersion(): string {
@@ -79,8 +79,8 @@ Config: $CHAT_TUI_CONFIG_DIR, else the platform config directory (file mode 0600
     c.exitOverride();
     c.showSuggestionAfterError(true);
     c.configureOutput({
-      writeOut: (s) => process.stdout.write(redact(s)),
-      writeErr: (s) => process.stderr.write(redact(s)),
+      writeOut: (s) => sink.stdout(redact(s)),
+      writeErr: (s) => sink.stderr(redact(s)),
       // One line: commander puts "(Did you mean …?)" on a second line.
       outputError: (s, write) => write(s.replace(/\s*\n(?=.)/g, ' ').replace(/\s*$/, '\n')),
     });

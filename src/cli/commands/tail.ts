@@ -90,9 +90,10 @@ export function tailCommand(): Command {
       process.on('SIGINT', force);
       process.on('SIGTERM', force);
       await s.close(2000);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      process.off('SIGHUP', onSignal);
+      for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+        process.off(sig, onSignal);
+        process.off(sig, force);
+      }
       if (code !== EXIT_OK) throw new ExitCode(code);
     });
 }
