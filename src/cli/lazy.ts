@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { NamedProfile, Profile } from '../core/profile.js';
-import { ChatError } from '../core/errors.js';
+import { ChatError, UsageError } from '../core/errors.js';
 
 /**
  * Lazy loading of the heavy parts (Ink/React TUI, runtime, demo server): the headless commands never load
@@ -39,8 +39,17 @@ export interface RuntimeLike {
 interface RuntimeModule {
   ChatRuntime: new (opts: RuntimeOptionsLike) => RuntimeLike;
 }
+/** Options of `runTui` (src/ui/run.tsx): the runtime plus the UI options of the config's `ui` section. */
+export interface TuiRunOptions {
+  runtime: RuntimeLike;
+  mouse?: boolean;
+  title?: string;
+  timeFormat?: string;
+  bell?: boolean;
+  keys?: Record<string, string | string[]>;
+}
 interface UiModule {
-  runTui(opts: { runtime: RuntimeLike; mouse?: boolean; title?: string }): Promise<number>;
+  runTui(opts: TuiRunOptions): Promise<number>;
 }
 interface DemoModule {
   startDemoServer(opts?: { port?: number; host?: string; pace?: number }): Promise<DemoServerLike>;
@@ -70,4 +79,27 @@ export function loadUi(): Promise<UiModule> {
 /** The demo server (src/demo/server.ts). */
 export function loadDemo(): Promise<DemoModule> {
   return load<DemoModule>('../demo/server.js', 'the demo server');
+}
+
+/** Throws UsageError unless stdin and stdout are terminals (the full-screen UI needs both). */
+export function requireTty(): void {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    throw new UsageError('the chat window needs a terminal (stdin and stdout are not a TTY); use chat-tui tail/send/history/rooms instead');
+  }
+}
+
+/** Picks the known UI options out of the config's `ui` section, ignoring values of the wrong type. */
+export function uiOptionsFrom(ui: Record<string, unknown>): Omit<TuiRunOptions, 'runtime'> {
+  const o: Omit<TuiRunOptions, 'runtime'> = {};
+  if (typeof ui.timeFormat === 'string') o.timeFormat = ui.timeFormat;
+  if (typeof ui.bell === 'boolean') o.bell = ui.bell;
+  if (typeof ui.mouse === 'boolean') o.mouse = ui.mouse;
+  if (ui.keys && typeof ui.keys === 'object' && !Array.isArray(ui.keys)) {
+    const keys: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(ui.keys)) {
+      if (typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'))) keys[k] = v as string | string[];
+    }
+    o.keys = keys;
+  }
+  return o;
 }

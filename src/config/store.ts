@@ -13,6 +13,8 @@ import { configDir, ensureSecureDir, FILE_MODE } from './paths.js';
 interface ConfigShape {
   profiles: Record<string, Profile>;
   settings: Record<string, unknown>;
+  /** TUI options (time format, bell, mouse, key rebinding `keys`), read by `chat-tui` (src/ui types.ts UiOptions). */
+  ui: Record<string, unknown>;
 }
 
 const stringArray = { type: 'array', items: { type: 'string' } } as const;
@@ -45,6 +47,7 @@ export const profileSchema = {
 const schema = {
   profiles: { type: 'object', additionalProperties: profileSchema },
   settings: { type: 'object' },
+  ui: { type: 'object' },
 } as const;
 
 /** Allowed profile names: start with a letter or digit, then letters, digits, `.`, `_`, `-`; at most 64. */
@@ -151,9 +154,15 @@ export class ConfigStore {
     return true;
   }
 
-  /** Free-form settings (keys, mouse, bell…) for the TUI; {} when none. */
+  /** Free-form settings; {} when none. */
   settings(): Record<string, unknown> {
     const s = this.conf.get('settings');
+    return s && typeof s === 'object' ? { ...s } : {};
+  }
+
+  /** The `ui` section (TUI options: `timeFormat`, `bell`, `mouse`, `keys`); {} when none. */
+  ui(): Record<string, unknown> {
+    const s = this.conf.get('ui');
     return s && typeof s === 'object' ? { ...s } : {};
   }
 

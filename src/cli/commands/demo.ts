@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { NamedProfile } from '../../core/profile.js';
 import { ExitCode, out } from '../io.js';
-import { loadDemo, loadRuntime, loadUi, type DemoServerLike } from '../lazy.js';
+import { loadDemo, loadRuntime, loadUi, requireTty, type DemoServerLike } from '../lazy.js';
 import { intParser } from '../options.js';
 
 /** Quotes a word for a POSIX shell when it needs it. */
@@ -59,6 +59,7 @@ export function demoCommand(): Command {
     .option('--port <n>', 'port of the demo server (default: any free port)', intParser(0, 65535))
     .option('--mouse', 'enable mouse wheel scrolling and clicks')
     .action(async (o: { serve?: boolean; port?: number; mouse?: boolean }) => {
+      if (!o.serve) requireTty();
       const { startDemoServer } = await loadDemo();
       const opts: { port?: number } = {};
       if (o.port !== undefined) opts.port = o.port;

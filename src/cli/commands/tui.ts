@@ -6,7 +6,7 @@ import { validateProfile } from '../../config/validate.js';
 import { connectors, getConnector } from '../../connectors/index.js';
 import { config } from '../config.js';
 import { ExitCode, errLine, out } from '../io.js';
-import { loadRuntime, loadUi } from '../lazy.js';
+import { loadRuntime, loadUi, requireTty, uiOptionsFrom } from '../lazy.js';
 
 /** Placeholder values of `profile add` flags in the welcome text, by profile field. */
 const FLAG: Partial<Record<keyof Profile, string>> = {
@@ -88,6 +88,7 @@ export async function runTuiCommand(o: TuiOptions): Promise<void> {
     }
     if (!chosen.length) throw new UsageError('no usable profile; fix one (chat-tui doctor) or try: chat-tui demo');
   }
+  requireTty();
   const [{ ChatRuntime }, { runTui }] = await Promise.all([loadRuntime(), loadUi()]);
   const runtime = new ChatRuntime({
     profiles: chosen,
@@ -98,7 +99,7 @@ export async function runTuiCommand(o: TuiOptions): Promise<void> {
     },
     stateDir: store.dir,
   });
-  const opts: Parameters<typeof runTui>[0] = { runtime, title: 'chat-tui' };
+  const opts: Parameters<typeof runTui>[0] = { ...uiOptionsFrom(store.ui()), runtime, title: 'chat-tui' };
   if (o.mouse) opts.mouse = true;
   const code = await runTui(opts);
   if (code !== 0) throw new ExitCode(code);
