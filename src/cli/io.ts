@@ -9,10 +9,31 @@ import { sanitizeLine } from '../core/sanitize.js';
  * secrets → `***`) as a last line of defence.
  */
 
-/** Where output goes; tests replace these to capture what a command prints in-process. */
+let pending = '';
+let scheduled = false;
+
+/** Writes what `sink.stdout` has buffered. */
+export function flushStdout(): void {
+  scheduled = false;
+  if (!pending) return;
+  const s = pending;
+  pending = '';
+  process.stdout.write(s);
+}
+
+/**
+ * Where output goes; tests replace these to capture what a command prints in-process.
+ * stdout is batched: lines written in one turn of the event loop go out in one write (a flood of
+ * `tail --json` lines costs one syscall per batch, not per line); `flushOutput` empties the buffer.
+ */
 export const sink = {
   stdout: (s: string): void => {
-    process.stdout.write(s);
+    pending += s;
+    if (pending.length >= 1 << 16) flushStdout();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flushStdout);
+    }
   },
   stderr: (s: string): void => {
     process.stderr.write(s);
@@ -79,6 +100,7 @@ export function exitCodeFor(err: unknown): number {
 
 /** Resolves once stdout and stderr have flushed what was written (so `process.exit` loses nothing). */
 export function flushOutput(): Promise<void> {
+  flushStdout();
   const flush = (s: NodeJS.WriteStream): Promise<void> =>
     new Promise((resolve) => {
       if (s.destroyed || !s.writable) return resolve();

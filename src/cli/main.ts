@@ -1,4 +1,4 @@
-import { describeError, errLine, flushOutput } from './io.js';
+import { describeError, errLine, flushOutput, flushStdout } from './io.js';
 import { run } from './program.js';
 
 /**
@@ -9,6 +9,7 @@ import { run } from './program.js';
 
 function fatal(err: unknown): void {
   try {
+    flushStdout();
     errLine(describeError(err));
   } catch {
     // nothing more we can do

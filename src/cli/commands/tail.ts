@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { ChatError, toChatError, UsageError } from '../../core/errors.js';
 import type { ChatEvent } from '../../core/events.js';
 import { formatMessage, formatOther, learnRooms, toJsonEvent, type RoomNames } from '../format.js';
-import { EXIT_FAIL, EXIT_OK, ExitCode, describeError, errLine, jsonOut, out } from '../io.js';
+import { EXIT_FAIL, EXIT_OK, ExitCode, describeError, errLine, flushStdout, jsonOut, out } from '../io.js';
 import { collect, jsonOption, profileOption } from '../options.js';
 import { createSession, loadProfile, safeRooms } from '../session.js';
 
@@ -86,7 +86,10 @@ export function tailCommand(): Command {
       );
       const code = await finished;
       // A second signal while disconnecting ends at once.
-      const force = (): void => process.exit(code);
+      const force = (): void => {
+        flushStdout();
+        process.exit(code);
+      };
       process.on('SIGINT', force);
       process.on('SIGTERM', force);
       await s.close(2000);
