@@ -1,0 +1,431 @@
+import { Box, Text, useApp, useStdout, useWindowSize } from 'ink';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { splitRoomKey } from '../core/state.js';
+import { type ParsedInput, completeCommand, parseInput } from './commands.js';
+import { Composer, type ComposerHandle, type SubmitResult } from './components/Composer.js';
+import { Header } from './components/Header.js';
+import { MessagePane, type PaneScroll, useLayout } from './components/MessagePane.js';
+import { HelpOverlay, MemberList, type OverlayHandle, PastePrompt, RoomSwitcher } from './components/Overlays.js';
+import { RoomList, roomKeysInOrder, roomListItems } from './components/RoomList.js';
+import { StatusLine, type UiNotice } from './components/StatusLine.js';
+import { TypingBar } from './components/TypingBar.js';
+import { useUi } from './context.js';
+import { useKeys } from './hooks/useKeys.js';
+import { useStore } from './hooks/useStore.js';
+import type { KeyEvent } from './keys.js';
+import { type Action, EMPTY_COMPOSER_KEYS, actionOf, buildKeymap, helpLines } from './keymap.js';
+import { type ScrollPos, scrollBy, topPos } from './viewport.js';
+
+/** Width below which the room list is hidden behind a key (issue 9 "narrower than 60 columns"). */
+export const NARROW_COLS = 60;
+
+type Overlay = { kind: 'none' } | { kind: 'help' } | { kind: 'switcher' } | { kind: 'paste'; text: string };
+
+const BOTTOM: PaneScroll = { pos: null };
+
+/** Props of the App: `onExit` runs before Ink unmounts (quit key, /quit). */
+export interface AppProps {
+  onExit?: (code: number) => void;
+}
+
+/**
+ * The full-screen chat (issue 3 §7, issue 9). Owns: the shown room, per-room scroll anchors, which
+ * overlay is open, the member/room list toggles and UI-side notices. Every key goes through one
+ * dispatcher: overlay → global bindings (keymap.ts) → keys that act only on an empty composer →
+ * the composer. The tree is exactly the window's size (`useWindowSize`), so Ink never scrolls.
+ */
+export function App({ onExit }: AppProps) {
+  const { runtime, store, options } = useUi();
+  const { exit } = useApp();
+  const { stdout } = useStdout();
+  const { columns, rows } = useWindowSize();
+  const keymap = useMemo(() => buildKeymap(options.keys), [options.keys]);
+
+  const roomOrder = useStore((s) => s.roomOrder);
+  const [activeKey, setActiveKey] = useState<string | undefined>(undefined);
+  const [overlay, setOverlay] = useState<Overlay>({ kind: 'none' });
+  const [showMembers, setShowMembers] = useState(false);
+  const [roomsToggled, setRoomsToggled] = useState(false);
+  const [scroll, setScroll] = useState<PaneScroll>(BOTTOM);
+  const [uiNotice, setUiNotice] = useState<UiNotice | undefined>(undefined);
+  const [composerRows, setComposerRows] = useState(1);
+  const scrolls = useRef(new Map<string, PaneScroll>());
+  const composer = useRef<ComposerHandle>(null);
+  const overlayRef = useRef<OverlayHandle>(null);
+
+  const activeRoomExists = useStore((s) => (activeKey ? s.rooms[activeKey] !== undefined : false));
+  const profileName = activeKey ? splitRoomKey(activeKey).profile : Object.keys(store.getState().profiles)[0];
+  const caps = useStore((s) => (profileName ? s.profiles[profileName]?.capabilities : undefined));
+  const pstate = useStore((s) => (profileName ? s.profiles[profileName]?.state : undefined));
+  const preason = useStore((s) => (profileName ? s.profiles[profileName]?.reason : undefined));
+
+  const notify = useCallback((text: string, level: 'info' | 'error' = 'error') => setUiNotice({ time: Date.now(), level, text }), []);
+
+  const switchTo = useCallback(
+    (key: string | undefined) => {
+      setActiveKey((prev) => {
+        if (prev === key) return prev;
+        if (prev) scrolls.current.set(prev, scrollRef.current);
+        const next = (key && scrolls.current.get(key)) || BOTTOM;
+        scrollRef.current = next;
+        setScroll(next);
+        return key;
+      });
+    },
+    [],
+  );
+  const scrollRef = useRef<PaneScroll>(scroll);
+  scrollRef.current = scroll;
+
+  // Pick the first room once rooms exist; move away from a room that disappeared (/part).
+  useEffect(() => {
+    if (activeKey && activeRoomExists) return;
+    switchTo(roomOrder.find((k) => store.getState().rooms[k]) ?? undefined);
+  }, [roomOrder, activeKey, activeRoomExists, store, switchTo]);
+
+  // Tell the store which room is shown (unread/mentions reset there).
+  useEffect(() => {
+    store.setActiveRoom(activeKey);
+  }, [activeKey, store]);
+
+  // Bell on a new mention in a room that is not shown (issue 9 mentions).
+  const activeRef = useRef(activeKey);
+  activeRef.current = activeKey;
+  useEffect(() => {
+    if (options.bell === false) return;
+    const seen = new Map<string, number>();
+    for (const [k, r] of Object.entries(store.getState().rooms)) seen.set(k, r.mentions);
+    let last: unknown;
+    return store.subscribe(() => {
+      const s = store.getState();
+      if (s.rooms === last) return;
+      last = s.rooms;
+      let ring = false;
+      for (const [k, r] of Object.entries(s.rooms)) {
+        const before = seen.get(k) ?? 0;
+        if (r.mentions > before && k !== activeRef.current) ring = true;
+        seen.set(k, r.mentions);
+      }
+      if (ring) stdout.write('\u0007');
+    });
+  }, [store, stdout, options.bell]);
+
+  // ---- layout (every height explicit: the tree is never taller than the window) ----
+  const narrow = columns < NARROW_COLS;
+  const showRooms = narrow ? roomsToggled : !roomsToggled;
+  const roomW = showRooms ? Math.min(28, Math.max(14, Math.floor(columns * (narrow ? 0.45 : 0.22)))) : 0;
+  const memberW = showMembers && !narrow ? Math.min(24, Math.max(14, Math.floor(columns * 0.2))) : 0;
+  const mainW = Math.max(10, columns - roomW - memberW);
+  const bodyH = Math.max(1, rows - 1);
+  const typingRows = caps && (caps.typingReceive || caps.presence) ? 1 : 0;
+  const paneH = Math.max(0, bodyH - 1 - typingRows - composerRows);
+  const layout = useLayout(activeKey, mainW);
+  const paneRef = useRef({ layout, paneH });
+  paneRef.current = { layout, paneH };
+
+  // ---- actions ----
+  const paneModel = useCallback(() => {
+    const s = store.getState();
+    const r = activeKey ? s.rooms[activeKey] : undefined;
+    return { messages: r?.messages ?? [], firstUnread: r?.firstUnread ?? -1, layout: paneRef.current.layout, height: Math.max(1, paneRef.current.paneH - 1), room: r };
+  }, [store, activeKey]);
+
+  const setScrollPos = useCallback((pos: ScrollPos | null) => {
+    const prev = scrollRef.current;
+    let next: PaneScroll;
+    if (pos === null) next = BOTTOM;
+    else if (prev.pos === null) {
+      const s = store.getState();
+      const msgs = (activeRef.current ? s.rooms[activeRef.current]?.messages : undefined) ?? [];
+      const last = msgs[msgs.length - 1];
+      next = last ? { pos, lastSeen: { id: last.id, ts: last.ts, line: 0 } } : { pos };
+    } else next = { ...prev, pos };
+    scrollRef.current = next;
+    setScroll(next);
+  }, [store]);
+
+  const loadOlder = useCallback(() => {
+    const s = store.getState();
+    const r = activeKey ? s.rooms[activeKey] : undefined;
+    if (!activeKey || !r || !caps?.history || !r.hasMoreHistory || r.loadingHistory) return;
+    void runtime.loadOlder(activeKey).catch((e: unknown) => notify(`history: ${e instanceof Error ? e.message : String(e)}`));
+  }, [store, activeKey, caps, runtime, notify]);
+
+  const scrollPage = useCallback((dir: -1 | 1) => {
+    const m = paneModel();
+    const step = Math.max(1, m.height - 1);
+    const r = scrollBy(m, scrollRef.current.pos, dir * step);
+    setScrollPos(r.pos);
+    if (dir < 0 && r.atTop) loadOlder();
+  }, [paneModel, setScrollPos, loadOlder]);
+
+  const roomKeys = useCallback(() => roomKeysInOrder(roomListItems(store.getState())), [store]);
+
+  const cycleRoom = useCallback((dir: 1 | -1) => {
+    const keys = roomKeys();
+    if (keys.length === 0) return;
+    const i = activeKey ? keys.indexOf(activeKey) : -1;
+    switchTo(keys[(i + dir + keys.length) % keys.length]);
+  }, [roomKeys, activeKey, switchTo]);
+
+  const nextActivity = useCallback(() => {
+    const s = store.getState();
+    const keys = roomKeys();
+    const i = activeKey ? keys.indexOf(activeKey) : -1;
+    const order = [...keys.slice(i + 1), ...keys.slice(0, Math.max(0, i))];
+    const hit = order.find((k) => (s.rooms[k]?.mentions ?? 0) > 0) ?? order.find((k) => (s.rooms[k]?.unread ?? 0) > 0);
+    if (hit) switchTo(hit);
+    else notify('no room with new activity', 'info');
+  }, [store, roomKeys, activeKey, switchTo, notify]);
+
+  const quit = useCallback((code = 0) => {
+    onExit?.(code);
+    exit();
+  }, [exit, onExit]);
+
+  const retry = useCallback(() => {
+    if (!activeKey) return;
+    if (!runtime.retry(activeKey)) notify('nothing to retry in this room', 'info');
+  }, [activeKey, runtime, notify]);
+
+  const reconnect = useCallback(() => {
+    runtime.reconnectNow(profileName);
+    notify(`reconnecting ${profileName ?? 'all profiles'}…`, 'info');
+  }, [runtime, profileName, notify]);
+
+  const runAction = useCallback((a: Action): void => {
+    switch (a) {
+      case 'quit': quit(0); return;
+      case 'nextRoom': cycleRoom(1); return;
+      case 'prevRoom': cycleRoom(-1); return;
+      case 'pageUp': scrollPage(-1); return;
+      case 'pageDown': scrollPage(1); return;
+      case 'roomTop': {
+        const m = paneModel();
+        setScrollPos(topPos({ ...m, height: Math.max(1, paneRef.current.paneH - 1) }));
+        loadOlder();
+        return;
+      }
+      case 'roomBottom': setScrollPos(null); return;
+      case 'retry': retry(); return;
+      case 'reconnect': reconnect(); return;
+      case 'help': setOverlay({ kind: 'help' }); return;
+      case 'members': setShowMembers((v) => !v); return;
+      case 'switcher': setOverlay({ kind: 'switcher' }); return;
+      case 'activity': nextActivity(); return;
+      case 'toggleRooms': setRoomsToggled((v) => !v); return;
+      default: {
+        const n = Number(a.slice(4));
+        const k = roomKeys()[n - 1];
+        if (k) switchTo(k);
+      }
+    }
+  }, [quit, cycleRoom, scrollPage, paneModel, setScrollPos, loadOlder, retry, reconnect, nextActivity, roomKeys, switchTo]);
+
+  const onKeys = useCallback((keys: KeyEvent[]) => {
+    for (const ev of keys) {
+      if (ev.ctrl && ev.name === 'c') {
+        quit(0);
+        return;
+      }
+      if (overlay.kind !== 'none') {
+        overlayRef.current?.handleKey(ev);
+        continue;
+      }
+      const a = actionOf(keymap, ev);
+      if (a) {
+        runAction(a);
+        continue;
+      }
+      const empty = composer.current?.isEmpty() ?? true;
+      const id = ev.name === 'text' ? (ev.text ?? '') : `${ev.ctrl ? 'C-' : ''}${ev.meta ? 'M-' : ''}${ev.name}`;
+      const emptyAction = EMPTY_COMPOSER_KEYS[id];
+      if (empty && emptyAction) {
+        runAction(emptyAction);
+        continue;
+      }
+      if (ev.name === 'escape' && scrollRef.current.pos !== null) {
+        setScrollPos(null);
+        continue;
+      }
+      composer.current?.handleKey(ev);
+    }
+  }, [overlay.kind, keymap, runAction, quit, setScrollPos]);
+  useKeys(onKeys);
+
+  // ---- composer: commands, sending, completion ----
+  const runCommand = useCallback((cmd: Extract<ParsedInput, { kind: 'command' }>): SubmitResult => {
+    const prof = profileName;
+    const err = (e: unknown): void => notify(e instanceof Error ? e.message : String(e));
+    switch (cmd.name) {
+      case 'help': setOverlay({ kind: 'help' }); break;
+      case 'quit': quit(0); break;
+      case 'members': setShowMembers((v) => !v); break;
+      case 'retry': retry(); break;
+      case 'reconnect': reconnect(); break;
+      case 'clear':
+        if (activeKey) {
+          store.clearRoom(activeKey);
+          setScrollPos(null);
+        }
+        break;
+      case 'join': {
+        if (!prof) return notify('no profile to join with'), 'keep';
+        if (!caps?.join) return notify(`${prof}: this service cannot open rooms at run time`), 'keep';
+        const ref = cmd.args[0] ?? '';
+        notify(`joining ${ref}…`, 'info');
+        runtime.join(prof, ref).then((key) => {
+          switchTo(key);
+          notify(`joined ${ref}`, 'info');
+        }, err);
+        break;
+      }
+      case 'part': {
+        if (!activeKey) return notify('no room open'), 'keep';
+        if (!caps?.join) return notify(`${prof ?? ''}: this service cannot leave rooms at run time`), 'keep';
+        const key = activeKey;
+        runtime.part(key).then(() => notify('left the room', 'info'), err);
+        break;
+      }
+      case 'dm': {
+        if (!prof) return notify('no profile'), 'keep';
+        if (!caps?.dms) return notify(`${prof}: this service has no direct messages`), 'keep';
+        runtime.dm(prof, cmd.rest).then((text) => notify(text, 'info'), err);
+        break;
+      }
+      case 'profile': {
+        const name = cmd.args[0] ?? '';
+        const s = store.getState();
+        if (!s.profiles[name]) return notify(`unknown profile: ${name}`), 'keep';
+        const key = s.roomOrder.find((k) => s.rooms[k]?.profile === name);
+        if (!key) return notify(`${name} has no room open yet`), 'keep';
+        switchTo(key);
+        break;
+      }
+    }
+    return 'clear';
+  }, [profileName, notify, quit, retry, reconnect, activeKey, store, setScrollPos, caps, runtime, switchTo]);
+
+  const sendText = useCallback((text: string): SubmitResult => {
+    if (!activeKey) return notify('no room open — /join ROOM'), 'keep';
+    if (caps?.readOnly) return notify(`read-only: ${caps.readOnlyReason ?? 'this account cannot send'}`), 'keep';
+    if (pstate === 'failed') return notify(`${profileName ?? ''} failed: ${preason ?? 'not connected'} — F5 to reconnect`), 'keep';
+    const max = caps?.maxMessageLength;
+    if (max !== undefined) {
+      const n = [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)].length;
+      if (n > max) return notify(`message too long: ${n} characters, the limit is ${max}`), 'keep';
+    }
+    runtime.send(activeKey, text);
+    setScrollPos(null);
+    return 'clear';
+  }, [activeKey, caps, pstate, profileName, preason, runtime, notify, setScrollPos]);
+
+  const onSubmit = useCallback((raw: string): SubmitResult => {
+    const p = parseInput(raw);
+    switch (p.kind) {
+      case 'empty': return 'keep';
+      case 'error': notify(p.message); return 'keep';
+      case 'command': return runCommand(p);
+      case 'text': return sendText(p.text);
+    }
+  }, [notify, runCommand, sendText]);
+
+  const complete = useCallback((word: string, atLineStart: boolean): string[] => {
+    if (atLineStart && word.startsWith('/')) return completeCommand(word.slice(1));
+    const s = store.getState();
+    const r = activeKey ? s.rooms[activeKey] : undefined;
+    if (!r) return [];
+    const me = s.profiles[r.profile]?.me;
+    const at = word.startsWith('@');
+    const prefix = (at ? word.slice(1) : word).toLowerCase();
+    const names = new Map<string, string>();
+    const add = (id: string, name: string): void => {
+      if (id !== me?.id && name && !names.has(name.toLowerCase())) names.set(name.toLowerCase(), name);
+    };
+    for (let i = r.messages.length - 1; i >= Math.max(0, r.messages.length - 300); i--) {
+      const m = r.messages[i];
+      if (m && m.kind === 'normal') add(m.author.id, m.author.name);
+    }
+    for (const u of r.online ?? []) add(u.id, u.name);
+    for (const u of r.members) add(u.id, u.name);
+    const useAt = at || (s.profiles[r.profile]?.capabilities.atMentions ?? false);
+    const suffix = atLineStart && !useAt ? ': ' : ' ';
+    return [...names.values()].filter((n) => n.toLowerCase().startsWith(prefix)).map((n) => `${useAt ? '@' : ''}${n}${suffix}`);
+  }, [store, activeKey]);
+
+  const onMultiLinePaste = useCallback((text: string) => setOverlay({ kind: 'paste', text }), []);
+  const closeOverlay = useCallback(() => setOverlay({ kind: 'none' }), []);
+  const pickRoom = useCallback((key: string) => {
+    setOverlay({ kind: 'none' });
+    switchTo(key);
+  }, [switchTo]);
+
+  // ---- composer state line ----
+  let disabledReason: string | undefined;
+  let note: string | undefined;
+  if (caps?.readOnly) disabledReason = `read-only: ${caps.readOnlyReason ?? 'this account cannot send'} (type / for commands)`;
+  else if (pstate === 'failed') disabledReason = `${profileName ?? ''} failed: ${preason ?? 'not connected'} — F5 reconnects (type / for commands)`;
+  else if (!activeKey) note = 'no room open — /join ROOM';
+  else if (pstate && pstate !== 'connected') note = `${pstate}: sends are queued`;
+
+  const hints = narrow ? '^N/^P · F1 help · ^C quit' : '^N/^P rooms · PgUp/PgDn · ^G find · F1 help · ^C quit';
+
+  if (rows < 6 || columns < 20) {
+    return (
+      <Box width={columns} height={rows}>
+        <Text wrap="truncate">terminal too small ({columns}×{rows}) — Ctrl-C quits</Text>
+      </Box>
+    );
+  }
+  const mainH = paneH;
+  return (
+    <Box width={columns} height={rows} flexDirection="column">
+      <Box width={columns} height={bodyH} flexDirection="row">
+        {showRooms ? <RoomList width={roomW} height={bodyH} activeKey={activeKey} /> : null}
+        <Box width={mainW} height={bodyH} flexDirection="column">
+          <Header roomKey={activeKey} width={mainW} />
+          {overlay.kind === 'help' ? (
+            <HelpOverlay ref={overlayRef} width={mainW} height={mainH} lines={helpLines(keymap)} onClose={closeOverlay} />
+          ) : overlay.kind === 'switcher' ? (
+            <RoomSwitcher ref={overlayRef} width={mainW} height={mainH} onPick={pickRoom} onClose={closeOverlay} />
+          ) : overlay.kind === 'paste' ? (
+            <PastePrompt
+              ref={overlayRef}
+              width={mainW}
+              height={mainH}
+              text={overlay.text}
+              onSend={() => {
+                setOverlay({ kind: 'none' });
+                onSubmit(overlay.text);
+              }}
+              onEdit={() => {
+                setOverlay({ kind: 'none' });
+                composer.current?.insert(overlay.text);
+              }}
+              onCancel={closeOverlay}
+            />
+          ) : showMembers && narrow ? (
+            <MemberList roomKey={activeKey} width={mainW} height={mainH} presence={caps?.presence ?? false} />
+          ) : (
+            <MessagePane roomKey={activeKey} width={mainW} height={paneH} scroll={scroll} canLoadOlder={caps?.history ?? false} />
+          )}
+          {typingRows ? <TypingBar roomKey={activeKey} width={mainW} showTyping={caps?.typingReceive ?? false} showPresence={caps?.presence ?? false} /> : null}
+          <Composer
+            ref={composer}
+            roomKey={activeKey}
+            width={mainW}
+            disabledReason={disabledReason}
+            note={note}
+            onSubmit={onSubmit}
+            complete={complete}
+            onMultiLinePaste={onMultiLinePaste}
+            onHeight={setComposerRows}
+            active={overlay.kind === 'none'}
+          />
+        </Box>
+        {memberW ? <MemberList roomKey={activeKey} width={memberW} height={bodyH} presence={caps?.presence ?? false} /> : null}
+      </Box>
+      <StatusLine width={columns} profile={profileName} hints={hints} uiNotice={uiNotice} />
+    </Box>
+  );
+}

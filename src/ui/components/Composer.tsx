@@ -1,0 +1,286 @@
+import { Box, Text, usePaste } from 'ink';
+import { memo, type Ref, useEffect, useImperativeHandle, useRef, useState } from 'react';
+import { useUi } from '../context.js';
+import { edit, type EditOp, type EditorState, emptyEditor, historyStep, type HistoryCursor, onFirstLine, onLastLine } from '../editor.js';
+import type { KeyEvent } from '../keys.js';
+import { cellWidth, truncate } from '../wrap.js';
+
+/** What the App can do with the composer (keys are routed to it by the App's dispatcher). */
+export interface ComposerHandle {
+  /** Handles one key; returns false when the key means nothing to the composer (App may use it). */
+  handleKey(ev: KeyEvent): boolean;
+  isEmpty(): boolean;
+  insert(text: string): void;
+  /** Replaces the text (e.g. "edit" from the paste prompt). */
+  setText(text: string): void;
+}
+
+/** Result of a submit: `clear` the composer (sent / command ran) or `keep` the text (error). */
+export type SubmitResult = 'clear' | 'keep';
+
+/** Props of the composer. */
+export interface ComposerProps {
+  roomKey: string | undefined;
+  width: number;
+  /** When set, the composer is disabled and shows this reason (read-only room, failed profile). */
+  disabledReason: string | undefined;
+  /** A note shown at the right while enabled (e.g. "offline: sends are queued"). */
+  note: string | undefined;
+  /** Called with the text on Enter. */
+  onSubmit(text: string): SubmitResult;
+  /** Completion candidates for the word before the cursor (`atLineStart` when it is the first word). */
+  complete(word: string, atLineStart: boolean): string[];
+  /** A paste of several lines: the App asks before sending. */
+  onMultiLinePaste(text: string): void;
+  /** Reports the number of rows the composer needs (1–5) so the App can lay out the pane. */
+  onHeight(rows: number): void;
+  /** Whether keys/pastes reach the composer (false while an overlay is open). */
+  active: boolean;
+  ref?: Ref<ComposerHandle>;
+}
+
+/** Max rows of a multi-line draft shown at once. */
+export const MAX_COMPOSER_ROWS = 5;
+
+interface Completion {
+  start: number;
+  end: number;
+  candidates: string[];
+  index: number;
+}
+
+/** Visible window of one line around the cursor, as [before, cursorChar, after] plain strings fitting `w` cells. */
+export function windowLine(line: string, cursor: number | undefined, w: number): { before: string; at: string; after: string } {
+  if (cursor === undefined) return { before: truncate(line, w), at: '', after: '' };
+  const seg = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  let before = line.slice(0, cursor);
+  const restSegs = [...seg.segment(line.slice(cursor))].map((s) => s.segment);
+  const at = restSegs[0] ?? ' ';
+  const after = restSegs.slice(1).join('');
+  const atW = Math.max(1, cellWidth(at));
+  if (cellWidth(before) + atW > w) {
+    const segs = [...seg.segment(before)].map((s) => s.segment);
+    while (segs.length && cellWidth(segs.join('')) + atW > w - 1) segs.shift();
+    before = `…${segs.join('')}`;
+  }
+  const room = Math.max(0, w - cellWidth(before) - atW);
+  return { before, at, after: truncate(after, room) };
+}
+
+/**
+ * The composer (issue 3 §7, issue 9 keys): Enter sends, Alt-Enter adds a line, readline editing
+ * (editor.ts), Up/Down walk what was sent in THIS room, Tab completes names and /commands, a paste of
+ * several lines is handed to the App to confirm. Keeps a draft per room. Typing indicators go out
+ * through `runtime.setTyping` (the connector debounces). Its keystrokes re-render only itself.
+ */
+export const Composer = memo(function Composer(props: ComposerProps) {
+  const { roomKey, width, disabledReason, note, active, ref } = props;
+  const { runtime, theme } = useUi();
+  const [st, setSt] = useState<EditorState>(emptyEditor);
+  const stRef = useRef(st);
+  stRef.current = st;
+  const propsRef = useRef(props);
+  propsRef.current = props;
+  const drafts = useRef(new Map<string, EditorState>());
+  const histories = useRef(new Map<string, HistoryCursor>());
+  const completion = useRef<Completion | null>(null);
+  const typingSentAt = useRef(0);
+  const roomRef = useRef(roomKey);
+
+  // Room switch: keep the draft of the room we leave, restore the one we enter.
+  useEffect(() => {
+    const prev = roomRef.current;
+    if (prev === roomKey) return;
+    if (prev !== undefined) {
+      drafts.current.set(prev, stRef.current);
+      if (typingSentAt.current) runtime.setTyping(prev, false);
+      typingSentAt.current = 0;
+    }
+    roomRef.current = roomKey;
+    const d = (roomKey && drafts.current.get(roomKey)) || { ...emptyEditor, kill: stRef.current.kill };
+    stRef.current = d;
+    setSt(d);
+    completion.current = null;
+  }, [roomKey, runtime]);
+
+  const lines = st.text.split('\n');
+  const rows = Math.min(MAX_COMPOSER_ROWS, lines.length);
+  const height = disabledReason && !st.text ? 1 : rows;
+  useEffect(() => {
+    propsRef.current.onHeight(height);
+  }, [height]);
+
+  const update = (next: EditorState): void => {
+    if (next === stRef.current) return;
+    const had = stRef.current.text;
+    stRef.current = next;
+    setSt(next);
+    const key = roomRef.current;
+    if (!key || next.text === had) return;
+    const now = Date.now();
+    if (next.text.trim() && now - typingSentAt.current > 2000 && !next.text.startsWith('/')) {
+      typingSentAt.current = now;
+      runtime.setTyping(key, true);
+    } else if (!next.text.trim() && typingSentAt.current) {
+      typingSentAt.current = 0;
+      runtime.setTyping(key, false);
+    }
+  };
+  const apply = (op: EditOp): void => update(edit(stRef.current, op));
+
+  const history = (): HistoryCursor => {
+    const key = roomRef.current ?? '';
+    let h = histories.current.get(key);
+    if (!h) {
+      h = { entries: [], index: 0, draft: '' };
+      histories.current.set(key, h);
+    }
+    return h;
+  };
+
+  const submit = (): void => {
+    const text = stRef.current.text;
+    const key = roomRef.current;
+    if (!text.trim()) return;
+    const res = propsRef.current.onSubmit(text);
+    if (res === 'keep') return;
+    const h = history();
+    if (h.entries[h.entries.length - 1] !== text) h.entries.push(text);
+    if (h.entries.length > 500) h.entries.shift();
+    h.index = h.entries.length;
+    h.draft = '';
+    if (key && typingSentAt.current) runtime.setTyping(key, false);
+    typingSentAt.current = 0;
+    update({ ...emptyEditor, kill: stRef.current.kill });
+  };
+
+  const walkHistory = (dir: -1 | 1): boolean => {
+    const h = history();
+    const r = historyStep(h, dir, stRef.current.text);
+    if (!r) return false;
+    histories.current.set(roomRef.current ?? '', r.h);
+    update(edit(stRef.current, { op: 'set', text: r.text }));
+    return true;
+  };
+
+  const tab = (): void => {
+    const s = stRef.current;
+    let c = completion.current;
+    if (!c) {
+      const before = s.text.slice(0, s.cursor);
+      const m = /(\S*)$/.exec(before);
+      const word = m?.[1] ?? '';
+      const start = s.cursor - word.length;
+      const atLineStart = before.slice(0, start).trim() === '';
+      const candidates = propsRef.current.complete(word, atLineStart);
+      if (candidates.length === 0) return;
+      c = { start, end: s.cursor, candidates, index: 0 };
+    } else {
+      c = { ...c, index: (c.index + 1) % c.candidates.length };
+    }
+    const pick = c.candidates[c.index] ?? '';
+    const text = s.text.slice(0, c.start) + pick + s.text.slice(c.end);
+    const end = c.start + pick.length;
+    completion.current = { ...c, end };
+    update({ ...s, text, cursor: end });
+  };
+
+  const handleKey = (ev: KeyEvent): boolean => {
+    // Disabled (read-only, failed profile): only a /command can be typed.
+    if (propsRef.current.disabledReason && !stRef.current.text && !(ev.name === 'text' && ev.text?.startsWith('/'))) return false;
+    if (ev.name !== 'tab') completion.current = null;
+    const s = stRef.current;
+    if (ev.name === 'text') {
+      apply({ op: 'insert', text: ev.text ?? '' });
+      return true;
+    }
+    const k = `${ev.ctrl ? 'C-' : ''}${ev.meta ? 'M-' : ''}${ev.name}`;
+    switch (k) {
+      case 'enter': submit(); return true;
+      case 'M-enter': apply({ op: 'insert', text: '\n' }); return true;
+      case 'backspace': case 'C-h': apply({ op: 'backspace' }); return true;
+      case 'M-backspace': case 'C-backspace': apply({ op: 'killWordBack' }); return true;
+      case 'delete': apply({ op: 'delete' }); return true;
+      case 'C-d': if (!s.text) return false; apply({ op: 'delete' }); return true;
+      case 'left': case 'C-b': apply({ op: 'left' }); return true;
+      case 'right': case 'C-f': apply({ op: 'right' }); return true;
+      case 'C-left': case 'M-left': case 'M-b': apply({ op: 'wordLeft' }); return true;
+      case 'C-right': case 'M-right': case 'M-f': apply({ op: 'wordRight' }); return true;
+      case 'home': case 'C-a': apply({ op: 'home' }); return true;
+      case 'end': case 'C-e': apply({ op: 'end' }); return true;
+      case 'C-w': apply({ op: 'killWordBack' }); return true;
+      case 'M-d': apply({ op: 'killWordForward' }); return true;
+      case 'C-u': apply({ op: 'killToStart' }); return true;
+      case 'C-k': apply({ op: 'killToEnd' }); return true;
+      case 'C-y': apply({ op: 'yank' }); return true;
+      case 'tab': tab(); return true;
+      case 'up':
+        if (!onFirstLine(s)) apply({ op: 'up' });
+        else walkHistory(-1);
+        return true;
+      case 'down':
+        if (!onLastLine(s)) apply({ op: 'down' });
+        else walkHistory(1);
+        return true;
+      case 'escape':
+        return false;
+      default:
+        return false;
+    }
+  };
+
+  useImperativeHandle(ref, () => ({
+    handleKey,
+    isEmpty: () => stRef.current.text.length === 0,
+    insert: (text: string) => apply({ op: 'insert', text }),
+    setText: (text: string) => update(edit(stRef.current, { op: 'set', text })),
+  }));
+
+  usePaste(
+    (raw) => {
+      if (propsRef.current.disabledReason) return;
+      const text = raw.replace(/\r\n?/g, '\n');
+      if (text.replace(/\n+$/, '').includes('\n')) propsRef.current.onMultiLinePaste(text.replace(/\n+$/, ''));
+      else apply({ op: 'insert', text: text.replace(/\n+$/, '') });
+    },
+    { isActive: active },
+  );
+
+  if (disabledReason && !st.text) {
+    return (
+      <Box width={width} height={1}>
+        <Text wrap="truncate" dimColor>
+          {truncate(`✗ ${disabledReason}`, width)}
+        </Text>
+      </Box>
+    );
+  }
+  // Which lines to show: a window of MAX rows that contains the cursor line.
+  const cursorLine = st.text.slice(0, st.cursor).split('\n').length - 1;
+  const first = Math.max(0, Math.min(cursorLine - rows + 1, lines.length - rows));
+  const noteText = note && !st.text ? ` ${note}` : '';
+  const w = Math.max(4, width - 2);
+  let offset = 0;
+  for (let i = 0; i < first; i++) offset += (lines[i] ?? '').length + 1;
+  const out = [];
+  for (let i = first; i < first + rows; i++) {
+    const line = lines[i] ?? '';
+    const cur = i === cursorLine ? st.cursor - offset : undefined;
+    offset += line.length + 1;
+    const win = windowLine(line, cur, w - (i === first && noteText ? cellWidth(noteText) : 0));
+    out.push(
+      <Text key={i} wrap="truncate">
+        <Text {...theme.fg('cyan')} bold>{i === 0 ? '› ' : '  '}</Text>
+        {win.before}
+        {cur !== undefined && active ? <Text inverse>{win.at}</Text> : win.at}
+        {win.after}
+        {i === first && noteText ? <Text dimColor>{noteText}</Text> : null}
+      </Text>,
+    );
+  }
+  return (
+    <Box width={width} height={rows} flexDirection="column">
+      {out}
+    </Box>
+  );
+});

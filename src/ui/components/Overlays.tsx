@@ -1,0 +1,180 @@
+import { Box, Text } from 'ink';
+import { memo, type Ref, useImperativeHandle, useRef, useState } from 'react';
+import type { UserRef } from '../../core/events.js';
+import { useUi } from '../context.js';
+import { fuzzyFilter } from '../fuzzy.js';
+import { useStore } from '../hooks/useStore.js';
+import type { KeyEvent } from '../keys.js';
+import { cellWidth, pad, truncate } from '../wrap.js';
+
+/** Handle of an overlay that takes keys; returns false when the key should close it. */
+export interface OverlayHandle {
+  handleKey(ev: KeyEvent): void;
+}
+
+/** The help overlay: every key and command (issue 9 "`?` or F1 shows a help overlay with every key"). Up/Down/PgUp/PgDn scroll it. */
+export const HelpOverlay = memo(function HelpOverlay(props: { width: number; height: number; lines: [string, string][]; onClose(): void; ref?: Ref<OverlayHandle> }) {
+  const { width, height, lines, onClose, ref } = props;
+  const [offset, setOffset] = useState(0);
+  const bodyH = Math.max(1, height - 2);
+  const maxOff = Math.max(0, lines.length - bodyH);
+  useImperativeHandle(ref, () => ({
+    handleKey(ev) {
+      if (ev.name === 'down') setOffset((o) => Math.min(maxOff, o + 1));
+      else if (ev.name === 'up') setOffset((o) => Math.max(0, o - 1));
+      else if (ev.name === 'pagedown') setOffset((o) => Math.min(maxOff, o + bodyH));
+      else if (ev.name === 'pageup') setOffset((o) => Math.max(0, o - bodyH));
+      else onClose();
+    },
+  }));
+  const keyW = Math.min(38, Math.max(...lines.map(([k]) => cellWidth(k)), 4) + 2);
+  return (
+    <Box width={width} height={height} flexDirection="column">
+      <Text bold wrap="truncate">{truncate('Keys and commands — any other key closes', width)}</Text>
+      {lines.slice(offset, offset + bodyH).map(([k, d], i) => (
+        <Text key={i} wrap="truncate">
+          <Text bold>{pad(truncate(k, keyW - 1), keyW)}</Text>
+          {truncate(d, Math.max(0, width - keyW))}
+        </Text>
+      ))}
+      {maxOff > 0 ? <Text dimColor wrap="truncate">{truncate(`↑/↓ PgUp/PgDn to scroll (${offset + 1}–${Math.min(lines.length, offset + bodyH)} of ${lines.length})`, width)}</Text> : null}
+    </Box>
+  );
+});
+
+/** One entry of the room switcher. */
+interface SwitchItem {
+  key: string;
+  label: string;
+  unread: number;
+  mentions: number;
+}
+
+/**
+ * The fuzzy room switcher (issue 9 "Ctrl-K opens a fuzzy room switcher across all profiles"):
+ * type to filter, Up/Down (Ctrl-P/Ctrl-N) to select, Enter to open, Esc to close.
+ */
+export const RoomSwitcher = memo(function RoomSwitcher(props: { width: number; height: number; onPick(key: string): void; onClose(): void; ref?: Ref<OverlayHandle> }) {
+  const { width, height, onPick, onClose, ref } = props;
+  const { store, theme } = useUi();
+  const [query, setQuery] = useState('');
+  const [sel, setSel] = useState(0);
+  const all = (): SwitchItem[] => {
+    const s = store.getState();
+    const multi = new Set(s.roomOrder.map((k) => s.rooms[k]?.profile)).size > 1;
+    return s.roomOrder.flatMap((k) => {
+      const r = s.rooms[k];
+      return r ? [{ key: k, label: `#${r.name || r.id}${multi ? ` [${r.profile}]` : ''}`, unread: r.unread, mentions: r.mentions }] : [];
+    });
+  };
+  useStore((s) => s.roomOrder);
+  const items = fuzzyFilter(query, all(), (i) => i.label);
+  const cur = Math.min(sel, Math.max(0, items.length - 1));
+  const itemsRef = useRef(items);
+  itemsRef.current = items;
+  useImperativeHandle(ref, () => ({
+    handleKey(ev) {
+      const k = `${ev.ctrl ? 'C-' : ''}${ev.meta ? 'M-' : ''}${ev.name}`;
+      if (k === 'escape' || k === 'C-g') onClose();
+      else if (k === 'enter') {
+        const it = itemsRef.current[cur];
+        if (it) onPick(it.key);
+        else onClose();
+      } else if (k === 'up' || k === 'C-p') setSel(Math.max(0, cur - 1));
+      else if (k === 'down' || k === 'C-n' || k === 'tab') setSel(Math.min(itemsRef.current.length - 1, cur + 1));
+      else if (k === 'backspace') {
+        setQuery((q) => [...q].slice(0, -1).join(''));
+        setSel(0);
+      } else if (k === 'C-u') {
+        setQuery('');
+        setSel(0);
+      } else if (ev.name === 'text') {
+        setQuery((q) => q + (ev.text ?? ''));
+        setSel(0);
+      }
+    },
+  }));
+  const listH = Math.max(1, height - 2);
+  const start = Math.max(0, Math.min(cur - listH + 1, items.length - listH));
+  return (
+    <Box width={width} height={height} flexDirection="column">
+      <Text wrap="truncate">
+        <Text bold {...theme.fg('cyan')}>Go to room: </Text>
+        {query}
+        <Text inverse> </Text>
+      </Text>
+      {items.slice(start, start + listH).map((it, i) => {
+        const active = start + i === cur;
+        const badge = it.mentions ? ` @${it.mentions}` : it.unread ? ` ${it.unread}` : '';
+        return (
+          <Text key={it.key} wrap="truncate" inverse={active}>
+            {active ? '› ' : '  '}
+            {truncate(it.label, width - 2 - cellWidth(badge))}
+            {badge}
+          </Text>
+        );
+      })}
+      {items.length === 0 ? <Text dimColor>no room matches</Text> : null}
+      <Text dimColor wrap="truncate">{truncate('Enter open · ↑/↓ select · Esc close', width)}</Text>
+    </Box>
+  );
+});
+
+/** The member list (F2, issue 9 "Member list toggle with presence where the service has it"). */
+export const MemberList = memo(function MemberList(props: { roomKey: string | undefined; width: number; height: number; presence: boolean }) {
+  const { roomKey, width, height, presence } = props;
+  const { theme } = useUi();
+  const members = useStore((s) => (roomKey ? s.rooms[roomKey]?.members : undefined));
+  const online = useStore((s) => (roomKey ? s.rooms[roomKey]?.online : undefined));
+  const list = memberRows(members ?? [], presence ? online : undefined);
+  const inner = Math.max(4, width - 1);
+  return (
+    <Box width={width} height={height} flexDirection="column" borderStyle="single" borderTop={false} borderBottom={false} borderRight={false} borderDimColor>
+      <Text bold wrap="truncate">{truncate(`Members (${list.length})`, inner)}</Text>
+      {list.slice(0, Math.max(0, height - 1)).map((m) => (
+        <Text key={m.user.id} wrap="truncate">
+          {m.online === undefined ? ' ' : <Text {...theme.fg(m.online ? 'green' : undefined)} dimColor={!m.online}>{m.online ? '●' : '○'}</Text>}
+          {' '}
+          <Text {...theme.fg(theme.userColor(m.user.id))}>{truncate(m.user.name || m.user.id, inner - 2)}</Text>
+        </Text>
+      ))}
+    </Box>
+  );
+});
+
+/** Members merged with the online list: online first (sorted by name), then the rest. `online` undefined = no presence. */
+export function memberRows(members: readonly UserRef[], online: readonly UserRef[] | undefined): { user: UserRef; online: boolean | undefined }[] {
+  const byId = new Map<string, { user: UserRef; online: boolean | undefined }>();
+  for (const u of online ?? []) byId.set(u.id, { user: u, online: true });
+  for (const u of members) if (!byId.has(u.id)) byId.set(u.id, { user: u, online: online ? false : undefined });
+  const name = (u: UserRef): string => (u.name || u.id).toLowerCase();
+  return [...byId.values()].sort((a, b) => Number(b.online ?? 0) - Number(a.online ?? 0) || name(a.user).localeCompare(name(b.user)));
+}
+
+/** The prompt for a paste of several lines (issue 9 "a paste of many lines asks before sending"). */
+export const PastePrompt = memo(function PastePrompt(props: { width: number; height: number; text: string; onSend(): void; onEdit(): void; onCancel(): void; ref?: Ref<OverlayHandle> }) {
+  const { width, height, text, onSend, onEdit, onCancel, ref } = props;
+  const { theme } = useUi();
+  const lines = text.split('\n');
+  useImperativeHandle(ref, () => ({
+    handleKey(ev) {
+      if (ev.name === 'enter' || (ev.name === 'text' && ev.text === 'y')) onSend();
+      else if (ev.name === 'text' && ev.text === 'e') onEdit();
+      else if (ev.name === 'escape' || (ev.name === 'text' && ev.text === 'n') || (ev.ctrl && ev.name === 'g')) onCancel();
+    },
+  }));
+  const preview = Math.max(0, height - 2);
+  return (
+    <Box width={width} height={height} flexDirection="column">
+      <Text bold wrap="truncate" {...theme.fg('yellow')}>
+        {truncate(`Paste of ${lines.length} lines: Enter/y send as one message · e edit · Esc/n cancel`, width)}
+      </Text>
+      {lines.slice(0, preview).map((l, i) => (
+        <Text key={i} wrap="truncate" dimColor>
+          {truncate(`│ ${l}`, width)}
+        </Text>
+      ))}
+      {lines.length > preview ? <Text dimColor>{truncate(`… ${lines.length - preview} more lines`, width)}</Text> : null}
+    </Box>
+  );
+});

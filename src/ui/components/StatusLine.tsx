@@ -1,0 +1,58 @@
+import { Text } from 'ink';
+import { memo } from 'react';
+import type { NoticeLine } from '../../core/state.js';
+import { useUi } from '../context.js';
+import { connectionText } from '../format.js';
+import { useNow } from '../hooks/useNow.js';
+import { shallowEqual, useStore } from '../hooks/useStore.js';
+import { cellWidth, truncate } from '../wrap.js';
+
+/** A notice the UI itself produced (command errors, "nothing to retry"): shown like store notices. */
+export interface UiNotice {
+  time: number;
+  level: 'info' | 'error';
+  text: string;
+}
+
+/** How long a notice stays in the status line (ms). */
+export const NOTICE_MS = 15_000;
+
+/** Props: width, the profile of the shown room, key hints, and the newest UI-side notice. */
+export interface StatusLineProps {
+  width: number;
+  profile: string | undefined;
+  hints: string;
+  uiNotice: UiNotice | undefined;
+}
+
+/**
+ * The status line (issue 3 §7, issue 7 "state visible"): profile, its connection state (with the
+ * countdown "reconnecting in 3s"), key hints, and the newest error/notice (store or UI) for 15 s.
+ */
+export const StatusLine = memo(function StatusLine({ width, profile, hints, uiNotice }: StatusLineProps) {
+  const { theme, options } = useUi();
+  const p = useStore((s) => (profile ? s.profiles[profile] : undefined));
+  const last = useStore((s) => s.notices[s.notices.length - 1], shallowEqual) as NoticeLine | undefined;
+  const reconnecting = p?.state === 'reconnecting' && p.retryAt !== undefined;
+  const candidates: UiNotice[] = [];
+  if (last) candidates.push({ time: last.time, level: last.level, text: last.profile ? `${last.profile}: ${last.text}` : last.text });
+  if (uiNotice) candidates.push(uiNotice);
+  const newest = candidates.sort((a, b) => b.time - a.time)[0];
+  const now = useNow(1000, reconnecting || newest !== undefined);
+  const notice = newest && now - newest.time < NOTICE_MS ? newest : undefined;
+  const state = p ? connectionText(p, now) : 'no profile';
+  const stateColor = p?.state === 'connected' ? 'green' : p?.state === 'failed' || p?.state === 'offline' ? 'red' : 'yellow';
+  const left = `${options.title ?? 'chat-tui'} · ${profile ?? '-'} · `;
+  const leftW = cellWidth(left) + cellWidth(state);
+  const rest = Math.max(0, width - leftW - 1);
+  const right = notice ? truncate(notice.text, rest) : truncate(hints, rest);
+  return (
+    <Text wrap="truncate" inverse>
+      {truncate(left, width)}
+      <Text {...theme.fg(stateColor)}>{state}</Text>
+      {' '}
+      {notice ? <Text bold {...theme.fg(notice.level === 'error' ? 'red' : undefined)}>{notice.level === 'error' ? `${right}` : right}</Text> : <Text dimColor>{right}</Text>}
+      {' '.repeat(Math.max(0, rest - cellWidth(right)))}
+    </Text>
+  );
+});

@@ -1,0 +1,99 @@
+import { type KeyEvent, keyId } from './keys.js';
+
+/**
+ * Global key bindings of the TUI (issue 3 §7, issue 9 "Keys"): action → default keys (key ids from
+ * keys.ts `keyId`: `C-n` Ctrl-N, `M-up` Alt-Up, `f1`, `pageup`). Users may rebind actions in the
+ * config file (`ui.keys`); composer editing keys (readline) are not rebindable. Some keys act only
+ * when the composer is empty (see `EMPTY_COMPOSER_KEYS`): Ctrl-K kills to the end of the line when
+ * there is text and opens the room switcher when there is none; Home/End likewise; `?` opens help.
+ */
+export type Action =
+  | 'quit' | 'nextRoom' | 'prevRoom' | 'pageUp' | 'pageDown' | 'roomTop' | 'roomBottom' | 'retry' | 'reconnect'
+  | 'help' | 'members' | 'switcher' | 'activity' | 'toggleRooms'
+  | 'jump1' | 'jump2' | 'jump3' | 'jump4' | 'jump5' | 'jump6' | 'jump7' | 'jump8' | 'jump9';
+
+export const DEFAULT_KEYS: Record<Action, string[]> = {
+  quit: ['C-c'],
+  nextRoom: ['C-n', 'M-down'],
+  prevRoom: ['C-p', 'M-up'],
+  pageUp: ['pageup'],
+  pageDown: ['pagedown'],
+  roomTop: ['C-home', 'M-home'],
+  roomBottom: ['C-end', 'M-end'],
+  retry: ['C-r'],
+  reconnect: ['f5', 'C-l'],
+  help: ['f1'],
+  members: ['f2'],
+  switcher: ['C-g'],
+  activity: ['M-a'],
+  toggleRooms: ['f3', 'M-l'],
+  jump1: ['M-1'], jump2: ['M-2'], jump3: ['M-3'], jump4: ['M-4'], jump5: ['M-5'],
+  jump6: ['M-6'], jump7: ['M-7'], jump8: ['M-8'], jump9: ['M-9'],
+};
+
+/** Keys that mean something only while the composer is empty (else they edit the line). */
+export const EMPTY_COMPOSER_KEYS: Record<string, Action> = {
+  'C-k': 'switcher',
+  home: 'roomTop',
+  end: 'roomBottom',
+  '?': 'help',
+};
+
+/** Builds the key id → action table from defaults plus overrides (`keys[action] = 'C-x'` or a list). Unknown actions are ignored. */
+export function buildKeymap(overrides: Record<string, string | string[]> | undefined): Map<string, Action> {
+  const table: Record<string, string[]> = { ...DEFAULT_KEYS };
+  for (const [action, keys] of Object.entries(overrides ?? {})) {
+    if (action in DEFAULT_KEYS) table[action] = Array.isArray(keys) ? keys : [keys];
+  }
+  const map = new Map<string, Action>();
+  for (const [action, keys] of Object.entries(table)) for (const k of keys) map.set(k, action as Action);
+  return map;
+}
+
+/** The action of a key event, if any. */
+export function actionOf(map: Map<string, Action>, ev: KeyEvent): Action | undefined {
+  if (ev.name === 'text') return undefined;
+  return map.get(keyId(ev));
+}
+
+/** Human form of a key id for help texts: `C-n` → `Ctrl-N`, `M-up` → `Alt-Up`. */
+export function keyLabel(id: string): string {
+  return id
+    .replace(/^C-/, 'Ctrl-')
+    .replace(/M-/, 'Alt-')
+    .replace(/S-/, 'Shift-')
+    .replace(/(Ctrl-|Alt-|Shift-|^)([a-z0-9]+)$/, (_m, pre: string, k: string) => pre + (k.length === 1 ? k.toUpperCase() : k === 'pageup' ? 'PgUp' : k === 'pagedown' ? 'PgDn' : k.charAt(0).toUpperCase() + k.slice(1)));
+}
+
+/** Help lines: [keys, what they do]. */
+export function helpLines(map: Map<string, Action>): [string, string][] {
+  const keysOf = (a: Action): string => [...map.entries()].filter(([, v]) => v === a).map(([k]) => keyLabel(k)).join(' / ') || '(unbound)';
+  return [
+    [keysOf('nextRoom'), 'next room'],
+    [keysOf('prevRoom'), 'previous room'],
+    [`${keysOf('switcher')} / Ctrl-K (empty line)`, 'find a room (fuzzy, all profiles)'],
+    ['Alt-1 … Alt-9', 'jump to room 1–9'],
+    [keysOf('activity'), 'next room with activity (mentions first)'],
+    [keysOf('pageUp'), 'scroll up (fetches older history at the top)'],
+    [keysOf('pageDown'), 'scroll down'],
+    [`${keysOf('roomTop')} / Home (empty line)`, 'top of the room'],
+    [`${keysOf('roomBottom')} / End (empty line)`, 'bottom of the room'],
+    ['Enter', 'send'],
+    ['Alt-Enter', 'new line in the message'],
+    ['Up / Down', 'messages you sent in this room'],
+    ['Tab', 'complete names and /commands'],
+    ['Ctrl-A / Ctrl-E, Home / End', 'start / end of line'],
+    ['Ctrl-B / Ctrl-F, Alt-B / Alt-F', 'back / forward a character, a word'],
+    ['Ctrl-W / Ctrl-U / Ctrl-K / Ctrl-Y', 'kill word / to start / to end, yank'],
+    ['Backspace / Delete', 'delete before / at the cursor'],
+    [keysOf('retry'), 'resend the newest failed message (/retry)'],
+    [keysOf('reconnect'), 'reconnect now (/reconnect)'],
+    [keysOf('members'), 'member list'],
+    [keysOf('toggleRooms'), 'show / hide the room list'],
+    [`${keysOf('help')} / ? (empty line)`, 'this help'],
+    [keysOf('quit'), 'quit (/quit)'],
+    ['/help /join /part /dm /retry', ''],
+    ['/reconnect /members /clear', ''],
+    ['/profile NAME /quit', 'commands; //text sends "/text"'],
+  ];
+}

@@ -1,0 +1,68 @@
+import chalk, { Chalk, type ChalkInstance, type ForegroundColorName } from 'chalk';
+
+/**
+ * Colours and text attributes of the TUI (issue 3 §7, issue 9 "Colours"). The default theme uses
+ * only the 16 ANSI colours that read on dark and light backgrounds (no white/black/grey text).
+ * `NO_COLOR` (any non-empty value) and `--no-color` turn colours off; attributes (bold, dim,
+ * inverse, underline) stay, and every state also has a non-colour marker (✗, ⧗, *, ›) so
+ * nothing depends on colour alone. chalk itself ignores NO_COLOR (../shared/notes/stack.md §3g).
+ */
+export interface Theme {
+  /** Colour names for Ink `<Text color>`; undefined when colours are off. */
+  color(name: ForegroundColorName): ForegroundColorName | undefined;
+  /** ANSI-styling helpers for pre-rendered message lines. */
+  c: ChalkInstance;
+  noColor: boolean;
+  /** Props for Ink `<Text {...fg('red')}>`: `{}` when colours are off (exactOptionalPropertyTypes-safe). */
+  fg(name: ForegroundColorName | undefined): { color?: ForegroundColorName };
+  /** Colour of a user, stable across runs (hash of the user id). */
+  userColor(userId: string): ForegroundColorName | undefined;
+  /** Styles a string in a colour (no-op without colours). */
+  paint(name: ForegroundColorName | undefined, s: string): string;
+}
+
+/** Palette for authors: readable on dark and light terminals. */
+export const USER_PALETTE: ForegroundColorName[] = [
+  'red', 'green', 'blue', 'magenta', 'cyan', 'yellow', 'redBright', 'greenBright', 'blueBright', 'magentaBright', 'cyanBright',
+];
+
+/** 32-bit FNV-1a of a string; stable across runs and platforms. */
+export function hash32(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** Whether colours are off: `NO_COLOR` non-empty (https://no-color.org) or `--no-color` on the command line. */
+export function colorDisabled(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv): boolean {
+  return Boolean(env['NO_COLOR']) || argv.includes('--no-color');
+}
+
+/** Builds a theme. `level` overrides chalk's detected colour level (tests pass 0..3). */
+export function makeTheme(opts: { noColor?: boolean; level?: 0 | 1 | 2 | 3 } = {}): Theme {
+  const noColor = opts.noColor ?? colorDisabled();
+  // A separate chalk instance when a level is forced, so tests never touch the global one Ink uses.
+  const inst = opts.level === undefined ? chalk : new Chalk({ level: opts.level });
+  return {
+    c: inst,
+    noColor,
+    color: (name) => (noColor ? undefined : name),
+    fg: (name) => (noColor || !name ? {} : { color: name }),
+    userColor: (id) => (noColor ? undefined : USER_PALETTE[hash32(id) % USER_PALETTE.length]),
+    paint: (name, s) => (noColor || !name ? s : inst[name](s)),
+  };
+}
+
+let current: Theme | undefined;
+/** The process-wide theme (built on first use). */
+export function theme(): Theme {
+  current ??= makeTheme();
+  return current;
+}
+/** Replaces the process-wide theme (tests, `--no-color`). */
+export function setTheme(t: Theme): void {
+  current = t;
+}

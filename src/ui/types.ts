@@ -1,0 +1,58 @@
+import type { Capabilities, ModerationAction } from '../core/connector.js';
+import type { NoticeLine, ProfileState, RoomState } from '../core/state.js';
+
+/**
+ * What the TUI needs from the session store and the runtime, as structural types taken from the
+ * agreed API (/work/brief/api.md: `SessionStore`, `StoreSnapshot`, `ChatRuntime`). The real
+ * `ChatRuntime` (src/core/runtime.ts) satisfies `UiRuntime`; component tests may pass the real
+ * runtime or any object with these members.
+ */
+
+/** The store snapshot (`StoreSnapshot` of api.md): same identity until something changes. */
+export interface UiSnapshot {
+  version: number;
+  profiles: Record<string, ProfileState>;
+  rooms: Record<string, RoomState>;
+  roomOrder: string[];
+  notices: NoticeLine[];
+}
+
+/** The part of `SessionStore` the UI uses. */
+export interface UiStore {
+  getState(): UiSnapshot;
+  subscribe(listener: () => void): () => void;
+  setActiveRoom(roomKey: string | undefined): void;
+  clearRoom(roomKey: string): void;
+}
+
+/** The part of `ChatRuntime` the UI uses. */
+export interface UiRuntime {
+  readonly store: UiStore;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Returns the txnId; the pending echo appears in the store at once. */
+  send(roomKey: string, text: string): string;
+  retry(roomKey: string, txnId?: string): boolean;
+  capabilities(profile: string): Capabilities;
+  reconnectNow(profile?: string): void;
+  loadOlder(roomKey: string): Promise<void>;
+  setTyping(roomKey: string, typing: boolean): void;
+  join(profile: string, ref: string): Promise<string>;
+  part(roomKey: string): Promise<void>;
+  dm(profile: string, user: string): Promise<string>;
+  moderate(roomKey: string, action: ModerationAction): Promise<void>;
+}
+
+/** Options of the TUI beyond the runtime (all optional; defaults in parentheses). */
+export interface UiOptions {
+  /** Time pattern for the pane (`HH:mm`), see format.ts. */
+  timeFormat?: string;
+  /** Ring the terminal bell on a mention in a room that is not shown (true). */
+  bell?: boolean;
+  /** Mouse wheel / click support (false). */
+  mouse?: boolean;
+  /** Title in the status line (`chat-tui`). */
+  title?: string;
+  /** Key rebinding: action name → key id (`C-g`, `M-up`, `f1` …, see keys.ts `keyId`). */
+  keys?: Record<string, string | string[]>;
+}
