@@ -10,7 +10,6 @@ import { FrameSplitter, type Frame } from './lib/frames.js';
 import { startBenchServer, type BenchRoom, type BenchServer } from './lib/server.js';
 import { median, percentile } from './lib/stats.js';
 import { targetOf, type Figure } from './lib/report.js';
-import { benchScrollbackInProcess } from './scrollback.js';
 
 /** What run.ts hands each figure group. */
 export interface TuiBenchContext {
@@ -124,6 +123,8 @@ export async function benchFlood(c: TuiBenchContext): Promise<void> {
 
 /** scrollback_frame_ratio: in-process render timing with the real store (bench/scrollback.ts). */
 export async function benchScrollback(c: TuiBenchContext): Promise<void> {
+  // Loaded only here: it pulls in the app's store and Ink.
+  const { benchScrollbackInProcess } = await import('./scrollback.js');
   await benchScrollbackInProcess(c);
 }
 
