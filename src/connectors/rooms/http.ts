@@ -1,0 +1,151 @@
+import { ChatError, toChatError } from '../../core/errors.js';
+import { sanitizeLine } from '../../core/sanitize.js';
+import { MAX_FRAME_BYTES, asErrorBody } from './wire.js';
+
+/**
+ * REST of the rooms service (facts A2, A3, A5): every endpoint is `POST <base><path>` with a JSON body
+ * and, when authenticated, `Authorization: Bearer <token>` (case-sensitive, one space: the server
+ * slices the first 7 bytes, facts A2). Errors are `{error, error_code}` JSON, except actix's extractor
+ * 400s and the sso_check 404, which are plain text (facts A2, A3).
+ */
+
+/** Time limit of one request, ms. */
+export const HTTP_TIMEOUT_MS = 20_000;
+
+/** The answer of one request: HTTP status, parsed JSON (undefined when not JSON), and the raw text (capped). */
+export interface HttpAnswer {
+  status: number;
+  json: unknown;
+  text: string;
+}
+
+/** `<base><path>` as an http(s) URL; the base may be given as ws(s) too. No path prefix is added (facts A1). */
+export function restUrl(base: string, path: string): URL {
+  const url = new URL(base);
+  if (url.protocol === 'ws:') url.protocol = 'http:';
+  else if (url.protocol === 'wss:') url.protocol = 'https:';
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
+  url.search = '';
+  url.hash = '';
+  return url;
+}
+
+/** `<base>/chat/connect` as a ws(s) URL (facts A4). The token is never put in it (it goes in the first frame). */
+export function socketUrl(base: string): URL {
+  const url = restUrl(base, '/chat/connect');
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url;
+}
+
+/** Reads a body up to `limit` bytes; throws ChatError protocol when it is longer. */
+async function readCapped(res: Response, limit: number): Promise<string> {
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw new ChatError('protocol', `the server's answer is larger than ${Math.round(limit / 1024 / 1024)} MiB`, { retryable: false });
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Options of one request. */
+export interface PostOptions {
+  token?: string | undefined;
+  body?: unknown;
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number;
+  /** Largest body read, bytes (default 1 MiB). */
+  limit?: number;
+}
+
+/**
+ * `POST <base><path>` with a JSON body (`{}`-less when `body` is undefined: the endpoints without
+ * parameters take none). `what` names the request in errors ("retrieve", "login"). Network failures and
+ * time-outs become ChatError network (retryable); the URL is not put in messages. Never throws anything
+ * but ChatError.
+ */
+export async function post(base: string, path: string, what: string, opts: PostOptions = {}): Promise<HttpAnswer> {
+  const timeoutMs = opts.timeoutMs ?? HTTP_TIMEOUT_MS;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  const headers: Record<string, string> = { 'user-agent': 'chat-tui', accept: 'application/json' };
+  if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
+  const init: RequestInit = { method: 'POST', headers, signal, redirect: 'follow' };
+  if (opts.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(opts.body);
+  }
+  let res: Response;
+  try {
+    res = await fetch(restUrl(base, path), init);
+  } catch (err) {
+    if (timeout.aborted) throw new ChatError('network', `${what}: no answer within ${Math.round(timeoutMs / 1000)} s`);
+    if (opts.signal?.aborted) throw new ChatError('network', `${what}: cancelled`);
+    throw new ChatError('network', `${what}: ${describeFetchError(err)}`);
+  }
+  let text: string;
+  try {
+    text = await readCapped(res, opts.limit ?? MAX_FRAME_BYTES);
+  } catch (err) {
+    if (err instanceof ChatError) throw new ChatError(err.code, `${what}: ${err.message}`, { retryable: err.retryable });
+    throw new ChatError('network', `${what}: the connection broke while reading the answer`);
+  }
+  let json: unknown;
+  if (text.trim() !== '') {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+  }
+  return { status: res.status, json, text };
+}
+
+/** One line for a fetch failure: Node puts the useful code (ECONNREFUSED…) on `cause`. */
+function describeFetchError(err: unknown): string {
+  const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause;
+  if (cause && typeof cause.code === 'string') return `${cause.code.toLowerCase()} (is the server running at the profile's --url?)`;
+  return sanitizeLine(toChatError(err).message).slice(0, 200);
+}
+
+/** Hint appended to auth errors: how to get a new token. */
+export const LOGIN_HINT = 'log in again (chat-tui login --profile …) or give a new --token';
+
+/**
+ * The ChatError for a non-2xx answer of request `what` (facts A2, A5):
+ * - 401 `AUTH_TOKEN_MISSING|INVALID|EXPIRED` → auth, not retryable, the code named;
+ * - 404 `USER_NOT_FOUND`, `ROOM_NOT_FOUND`, or the doc's `NOT_FOUND` → not_found, not retryable;
+ * - 500 `INTERNAL_SERVER_ERROR` and other 5xx → network, retryable;
+ * - 400 (actix extractor, plain text) and other 4xx → protocol, not retryable, with the server's text.
+ * The text is sanitised and short; it never holds the token.
+ */
+export function errorFromAnswer(answer: HttpAnswer, what: string): ChatError {
+  const body = asErrorBody(answer.json);
+  const said = body ? [body.text, body.code ? `(${body.code})` : ''].filter(Boolean).join(' ') : sanitizeLine(answer.text).trim().slice(0, 200);
+  const detail = said || `HTTP ${answer.status}`;
+  const code = body?.code ?? '';
+  if (answer.status === 401 || code.startsWith('AUTH_TOKEN')) {
+    const why = code === 'AUTH_TOKEN_EXPIRED' ? 'the token has expired' : code === 'AUTH_TOKEN_MISSING' ? 'no token was sent' : 'the server refused the token';
+    return new ChatError('auth', `${what}: ${why}: ${detail}; ${LOGIN_HINT}`, { retryable: false });
+  }
+  if (answer.status === 404 || /NOT_FOUND$/.test(code)) return new ChatError('not_found', `${what}: ${detail}`, { retryable: false });
+  if (answer.status === 403) return new ChatError('forbidden', `${what}: ${detail}`, { retryable: false });
+  if (answer.status === 429) return new ChatError('rate_limited', `${what}: ${detail}`);
+  if (answer.status >= 500) return new ChatError('network', `${what}: server error HTTP ${answer.status}: ${detail}`);
+  return new ChatError('protocol', `${what}: refused (HTTP ${answer.status}): ${detail}`, { retryable: false });
+}
+
+/** `post` that throws `errorFromAnswer` unless the status is 2xx; returns the answer. */
+export async function postOk(base: string, path: string, what: string, opts: PostOptions = {}): Promise<HttpAnswer> {
+  const answer = await post(base, path, what, opts);
+  if (answer.status < 200 || answer.status >= 300) throw errorFromAnswer(answer, what);
+  return answer;
+}
