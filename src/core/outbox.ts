@@ -1,0 +1,230 @@
+import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { UserRef } from './events.js';
+
+/**
+ * The outbox (issue 7 "Outbox"): our sends that the server has not confirmed yet, and the ones that
+ * failed (kept, retryable). The ChatRuntime drives it; this module holds the entries and persists
+ * them to `<stateDir>/outbox.json` (file mode 0600 in a 0700 directory) on every change, so they
+ * are offered again after a restart.
+ *
+ * Entry states:
+ * - `queued`: waiting to go out (offline, or behind another send, or waiting out a rate limit);
+ * - `sending`: handed to the connector, no answer yet;
+ * - `failed`: refused or never confirmed; kept until retried or discarded.
+ * On load, `sending` becomes `failed` ("not confirmed before exit"): the server may or may not have
+ * it, so the user decides (retry) instead of the client risking a double post.
+ */
+
+/** Where an outbox entry is in its life. */
+export type OutboxStatus = 'queued' | 'sending' | 'failed';
+
+/** One unconfirmed send. `time` is ISO UTC of when the user sent it. */
+export interface OutboxEntry {
+  txnId: string;
+  profile: string;
+  room: string;
+  text: string;
+  time: string;
+  status: OutboxStatus;
+  /** Why it failed (one line, no secret). */
+  error?: string;
+  /** Failed delivery attempts (network/protocol) of the current try; rate-limit waits are counted apart. */
+  attempts: number;
+  rateLimited: number;
+  /** Our user as shown on the echo. */
+  author?: UserRef;
+}
+
+/** File name of the persisted outbox inside the state directory. */
+export const OUTBOX_FILE = 'outbox.json';
+
+/** Reason given to a send that was in flight when the previous run ended. */
+export const UNCONFIRMED_REASON = 'not confirmed before the client exited; retry to send it again';
+
+/** Options of {@link Outbox}. */
+export interface OutboxOptions {
+  /** State directory; undefined = in memory only. */
+  stateDir?: string | undefined;
+  /** Receives one-line warnings (unreadable file, loose permissions fixed, write failures). */
+  warn?: (text: string) => void;
+}
+
+/** Ordered outbox entries (insertion order = send order), with optional persistence. */
+export class Outbox {
+  private list: OutboxEntry[] = [];
+  private readonly file: string | undefined;
+  private readonly dir: string | undefined;
+  private readonly warn: (text: string) => void;
+  private writeWarned = false;
+
+  constructor(opts: OutboxOptions = {}) {
+    this.dir = opts.stateDir;
+    this.file = opts.stateDir === undefined ? undefined : join(opts.stateDir, OUTBOX_FILE);
+    this.warn = opts.warn ?? (() => undefined);
+  }
+
+  /** Path of the outbox file, or undefined when in memory only. */
+  get path(): string | undefined {
+    return this.file;
+  }
+
+  /**
+   * Reads the persisted entries (replacing what is in memory) and returns them. A missing file is an
+   * empty outbox; an unreadable one is moved aside to `outbox.json.bad` with a warning. Entries that
+   * were `sending` come back `failed` with {@link UNCONFIRMED_REASON}. Fixes loose permissions.
+   */
+  load(): OutboxEntry[] {
+    this.list = [];
+    if (!this.file || !this.dir) return [];
+    this.checkModes();
+    let raw: string;
+    try {
+      raw = readFileSync(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.warn(`outbox: cannot read ${OUTBOX_FILE}: ${(err as Error).message.split('\n')[0]}`);
+      return [];
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(raw);
+    } catch {
+      data = undefined;
+    }
+    const entries = (data as { entries?: unknown } | undefined)?.entries;
+    if (!Array.isArray(entries)) {
+      this.warn(`outbox: ${OUTBOX_FILE} is unreadable; moved aside to ${OUTBOX_FILE}.bad`);
+      try {
+        renameSync(this.file, `${this.file}.bad`);
+      } catch {
+        // nothing more we can do
+      }
+      return [];
+    }
+    for (const e of entries) {
+      const entry = parseEntry(e);
+      if (entry) this.list.push(entry);
+    }
+    return this.list.slice();
+  }
+
+  /** All entries in send order (a copy). */
+  entries(): OutboxEntry[] {
+    return this.list.slice();
+  }
+
+  /** The entry of a transaction id. */
+  get(txnId: string): OutboxEntry | undefined {
+    return this.list.find((e) => e.txnId === txnId);
+  }
+
+  /** The first entry of a profile still to go out (`queued` or `sending`), in send order. */
+  head(profile: string): OutboxEntry | undefined {
+    return this.list.find((e) => e.profile === profile && (e.status === 'queued' || e.status === 'sending'));
+  }
+
+  /** Appends an entry (a new send) and persists. */
+  add(entry: OutboxEntry): void {
+    this.list.push(entry);
+    this.save();
+  }
+
+  /** Changes an entry and persists; returns it (undefined when unknown). */
+  update(txnId: string, patch: Partial<Omit<OutboxEntry, 'txnId'>>): OutboxEntry | undefined {
+    const e = this.get(txnId);
+    if (!e) return undefined;
+    Object.assign(e, patch);
+    if (patch.status !== undefined && patch.status !== 'failed' && !('error' in patch)) delete e.error;
+    this.save();
+    return e;
+  }
+
+  /**
+   * Moves an entry to the end of the send order (a retried failed message goes out after what is
+   * already queued) and persists.
+   */
+  moveToEnd(txnId: string): void {
+    const i = this.list.findIndex((e) => e.txnId === txnId);
+    if (i < 0) return;
+    const [e] = this.list.splice(i, 1);
+    if (e) this.list.push(e);
+    this.save();
+  }
+
+  /** Removes an entry (confirmed or discarded) and persists. */
+  remove(txnId: string): boolean {
+    const i = this.list.findIndex((e) => e.txnId === txnId);
+    if (i < 0) return false;
+    this.list.splice(i, 1);
+    this.save();
+    return true;
+  }
+
+  /**
+   * Writes the outbox atomically (temp file + rename, mode 0600, directory 0700). A write error is
+   * reported once through `warn` and never thrown: the in-memory outbox keeps working.
+   */
+  save(): void {
+    if (!this.file || !this.dir) return;
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      writeFileSync(tmp, JSON.stringify({ version: 1, entries: this.list }, null, 1) + '\n', { mode: 0o600 });
+      chmodSync(tmp, 0o600);
+      renameSync(tmp, this.file);
+      this.writeWarned = false;
+    } catch (err) {
+      if (!this.writeWarned) this.warn(`outbox: cannot write ${OUTBOX_FILE}: ${(err as Error).message.split('\n')[0]}`);
+      this.writeWarned = true;
+    }
+  }
+
+  /** Directory 0700 and file 0600: creates the directory, tightens looser modes with a warning. */
+  private checkModes(): void {
+    if (!this.file || !this.dir) return;
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      const d = statSync(this.dir).mode & 0o777;
+      if (d & 0o077) {
+        chmodSync(this.dir, 0o700);
+        this.warn(`state directory was mode ${d.toString(8)}; set to 700`);
+      }
+    } catch (err) {
+      this.warn(`outbox: cannot prepare the state directory: ${(err as Error).message.split('\n')[0]}`);
+      return;
+    }
+    try {
+      const f = statSync(this.file).mode & 0o777;
+      if (f & 0o077) {
+        chmodSync(this.file, 0o600);
+        this.warn(`${OUTBOX_FILE} was mode ${f.toString(8)}; set to 600`);
+      }
+    } catch {
+      // no file yet
+    }
+  }
+}
+
+/** Validates one persisted entry; `sending` → `failed`. Undefined for anything malformed. */
+function parseEntry(e: unknown): OutboxEntry | undefined {
+  if (typeof e !== 'object' || e === null) return undefined;
+  const o = e as Record<string, unknown>;
+  const str = (v: unknown): v is string => typeof v === 'string';
+  if (!str(o.txnId) || !str(o.profile) || !str(o.room) || !str(o.text)) return undefined;
+  if (o.txnId.length === 0 || o.profile.length === 0 || o.room.length === 0) return undefined;
+  const status: OutboxStatus = o.status === 'queued' ? 'queued' : 'failed';
+  const entry: OutboxEntry = {
+    txnId: o.txnId,
+    profile: o.profile,
+    room: o.room,
+    text: o.text,
+    time: str(o.time) && Number.isFinite(Date.parse(o.time)) ? o.time : new Date().toISOString(),
+    status,
+    attempts: 0,
+    rateLimited: 0,
+  };
+  if (status === 'failed') entry.error = o.status === 'sending' ? UNCONFIRMED_REASON : str(o.error) && o.error ? o.error : 'not sent';
+  const a = o.author as Record<string, unknown> | undefined;
+  if (a && typeof a === 'object' && str(a.id) && str(a.name)) entry.author = { id: a.id, name: a.name };
+  return entry;
+}
