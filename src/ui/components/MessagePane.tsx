@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { memo, useEffect, useMemo } from 'react';
-import type { StoredMessage } from '../../core/state.js';
+import type { RoomState, StoredMessage } from '../../core/state.js';
+import type { Theme } from '../theme.js';
 import { useUi } from '../context.js';
 import { type LayoutOptions, separator } from '../lines.js';
 import { useStore } from '../hooks/useStore.js';
@@ -47,32 +48,18 @@ export function useLayout(roomKey: string | undefined, width: number): LayoutOpt
  */
 export const MessagePane = memo(function MessagePane({ roomKey, width, height, scroll, canLoadOlder }: MessagePaneProps) {
   const { runtime, theme } = useUi();
-  const messages = useStore((s) => (roomKey ? s.rooms[roomKey]?.messages : undefined) ?? EMPTY);
-  const firstUnread = useStore((s) => (roomKey ? s.rooms[roomKey]?.firstUnread : undefined) ?? -1);
-  const loading = useStore((s) => (roomKey ? s.rooms[roomKey]?.loadingHistory : undefined) ?? false);
-  const hasMore = useStore((s) => (roomKey ? s.rooms[roomKey]?.hasMoreHistory : undefined) ?? false);
   const layout = useLayout(roomKey, width);
-  const footer = scroll.pos !== null ? 1 : 0;
-  const top = loading ? 1 : 0;
-  const bodyH = Math.max(0, height - footer - top);
-  const view = computeView({ messages, firstUnread, layout, height: bodyH }, scroll.pos);
-  const wantOlder = canLoadOlder && hasMore && !loading && view.atTop && scroll.pos !== null && roomKey !== undefined;
+  // The store mutates `messages` in place (api: compare the room, not the array), so the pane selects
+  // what it SHOWS: the rows are computed in the selector (O(screen), rows cached per message) and the
+  // pane re-renders only when a visible row changes — not on typing/presence changes of the room.
+  const pane = useStore((s) => buildPane(roomKey ? s.rooms[roomKey] : undefined, layout, height, scroll, canLoadOlder, theme), paneEqual);
+  const { wantOlder } = pane;
   useEffect(() => {
     if (wantOlder && roomKey) void runtime.loadOlder(roomKey).catch(() => undefined);
-  }, [wantOlder, roomKey, runtime, messages.length]);
-  const rows: { key: string; text: string; dim?: boolean }[] = [];
-  if (top) rows.push({ key: 'loading', text: separator('loading older messages…', width, theme, 'yellow') });
-  if (messages.length === 0 && !loading) {
-    rows.push({ key: 'empty', text: 'no messages yet', dim: true });
-  }
-  view.rows.forEach((text, i) => rows.push({ key: `r${i}`, text }));
-  if (footer) {
-    const n = countAfter(messages, scroll.lastSeen);
-    rows.push({ key: 'footer', text: separator(n > 0 ? `${n} new message${n === 1 ? '' : 's'} below · End` : 'more below · End', width, theme, n > 0 ? 'red' : 'cyan') });
-  }
+  }, [wantOlder, roomKey, runtime]);
   return (
     <Box width={width} height={height} flexDirection="column" justifyContent={scroll.pos === null ? 'flex-end' : 'flex-start'} overflow="hidden">
-      {rows.slice(-height).map((r) => (
+      {pane.rows.map((r) => (
         <Text key={r.key} wrap="truncate" dimColor={r.dim ?? false}>
           {r.text}
         </Text>
@@ -80,3 +67,40 @@ export const MessagePane = memo(function MessagePane({ roomKey, width, height, s
     </Box>
   );
 });
+
+/** What the pane shows: exactly the rows on screen, and whether older history should be fetched. */
+export interface PaneContent {
+  rows: { key: string; text: string; dim?: boolean }[];
+  wantOlder: boolean;
+}
+
+function paneEqual(a: PaneContent, b: PaneContent): boolean {
+  if (a.wantOlder !== b.wantOlder || a.rows.length !== b.rows.length) return false;
+  for (let i = 0; i < a.rows.length; i++) {
+    const x = a.rows[i];
+    const y = b.rows[i];
+    if (!x || !y || x.text !== y.text || x.key !== y.key || x.dim !== y.dim) return false;
+  }
+  return true;
+}
+
+/** Computes the pane's rows for a room (virtualised: work ∝ screen rows). */
+export function buildPane(room: RoomState | undefined, layout: LayoutOptions, height: number, scroll: PaneScroll, canLoadOlder: boolean, theme: Theme): PaneContent {
+  const messages = room?.messages ?? EMPTY;
+  const loading = room?.loadingHistory ?? false;
+  const footer = scroll.pos !== null ? 1 : 0;
+  const top = loading ? 1 : 0;
+  const bodyH = Math.max(0, height - footer - top);
+  const view = computeView({ messages, firstUnread: room?.firstUnread ?? -1, layout, height: bodyH }, scroll.pos);
+  const wantOlder = canLoadOlder && (room?.hasMoreHistory ?? false) && !loading && view.atTop && scroll.pos !== null && room !== undefined;
+  const rows: PaneContent['rows'] = [];
+  const width = layout.width;
+  if (top) rows.push({ key: 'loading', text: separator('loading older messages…', width, theme, 'yellow') });
+  if (messages.length === 0 && !loading) rows.push({ key: 'empty', text: room ? 'no messages yet' : '', dim: true });
+  view.rows.forEach((text, i) => rows.push({ key: `r${i}`, text }));
+  if (footer) {
+    const n = countAfter(messages, scroll.lastSeen);
+    rows.push({ key: 'footer', text: separator(n > 0 ? `${n} new message${n === 1 ? '' : 's'} below · End` : 'more below · End', width, theme, n > 0 ? 'red' : 'cyan') });
+  }
+  return { rows: rows.slice(-Math.max(0, height)), wantOlder };
+}

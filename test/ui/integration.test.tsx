@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
+import type { Capabilities, ConnectorContext, ConnectorDefinition, ConnectorSession, HistoryOptions, RoomInfo } from '../../src/core/connector.js';
+import type { MessageEvent } from '../../src/core/events.js';
+import { ChatRuntime } from '../../src/core/runtime.js';
+import { SessionStore } from '../../src/core/store.js';
+import { roomKey } from '../../src/core/state.js';
+import { caps } from './fixtures.js';
+import { KEY, type Mounted, mount } from './harness.js';
+
+/**
+ * The App over the REAL SessionStore and ChatRuntime, fed by a scripted in-memory connector: events
+ * emitted by the connector reach the pane; Enter goes through runtime.send → connector.send; the
+ * pending echo is reconciled; PgUp at the top calls connector.history.
+ */
+
+class FakeSession implements ConnectorSession {
+  sent: { room: string; text: string; txnId: string }[] = [];
+  typing: { room: string; on: boolean }[] = [];
+  historyCalls: HistoryOptions[] = [];
+  older: MessageEvent[] = [];
+  private n = 0;
+  constructor(readonly ctx: ConnectorContext, readonly capabilities: Capabilities, private readonly roomList: RoomInfo[]) {}
+  async connect(): Promise<void> {
+    this.ctx.emit({ type: 'connection', state: 'connected' });
+  }
+  async disconnect(): Promise<void> {}
+  reconnectNow(): void {}
+  rooms(): RoomInfo[] {
+    return this.roomList;
+  }
+  me() {
+    return { id: 'me', name: 'Me' };
+  }
+  async send(room: string, text: string, txnId: string): Promise<MessageEvent> {
+    this.sent.push({ room, text, txnId });
+    return { type: 'message', profile: this.ctx.profile.name, room, id: `s${++this.n}`, author: { id: 'me', name: 'Me' }, text, time: new Date().toISOString(), txnId };
+  }
+  setTyping(room: string, on: boolean): void {
+    this.typing.push({ room, on });
+  }
+  async history(_room: string, opts: HistoryOptions): Promise<MessageEvent[]> {
+    this.historyCalls.push(opts);
+    const out = this.older;
+    this.older = [];
+    return out;
+  }
+  say(room: string, id: string, text: string, author = { id: 'jane', name: 'Jane' }, time = new Date().toISOString()): void {
+    this.ctx.emit({ type: 'message', room, id, author, text, time });
+  }
+}
+
+function setup(c: Partial<Capabilities> = {}) {
+  let session: FakeSession | undefined;
+  const def: ConnectorDefinition = {
+    id: 'fake',
+    displayName: 'Fake',
+    capabilities: caps(c),
+    profileFields: [],
+    validate() {},
+    create(ctx) {
+      session = new FakeSession(ctx, caps(c), [{ id: 'lobby', name: 'lobby' }, { id: 'dev', name: 'dev' }]);
+      return session;
+    },
+  };
+  const store = new SessionStore({ notifyIntervalMs: 0 });
+  const runtime = new ChatRuntime({
+    profiles: [{ name: 'fk', service: 'fake', rooms: ['lobby', 'dev'] }],
+    resolveToken: async () => 'tok',
+    saveProfile: async () => {},
+    store,
+    getConnector: (id) => (id === 'fake' ? def : undefined),
+  });
+  return { runtime, store, session: () => session! };
+}
+
+let ui: Mounted | undefined;
+let rt: ChatRuntime | undefined;
+afterEach(async () => {
+  ui?.unmount();
+  ui = undefined;
+  await rt?.stop();
+  rt = undefined;
+});
+
+describe('App over the real store and runtime', () => {
+  test('connector messages appear; Enter sends through the connector; the echo is confirmed', async () => {
+    const s = setup();
+    rt = s.runtime;
+    await s.runtime.start();
+    ui = await mount(s.runtime);
+    await ui.waitFor((f) => f.includes('#lobby') && f.includes('#dev'), 'rooms listed');
+    s.session().say('lobby', '1', 'hello from jane');
+    await ui.waitFor((f) => f.includes('Jane │ hello from jane'), 'message shown');
+    await ui.press('hi jane', KEY.enter);
+    await ui.waitFor((f) => /Me │ hi jane(?! ⧗)/.test(f), 'own message shown, confirmed');
+    assert.deepEqual(s.session().sent.map((x) => [x.room, x.text]), [['lobby', 'hi jane']]);
+    assert.ok(s.session().typing.some((t) => t.on), 'typing indicator went out');
+  });
+
+  test('unread count of another room, reset when switching to it; a mention is counted and marked', async () => {
+    const s = setup();
+    rt = s.runtime;
+    await s.runtime.start();
+    ui = await mount(s.runtime);
+    await ui.waitFor((f) => f.includes('#dev'), 'rooms listed');
+    s.session().say('dev', '1', 'one');
+    s.session().say('dev', '2', 'hey Me, look');
+    await ui.waitFor((f) => /#dev\s+@1/.test(f), 'mention badge');
+    await ui.press(KEY.ctrl('n'));
+    await ui.waitFor((f) => f.includes('hey Me, look') && !/#dev\s+@1/.test(f), 'switched, counters reset');
+    assert.equal(s.store.getState().rooms[roomKey('fk', 'dev')]?.mentions, 0);
+  });
+
+  test('typing bar from typing events; presence count', async () => {
+    const s = setup();
+    rt = s.runtime;
+    await s.runtime.start();
+    ui = await mount(s.runtime);
+    await ui.waitFor((f) => f.includes('#lobby'), 'rooms');
+    s.session().ctx.emit({ type: 'typing', room: 'lobby', user: { id: 'jane', name: 'Jane' }, typing: true });
+    s.session().ctx.emit({ type: 'presence', room: 'lobby', online: [{ id: 'jane', name: 'Jane' }, { id: 'me', name: 'Me' }] });
+    await ui.waitFor((f) => f.includes('Jane is typing…') && f.includes('2 online'), 'typing and presence');
+    s.session().ctx.emit({ type: 'typing', room: 'lobby', user: { id: 'jane', name: 'Jane' }, typing: false });
+    await ui.waitFor((f) => !f.includes('typing…'), 'typing cleared');
+  });
+
+  test('many arrivals while scrolled up keep the view; End shows the newest', async () => {
+    const s = setup();
+    rt = s.runtime;
+    await s.runtime.start();
+    for (let i = 0; i < 200; i++) s.session().say('lobby', `h${i}`, `early-${i}`, undefined, new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString());
+    ui = await mount(s.runtime, { rows: 20 });
+    await ui.waitFor((f) => f.includes('early-199'), 'bottom');
+    await ui.press(KEY.pageUp);
+    const grab = (f: string): string[] => f.split('\n').flatMap((l) => /early-\d+/.exec(l)?.[0] ?? []);
+    const before = grab(ui.frame());
+    for (let i = 0; i < 50; i++) s.session().say('lobby', `n${i}`, `late-${i}`);
+    await ui.waitFor((f) => f.includes('50 new messages below'), 'N new');
+    assert.deepEqual(grab(ui.frame()), before);
+    await ui.press(KEY.ctrlEnd);
+    await ui.waitFor((f) => f.includes('late-49'), 'bottom again');
+  });
+
+  test('scrolling to the top fetches older history from the connector without moving the view', async () => {
+    const s = setup();
+    rt = s.runtime;
+    await s.runtime.start();
+    for (let i = 0; i < 10; i++) s.session().say('lobby', `c${i}`, `cur-${i}`, undefined, new Date(Date.UTC(2026, 0, 2, 0, 0, i)).toISOString());
+    ui = await mount(s.runtime, { rows: 20 });
+    await ui.waitFor((f) => f.includes('cur-9'), 'bottom');
+    s.session().older = Array.from({ length: 30 }, (_, i) => ({ type: 'message' as const, profile: 'fk', room: 'lobby', id: `o${i}`, author: { id: 'bob', name: 'Bob' }, text: `old-${i}`, time: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() }));
+    await ui.press(KEY.pageUp);
+    await ui.waitFor(() => s.session().historyCalls.length > 0, 'history requested');
+    await ui.waitFor((f) => f.includes('cur-0'), 'view still shows what was read');
+    await ui.press(KEY.pageUp);
+    await ui.waitFor((f) => /old-2\d/.test(f), 'older messages reachable');
+  });
+});
