@@ -1,14 +1,12 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { NamedProfile, Profile } from '../core/profile.js';
 import { ChatError, UsageError } from '../core/errors.js';
 
 /**
  * Lazy loading of the heavy parts (Ink/React TUI, runtime, demo server): the headless commands never load
  * them (stack.md §4: Ink costs ~140 ms at start). The modules are found next to this file's directory
  * (`dist/…` when built, `src/…` under tsx) and imported with `import()`.
- * The shapes below are the agreed API (brief api.md); they are declared here so the CLI compiles even while
- * those modules are being written.
+ * The demo server's shape (brief api.md) is declared here so the CLI compiles while it is being written.
  */
 
 /** The built-in demo server (src/demo/server.ts). */
@@ -22,35 +20,9 @@ export interface DemoServerLike {
   close(): Promise<void>;
 }
 
-/** Options of `new ChatRuntime(…)` (src/core/runtime.ts) that the CLI passes. */
-export interface RuntimeOptionsLike {
-  profiles: NamedProfile[];
-  resolveToken(p: NamedProfile): Promise<string | undefined>;
-  saveProfile(name: string, patch: Partial<Profile>): Promise<void>;
-  stateDir?: string;
-}
-
-/** What the CLI uses of a ChatRuntime. */
-export interface RuntimeLike {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-interface RuntimeModule {
-  ChatRuntime: new (opts: RuntimeOptionsLike) => RuntimeLike;
-}
 /** Options of `runTui` (src/ui/run.tsx): the runtime plus the UI options of the config's `ui` section. */
-export interface TuiRunOptions {
-  runtime: RuntimeLike;
-  mouse?: boolean;
-  title?: string;
-  timeFormat?: string;
-  bell?: boolean;
-  keys?: Record<string, string | string[]>;
-}
-interface UiModule {
-  runTui(opts: TuiRunOptions): Promise<number>;
-}
+export type TuiRunOptions = import('../ui/run.js').RunTuiOptions;
+
 interface DemoModule {
   startDemoServer(opts?: { port?: number; host?: string; pace?: number }): Promise<DemoServerLike>;
 }
@@ -67,13 +39,13 @@ async function load<T>(rel: string, what: string): Promise<T> {
 }
 
 /** The runtime module (src/core/runtime.ts). */
-export function loadRuntime(): Promise<RuntimeModule> {
-  return load<RuntimeModule>('../core/runtime.js', 'the chat runtime');
+export function loadRuntime(): Promise<typeof import('../core/runtime.js')> {
+  return import('../core/runtime.js');
 }
 
-/** The TUI entry (src/ui/run.tsx). */
-export function loadUi(): Promise<UiModule> {
-  return load<UiModule>('../ui/run.js', 'the terminal UI');
+/** The TUI entry (src/ui/run.tsx); loads Ink and React. */
+export function loadUi(): Promise<typeof import('../ui/run.js')> {
+  return import('../ui/run.js');
 }
 
 /** The demo server (src/demo/server.ts). */
