@@ -254,6 +254,19 @@ describe('talkee session against the test server', () => {
     }
   });
 
+  test('our user is read from GET {apiUrl}/me when the profile does not name it', async () => {
+    reset();
+    const h = open(s);
+    try {
+      assert.deepEqual(h.session.me(), { id: '1', name: 'user 1' }); // from the token's user_id claim
+      await h.session.connect(h.abort.signal);
+      await waitFor(() => h.session.me()?.name === 'John Wick', 'the name from /me');
+      assert.equal(s.requests.find((r) => r.path === '/api/me')?.headers.authorization, `Bearer ${s.token}`);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('an unauthenticated socket gets our own message back once: deduped by id', async () => {
     reset();
     const h = open(s);
@@ -473,6 +486,84 @@ describe('talkee session against the test server', () => {
       assert.ok(h.events.some((e) => e.type === 'notice' && /over 1 MiB/.test(e.text)), 'with a notice');
       assert.equal(s.open(SITE, SLUG).length, 1);
       assert.equal(s.sockets.length, 1, 'no reconnect needed');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('fuzz: 10,000 random and mutated frames, then a valid message still arrives', async () => {
+    reset();
+    const h = open(s);
+    try {
+      await h.session.connect(h.abort.signal);
+      await waitFor(() => s.open(SITE, SLUG).find((x) => x.userId === 1), 'auth');
+      let seed = 12345;
+      const rnd = (n: number): number => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return seed % n;
+      };
+      const template = s.post(SITE, SLUG, { text: 'template' });
+      const values: unknown[] = [null, true, 0, -1, 1e308, '', 'x', [], {}, [1, [2]], { a: { b: null } }, '\u001b[2J', 'A'.repeat(5000)];
+      const mutate = (): unknown => {
+        const m: Record<string, unknown> = JSON.parse(JSON.stringify(template));
+        const keys = ['id', 'category', 'data', 'created_at', 'user', 'code', 'msg'];
+        for (let k = 0, n = 1 + rnd(3); k < n; k++) {
+          const key = keys[rnd(keys.length)] ?? 'id';
+          if (rnd(4) === 0) delete m[key];
+          else m[key] = values[rnd(values.length)];
+        }
+        if (rnd(5) === 0) m.user = { id: values[rnd(values.length)], full_name: values[rnd(values.length)] };
+        return m;
+      };
+      for (let i = 0; i < 10_000; i++) {
+        const kind = rnd(6);
+        if (kind === 0) s.raw(SITE, SLUG, Buffer.from(Array.from({ length: rnd(200) }, () => rnd(256))));
+        else if (kind === 1) s.raw(SITE, SLUG, Buffer.from(Array.from({ length: rnd(50) }, () => rnd(256))), { binary: true });
+        else if (kind === 2) s.raw(SITE, SLUG, JSON.stringify(mutate()).slice(0, 1 + rnd(300)));
+        else if (kind === 3) s.raw(SITE, SLUG, `${'['.repeat(1 + rnd(20_000))}${']'.repeat(rnd(3))}`);
+        else s.raw(SITE, SLUG, JSON.stringify(mutate()));
+      }
+      s.post(SITE, SLUG, { text: 'alive after fuzz' });
+      await waitFor(() => h.messages().some((m) => m.text === 'alive after fuzz'), 'the valid message', 30_000);
+      for (const m of h.messages()) {
+        assert.equal(typeof m.id, 'string');
+        assert.equal(typeof m.text, 'string');
+        assert.equal(typeof m.author.id, 'string');
+        assert.equal(typeof m.author.name, 'string');
+        assert.ok(!Number.isNaN(Date.parse(m.time)));
+        assert.doesNotMatch(m.text + m.author.name, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+      }
+      assert.ok(h.events.filter((e) => e.type === 'notice').length < 50, 'repeated notices are throttled');
+      assert.equal(s.sockets.length, 1, 'the socket survived');
+      assert.equal(s.sockets[0]?.frames.length, 1, 'and we still sent nothing but auth');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('20 forced drops during a 2,000-message stream: each message once, in order, a gap per reconnect', async () => {
+    reset();
+    const h = open(s);
+    try {
+      await h.session.connect(h.abort.signal);
+      await waitFor(() => s.open(SITE, SLUG).find((x) => x.userId === 1), 'auth');
+      const ways: ('terminate' | 'empty' | number)[] = ['terminate', 'empty', 1000, 1001, 1008, 1011, 1012, 1013, 4000];
+      const posted: string[] = [];
+      for (let i = 0; i < 2000; i++) {
+        posted.push(s.post(SITE, SLUG, { text: `m${i}` }).id ?? '');
+        if (i % 100 === 99) {
+          await waitFor(() => h.messages().length === posted.length, `delivery before drop ${i}`, 10_000);
+          s.drop(ways[(i / 100) % ways.length | 0] ?? 'terminate');
+          const gaps = (i + 1) / 100;
+          await waitFor(() => h.events.filter((e) => e.type === 'gap').length === gaps, `gap ${gaps}`, 10_000);
+          await waitFor(() => s.open(SITE, SLUG).find((x) => x.userId === 1), 'auth again', 10_000);
+        } else if (i % 10 === 0) await sleep(0);
+      }
+      await waitFor(() => h.messages().length >= posted.length, 'every message', 10_000);
+      await sleep(100);
+      assert.deepEqual(h.messages().map((m) => m.id), posted, '0 lost, 0 duplicated, in order');
+      assert.equal(h.events.filter((e) => e.type === 'gap').length, 20);
+      assert.ok(s.sockets.every((x) => x.frames.length === 1));
     } finally {
       await h.close();
     }

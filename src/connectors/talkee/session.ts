@@ -7,7 +7,7 @@ import type { ConnectorEvent, MessageEvent, UserRef } from '../../core/events.js
 import { Backoff, sleep } from '../../core/reconnect.js';
 import { sanitizeLine } from '../../core/sanitize.js';
 import { errorFromBody, errorFromStatus, request } from './http.js';
-import { DEFAULT_URL, messagesUrl, socketUrl } from './urls.js';
+import { DEFAULT_API_URL, DEFAULT_URL, apiUrl, messagesUrl, socketUrl } from './urls.js';
 import {
   MAX_AUTH_FRAME_BYTES,
   MAX_FRAME_BYTES,
@@ -17,6 +17,8 @@ import {
   encodeData,
   readAccessToken,
   toMessageEvent,
+  unwrap,
+  userRef,
 } from './wire.js';
 
 /**
@@ -222,6 +224,7 @@ class RoomLink {
           handshakeTimeout: s.opts.handshakeTimeoutMs ?? 15_000,
           maxPayload: WS_MAX_PAYLOAD,
           perMessageDeflate: false, // the server offers none (facts §5)
+          skipUTF8Validation: true, // a text frame with invalid UTF-8 is read leniently (U+FFFD), not a reason to drop the socket
           headers: { 'user-agent': 'chat-tui' },
         });
       } catch (err) {
@@ -416,11 +419,32 @@ export class TalkeeSession implements ConnectorSession {
     const slugs = [...new Set(this.ctx.profile.rooms ?? [])];
     if (slugs.length === 0) throw new ChatError('not_found', 'talkee: the profile names no slug (--room SLUG)', { retryable: false });
     for (const slug of slugs) this.openLink(slug);
+    void this.learnMe();
     try {
       await Promise.any([...this.links.values()].map((l) => l.ready));
     } catch {
       const first = [...this.links.values()].find((l) => l.failure)?.failure;
       throw first ?? new ChatError('network', 'talkee: no room could be opened');
+    }
+  }
+
+  /**
+   * Reads our user from GET `{apiUrl}/me` (facts §7, wrapped `{ts, data}`) when the profile does not name
+   * it, so local echoes carry our name. Only when the API base is known to belong to this chat server
+   * (set explicitly, or both left at their defaults). Failures are ignored: it is cosmetic.
+   */
+  private async learnMe(): Promise<void> {
+    const p = this.ctx.profile;
+    if (!this.token || p.userName || (p.apiUrl === undefined && p.url !== undefined)) return;
+    try {
+      const answer = await request(apiUrl(p.apiUrl ?? DEFAULT_API_URL, '/me'), { method: 'GET', headers: { authorization: `Bearer ${this.token}` } }, 'GET /me', this.abort.signal);
+      const user = unwrap(answer.json);
+      if (answer.status < 300 && user && typeof user === 'object' && !asErrorBody(user) && !this.closed) {
+        const ref = userRef(user);
+        if (!this.self || this.self.name.startsWith('user ')) this.self = ref;
+      }
+    } catch {
+      // cosmetic
     }
   }
 
