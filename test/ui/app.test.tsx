@@ -24,6 +24,7 @@ describe('App layout', () => {
     st.set((s) => ({ profiles: { ...s.profiles, work: { name: 'work', service: 'rooms', state: 'reconnecting', capabilities: s.profiles['demo']!.capabilities } } }));
     st.addRoom({ ...st.getState().rooms[GENERAL]!, key: roomKey('work', 'ops'), profile: 'work', id: 'ops', name: 'ops', mentions: 2, unread: 5 });
     const ui = await open(new TestRuntime(st));
+    await ui.waitFor(() => st.active === GENERAL, 'first room active in the store');
     const lines = ui.lines();
     const col = lines.map((l) => l.slice(0, 22));
     const iDemo = col.findIndex((l) => l.includes('● demo'));
@@ -32,7 +33,6 @@ describe('App layout', () => {
     assert.match(col[iDemo + 1]!, /› #general/);
     assert.match(col[iDemo + 2]!, /#random\s+4/);
     assert.match(col[iWork + 1]!, /#ops\s+@2/);
-    assert.equal(st.active, GENERAL, 'first room becomes active in the store');
   });
 
   test('message pane: time, author, wrapped text, edited mark, deleted placeholder, pending, failed with retry hint, system', async () => {
