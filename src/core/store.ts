@@ -111,6 +111,8 @@ interface RoomEntry {
   trimmed: boolean;
   /** `prependHistory` has told us whether the server has more. */
   historyKnown: boolean;
+  /** `st` is part of a snapshot handed out: replace it on the next change instead of mutating it. */
+  published: boolean;
 }
 
 interface ProfileEntry {
@@ -169,7 +171,10 @@ export class SessionStore {
     const profiles: Record<string, ProfileState> = {};
     for (const [name, p] of this.profileMap) profiles[name] = p.st;
     const rooms: Record<string, RoomState> = {};
-    for (const [key, r] of this.roomMap) rooms[key] = r.st;
+    for (const [key, r] of this.roomMap) {
+      rooms[key] = r.st;
+      r.published = true;
+    }
     let roomOrder = prev.roomOrder;
     if (this.roomOrderDirty) {
       roomOrder = [];
@@ -568,10 +573,12 @@ export class SessionStore {
     if (!own && this.activeRoom !== r.st.key && m.kind !== 'gap') {
       patch.unread = r.st.unread + 1;
       if (m.mention) patch.mentions = r.st.mentions + 1;
-      if (r.st.firstUnread < 0) patch.firstUnread = idx;
+      if (r.st.firstUnread < 0 || idx < r.st.firstUnread) patch.firstUnread = idx;
     }
-    const typing = r.st.typing.filter((t) => t.user.id !== ev.author.id);
-    if (typing.length !== r.st.typing.length) patch.typing = typing;
+    if (r.st.typing.length) {
+      const typing = r.st.typing.filter((t) => t.user.id !== ev.author.id);
+      if (typing.length !== r.st.typing.length) patch.typing = typing;
+    }
     this.touch(r, patch);
     this.trim(r);
     return true;
@@ -655,14 +662,16 @@ export class SessionStore {
   }
 
   private toStored(ev: MessageEvent, p: ProfileEntry | undefined): StoredMessage {
-    const ts = parseTs(ev.time, this.now());
+    const parsed = typeof ev.time === 'string' ? Date.parse(ev.time) : NaN;
+    const valid = Number.isFinite(parsed);
+    const ts = valid ? parsed : this.now();
     const kind = ev.kind === 'system' ? 'system' : 'normal';
     const m: StoredMessage = {
       id: ev.id,
       room: ev.room,
       author: { id: ev.author.id, name: ev.author.name },
       text: ev.text,
-      time: ev.time && Number.isFinite(Date.parse(ev.time)) ? ev.time : new Date(ts).toISOString(),
+      time: valid ? ev.time : new Date(ts).toISOString(),
       ts,
       edited: ev.edited === true,
       deleted: false,
@@ -695,7 +704,7 @@ export class SessionStore {
     } else {
       idx = lowerBound(arr, m);
       arr.splice(idx, 0, m);
-      if (r.st.firstUnread >= 0 && idx <= r.st.firstUnread) r.st = { ...r.st, firstUnread: r.st.firstUnread + 1 };
+      if (r.st.firstUnread >= 0 && idx <= r.st.firstUnread) this.touch(r, { firstUnread: r.st.firstUnread + 1 });
     }
     r.byId.set(m.id, m);
     return idx;
@@ -712,8 +721,8 @@ export class SessionStore {
     if (i >= 0) {
       r.messages.splice(i, 1);
       const fu = r.st.firstUnread;
-      if (fu >= 0 && i < fu) r.st = { ...r.st, firstUnread: fu - 1 };
-      else if (fu >= 0 && fu >= r.messages.length) r.st = { ...r.st, firstUnread: r.messages.length ? r.messages.length - 1 : -1 };
+      if (fu >= 0 && i < fu) this.touch(r, { firstUnread: fu - 1 });
+      else if (fu >= 0 && fu >= r.messages.length) this.touch(r, { firstUnread: r.messages.length ? r.messages.length - 1 : -1 });
     }
     if (r.byId.get(m.id) === m) r.byId.delete(m.id);
   }
@@ -737,7 +746,7 @@ export class SessionStore {
     if (fuMsg) {
       const target = fuMsg === old ? next : fuMsg;
       const k = this.indexOf(r, target);
-      if (k !== fu) r.st = { ...r.st, firstUnread: k };
+      if (k !== fu) this.touch(r, { firstUnread: k });
     }
   }
 
@@ -875,6 +884,7 @@ export class SessionStore {
       txns: new Map(),
       trimmed: false,
       historyKnown: false,
+      published: false,
     };
     this.roomMap.set(key, r);
     p.rooms.push(key);
@@ -883,9 +893,19 @@ export class SessionStore {
     return r;
   }
 
-  /** Publishes a new RoomState wrapper (same messages array) with `patch` applied and version + 1. */
+  /**
+   * Applies `patch` to a room with version + 1. When the current RoomState object has been handed
+   * out by `getState()`, a new wrapper (same messages array) replaces it; otherwise nobody has seen
+   * it yet and it is updated in place (one wrapper per room per snapshot during a flood).
+   */
   private touch(r: RoomEntry, patch: Partial<RoomState>): void {
-    r.st = { ...r.st, ...patch, version: r.st.version + 1 };
+    if (r.published) {
+      r.st = { ...r.st, ...patch, version: r.st.version + 1 };
+      r.published = false;
+    } else {
+      Object.assign(r.st, patch);
+      r.st.version++;
+    }
     this.changed();
   }
 
