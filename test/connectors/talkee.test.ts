@@ -393,6 +393,33 @@ describe('talkee session against the test server', () => {
     }
   });
 
+  test('an unreachable server: one network error, then retries until it is there', async () => {
+    const probe = await startTalkeeServer();
+    const port = probe.port;
+    await probe.close();
+    const events: ConnectorEvent[] = [];
+    const session = createTalkeeSession(
+      { profile: { name: 't', service: 'talkee', url: `http://127.0.0.1:${port}/ws`, siteId: SITE, rooms: [SLUG] }, token: 'x.y.z', emit: (ev) => events.push(ev), saveProfile: async () => {} },
+      { backoff: () => new Backoff({ baseMs: 20, capMs: 40 }) },
+    );
+    const abort = new AbortController();
+    let settled = false;
+    session.connect(abort.signal).then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    try {
+      await waitFor(() => events.filter((e) => e.type === 'connection' && e.state === 'reconnecting').length >= 3, 'three retries');
+      const errors = events.filter((e) => e.type === 'error');
+      assert.equal(errors.length, 1);
+      assert.ok(errors[0]?.type === 'error' && errors[0].code === 'network' && /ECONNREFUSED/i.test(errors[0].message));
+      assert.equal(settled, false, 'connect waits while retrying');
+    } finally {
+      abort.abort();
+      await session.disconnect();
+    }
+  });
+
   test('reconnectNow replaces the socket at once', async () => {
     reset();
     const h = open(s);

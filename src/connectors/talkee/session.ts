@@ -108,6 +108,7 @@ class RoomLink {
   private everConnected = false;
   private wake: AbortController | undefined;
   private quickAuthCloses = 0;
+  private toldFirstFailure = false;
   private running = false;
   /** Settles with the first attempt's result: resolves when connected, rejects on a non-retryable failure. */
   readonly ready: Promise<void>;
@@ -144,6 +145,7 @@ class RoomLink {
   stop(): Promise<void> {
     this.stopped = true;
     this.state = 'stopped';
+    this.settleReady(new ChatError('network', 'disconnected'));
     this.wake?.abort();
     const ws = this.ws;
     if (!ws || ws.readyState === WebSocket.CLOSED) return Promise.resolve();
@@ -192,6 +194,11 @@ class RoomLink {
         this.settleReady(outcome.error);
         s.linkFailed();
         return;
+      }
+      if (!this.everConnected && !this.toldFirstFailure && outcome.error) {
+        // Once, so that a one-shot command can say why it never connected; the retries follow as `connection` events.
+        this.toldFirstFailure = true;
+        s.emit({ type: 'error', code: outcome.error.code, message: outcome.error.message, room: this.slug });
       }
       const delay = this.backoff.nextDelay();
       this.state = 'reconnecting';
@@ -337,7 +344,7 @@ class RoomLink {
 /** One line for a socket error (no URL: it names the site but keep lines short). */
 function describeSocketError(err: Error): string {
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && /^E[A-Z]+/.test(code)) return `${code.toLowerCase()}`;
+  if (typeof code === 'string' && /^E[A-Z]+/.test(code)) return sanitizeLine(err.message.includes(code) ? err.message : `${code}: ${err.message}`).slice(0, 160);
   if (/handshake has timed out/i.test(err.message)) return 'the socket handshake timed out';
   return sanitizeLine(err.message).slice(0, 160);
 }
@@ -577,7 +584,7 @@ export class TalkeeSession implements ConnectorSession {
   /** The profile's slugs (each one room, facts §3). */
   rooms(): RoomInfo[] {
     const slugs = this.links.size ? [...this.links.keys()] : [...new Set(this.ctx.profile.rooms ?? [])];
-    return slugs.map((slug) => ({ id: slug, name: sanitizeLine(slug), live: this.links.get(slug)?.state === 'connected' }));
+    return slugs.map((slug) => ({ id: slug, name: sanitizeLine(slug) }));
   }
 
   /** A slug is its own reference: the server never checks that it exists (facts §3). */
