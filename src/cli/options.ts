@@ -26,7 +26,7 @@ export function collectAlias(value: string, previous: Record<string, string> | u
 
 /** `--profile NAME` (required on the headless commands). */
 export function profileOption(): Option {
-  return new Option('-p, --profile <name>', 'profile to use (see: chat-tui profile list)').makeOptionMandatory();
+  return new Option('-p, --profile <name>', 'profile to use (see: chat-tui profile list)').env('CHAT_TUI_PROFILE').makeOptionMandatory();
 }
 
 /** `--json`: NDJSON events on stdout. */

@@ -58,6 +58,7 @@ export function demoCommand(): Command {
     .option('--serve', 'only run the demo server and print the profile add line for it')
     .option('--port <n>', 'port of the demo server (default: any free port)', intParser(0, 65535))
     .option('--mouse', 'enable mouse wheel scrolling and clicks')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .action(async (o: { serve?: boolean; port?: number; mouse?: boolean }) => {
       if (!o.serve) requireTty();
       const { startDemoServer } = await loadDemo();
