@@ -219,8 +219,8 @@ export class ChatRuntime {
     if (!run) throw new ChatError('not_found', `unknown profile "${sanitizeLine(profile)}"`);
     const txnId = randomUUID();
     const author = this.me(run);
-    const time = new Date().toISOString();
     this.store.addLocalEcho(profile, room, txnId, text, author);
+    const time = this.store.echoTime(txnId) ?? new Date().toISOString();
     const caps = this.capabilities(profile);
     const refusal = caps.readOnly
       ? caps.readOnlyReason ?? 'this room is read-only'

@@ -138,6 +138,7 @@ export class SessionStore {
   private notices: NoticeLine[] = [];
   private noticeSeq = 0;
   private gapSeq = 0;
+  private lastEchoTs = 0;
   private activeRoom: string | undefined;
 
   private snapshot: StoreSnapshot;
@@ -409,7 +410,9 @@ export class SessionStore {
   /**
    * Shows our own send at once: a `pending` message `local:<txnId>` at the current time. Calling it
    * again with a known txnId (a retry) sets that message back to `pending` and clears its error.
-   * `opts.time` (ISO) places a restored echo at its original time (outbox restore).
+   * `opts.time` (ISO) places a restored echo at its original time (outbox restore). Without it the
+   * echo's time is max(now, last message + 1 ms, previous echo + 1 ms), so it shows at the bottom
+   * and echoes keep send order; read it back with {@link echoTime}.
    */
   addLocalEcho(profile: string, room: string, txnId: string, text: string, author: UserRef, opts: { time?: string } = {}): void {
     const existingKey = this.txnRoom.get(txnId);
@@ -426,7 +429,10 @@ export class SessionStore {
     }
     const r = this.ensureRoom(profile, room);
     const now = this.now();
-    const ts = opts.time === undefined ? now : parseTs(opts.time, now);
+    // A new echo goes at the bottom and after the previous echo (sends in the same ms keep their order).
+    const last = r.messages[r.messages.length - 1];
+    const ts = opts.time === undefined ? Math.max(now, last ? last.ts + 1 : 0, this.lastEchoTs + 1) : parseTs(opts.time, now);
+    if (opts.time === undefined) this.lastEchoTs = ts;
     const msg: StoredMessage = {
       id: `local:${txnId}`,
       room,
@@ -446,6 +452,14 @@ export class SessionStore {
     r.txns.set(txnId, msg.id);
     this.txnRoom.set(txnId, r.st.key);
     this.touch(r, {});
+  }
+
+  /** ISO time of the stored message of a send (its echo or the server copy), if known. */
+  echoTime(txnId: string): string | undefined {
+    const key = this.txnRoom.get(txnId);
+    const r = key === undefined ? undefined : this.roomMap.get(key);
+    const id = r?.txns.get(txnId);
+    return id === undefined ? undefined : r?.byId.get(id)?.time;
   }
 
   /**

@@ -199,6 +199,15 @@ describe('SessionStore local echo', () => {
     assert.equal(s.getState().rooms[K]!.messages[0]!.status, 'sent');
   });
 
+  it('keeps send order of echoes made in the same millisecond, at the bottom of the room', () => {
+    const s = setup({ now: () => 1000 });
+    s.apply(msg('9', 5000));
+    const me = { id: 'me1', name: 'Alice' };
+    for (const t of ['zz', 'aa', 'mm']) s.addLocalEcho(P, R, t, t, me);
+    assert.deepEqual(ids(s), ['9', 'local:zz', 'local:aa', 'local:mm']);
+    assert.equal(s.echoTime('aa'), new Date(5002).toISOString());
+  });
+
   it('places a restored echo at its original time', () => {
     const s = setup({ now: () => 99_000 });
     s.apply(msg('1', 1000));
