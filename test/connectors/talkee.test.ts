@@ -36,13 +36,13 @@ function profileFor(s: TalkeeTestServer, extra: Partial<NamedProfile> = {}): Nam
   return { name: 't', service: 'talkee', url: s.url, apiUrl: s.apiUrl, siteId: SITE, rooms: [SLUG], ...extra };
 }
 
-function open(s: TalkeeTestServer, opts: { token?: string | null; profile?: Partial<NamedProfile>; idleTimeoutMs?: number } = {}): Harness {
+function open(s: TalkeeTestServer, opts: { token?: string | null; profile?: Partial<NamedProfile>; idleTimeoutMs?: number; backoffMs?: number } = {}): Harness {
   const events: ConnectorEvent[] = [];
   const abort = new AbortController();
   const token = opts.token === null ? undefined : opts.token ?? s.token;
   const session = createTalkeeSession(
     { profile: profileFor(s, opts.profile), token, emit: (ev) => events.push(ev), saveProfile: async () => {} },
-    { backoff: () => new Backoff({ baseMs: 40, capMs: 120 }), ...(opts.idleTimeoutMs ? { idleTimeoutMs: opts.idleTimeoutMs } : {}) },
+    { backoff: () => new Backoff({ baseMs: opts.backoffMs ?? 40, capMs: opts.backoffMs ?? 120, ...(opts.backoffMs ? { random: () => 0.5 } : {}) }), ...(opts.idleTimeoutMs ? { idleTimeoutMs: opts.idleTimeoutMs } : {}) },
   );
   return {
     session,
@@ -420,17 +420,34 @@ describe('talkee session against the test server', () => {
     }
   });
 
-  test('reconnectNow replaces the socket at once', async () => {
+  test('reconnectNow replaces the socket at once, without the backoff wait, and retries a failed room', async () => {
     reset();
-    const h = open(s);
+    const h = open(s, { backoffMs: 600_000 }); // any wait from the backoff would outlast the test
     try {
       await h.session.connect(h.abort.signal);
       await waitFor(() => s.open(SITE, SLUG).length === 1, 'socket');
       h.session.reconnectNow();
       await waitFor(() => s.sockets.length === 2 && s.open(SITE, SLUG).length === 1, 'second socket');
       await waitFor(() => h.events.some((e) => e.type === 'gap'), 'gap');
+      s.drop('empty'); // now the backoff applies: no third socket
+      await waitFor(() => h.events.filter((e) => e.type === 'connection' && e.state === 'reconnecting').length === 2, 'reconnecting');
+      await sleep(200);
+      assert.equal(s.sockets.length, 2);
+      h.session.reconnectNow(); // cuts the wait short
+      await waitFor(() => s.sockets.length === 3 && s.open(SITE, SLUG).length === 1, 'third socket');
     } finally {
       await h.close();
+    }
+    reset();
+    s.siteError = 'invalid site id';
+    const f = open(s, { backoffMs: 600_000 });
+    try {
+      await assert.rejects(f.session.connect(f.abort.signal));
+      s.siteError = null;
+      f.session.reconnectNow();
+      await waitFor(() => s.open(SITE, SLUG).find((x) => x.userId === 1), 'the failed room reopened');
+    } finally {
+      await f.close();
     }
   });
 

@@ -109,6 +109,7 @@ class RoomLink {
   private wake: AbortController | undefined;
   private quickAuthCloses = 0;
   private toldFirstFailure = false;
+  private kicked = false;
   private running = false;
   /** Settles with the first attempt's result: resolves when connected, rejects on a non-retryable failure. */
   readonly ready: Promise<void>;
@@ -134,6 +135,7 @@ class RoomLink {
   /** Starts the reconnect loop (again, after a failure or `stop`). */
   start(): void {
     if (this.running) return;
+    this.kicked = false;
     this.stopped = false;
     this.running = true;
     void this.loop().finally(() => {
@@ -166,6 +168,7 @@ class RoomLink {
   /** "Reconnect now": drop the socket (or cut the backoff wait short) and try again at once. */
   kick(): void {
     this.backoff.reset();
+    this.kicked = true;
     if (this.stopped) return;
     if (!this.running) {
       this.start();
@@ -200,7 +203,8 @@ class RoomLink {
         this.toldFirstFailure = true;
         s.emit({ type: 'error', code: outcome.error.code, message: outcome.error.message, room: this.slug });
       }
-      const delay = this.backoff.nextDelay();
+      const delay = this.kicked ? 0 : this.backoff.nextDelay();
+      this.kicked = false;
       this.state = 'reconnecting';
       s.emit({
         type: 'connection',
