@@ -472,6 +472,8 @@ describe('rooms rooms and history', () => {
     assert.ok(h.events.some((e) => e.type === 'notice' && /room 13 was not found/.test(e.text)));
     assert.equal(h.session.rooms()[0]?.name, 'room 13');
     await assert.rejects(h.session.history('13', { limit: 5 }), (e: unknown) => e instanceof ChatError && e.code === 'not_found');
+    await assert.rejects(h.session.send('13', 'x', 't'), (e: unknown) => e instanceof ChatError && e.code === 'not_found');
+    assert.equal(s.chatFrames().length, 0, 'a send to a room room_info refused is not even tried');
   });
 
   for (const mode of ['real', 'doc'] as const) {

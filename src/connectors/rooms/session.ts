@@ -727,8 +727,8 @@ export class RoomsSession implements ConnectorSession {
    * (same room, text and poster, oldest pending first), with its real id and `txnId` set — also when the
    * echo comes in through a catch-up after a drop. Rejects with ChatError: network when the socket is
    * not up (nothing was sent; safe to retry) or the session closes; not_found for a non-numeric room;
-   * protocol (not retryable) when no echo came within `echoTimeoutMs` — the server drops sends to rooms
-   * we are not in without a word.
+   * not_found at once for a room room_info refused; protocol (not retryable) when no echo came within
+   * `echoTimeoutMs` — the server drops sends to rooms we are not in (or may not send to) without a word.
    */
   send(room: string, text: string, txnId: string): Promise<MessageEvent> {
     const r = room.trim();
@@ -736,6 +736,10 @@ export class RoomsSession implements ConnectorSession {
       return Promise.reject(new ChatError('not_found', `rooms: "${sanitizeLine(room).slice(0, 60)}" is not a room id (room ids are numbers)`, { retryable: false }));
     }
     const roomId = String(Number(r));
+    if (this.roomMap.get(roomId)?.info === 'missing') {
+      // room_info already said 404: the server would drop the frame without a word (facts A4.2).
+      return Promise.reject(new ChatError('not_found', `rooms: room ${roomId} was not found, or you are not one of its occupants`, { retryable: false }));
+    }
     if (Buffer.byteLength(text, 'utf8') > MAX_FRAME_BYTES / 2) {
       return Promise.reject(new ChatError('protocol', 'rooms: the message is too long (over 512 KiB)', { retryable: false }));
     }
