@@ -10,24 +10,37 @@
  * - lone UTF-16 surrogates (replaced by U+FFFD).
  */
 
-// String-terminated sequences: OSC/DCS/SOS/PM/APC, 7-bit (ESC x) or 8-bit (U+0090/98/9D/9E/9F) introducer,
-// ended by BEL, ST (ESC \ or U+009C), or end of string.
-const STRING_SEQ = /(?:\u001b[\]PX^_]|[\u0090\u0098\u009d\u009e\u009f])[\s\S]*?(?:\u0007|\u001b\\|\u009c|$)/g;
-// CSI: ESC [ or U+009B, parameter bytes, intermediate bytes, final byte.
-const CSI_SEQ = /(?:\u001b\[|\u009b)[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]?/g;
-// Other escapes: ESC + intermediates + final, or a bare ESC.
-const ESC_SEQ = /\u001b[\u0020-\u002f]*[\u0030-\u007e]?/g;
+// One left-to-right pass over the escape sequences, as a VT500-style parser would see them:
+// - string sequences OSC/DCS/SOS/PM/APC (7-bit `ESC ] P X ^ _` or 8-bit U+009D/0090/0098/009E/009F):
+//   the payload runs until BEL, ST (`ESC \` or U+009C), CAN/SUB (abort) or any other ESC, which starts
+//   the next sequence (so `ESC ] … ESC [2J` is two sequences), or the end of the string;
+// - CSI (`ESC [` or U+009B): parameter bytes, intermediate bytes, an optional final byte;
+// - any other escape: ESC + intermediates + an optional final byte, or a bare ESC.
+// A single alternation matters: removing one kind first can glue an earlier ESC to the text after it
+// (`ESC ESC [2J x` must leave `x`).
+const SEQUENCES =
+  /(?:\u001b[\]PX^_]|[\u0090\u0098\u009d\u009e\u009f])[^\u0007\u001b\u009c\u0018\u001a]*(?:\u0007|\u001b\\|\u009c|\u0018|\u001a)?|(?:\u001b\[|\u009b)[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]?|\u001b[\u0020-\u002f]*[\u0030-\u007e]?/g;
 // Remaining controls: C0 except \t \n, DEL, C1.
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
 
-/** Returns `input` with terminal control sequences, controls and bidi formatting removed. Non-strings → ''. */
+/**
+ * Returns `input` with terminal control sequences, controls and bidi formatting removed.
+ * `null`/`undefined` → ''; other non-strings are converted with `String()` first ('' if that throws).
+ */
 export function sanitize(input: unknown): string {
-  if (typeof input !== 'string') return input === undefined || input === null ? '' : sanitize(String(input));
+  if (typeof input !== 'string') {
+    if (input === undefined || input === null) return '';
+    try {
+      return sanitize(String(input));
+    } catch {
+      return '';
+    }
+  }
   let s = input.toWellFormed();
   if (!/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/.test(s)) return s;
   s = s.replace(/\r\n/g, '\n');
-  s = s.replace(STRING_SEQ, '').replace(CSI_SEQ, '').replace(ESC_SEQ, '');
+  s = s.replace(SEQUENCES, '');
   return s.replace(CONTROLS, '').replace(BIDI, '');
 }
 
