@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { buildMissing, demoMissing, Tmux, tmuxMissing } from './tmux.js';
+
+/**
+ * End-to-end (issue 3 §9, issue 9 "Tests"): `chat-tui demo` in a real terminal (tmux), driven by
+ * keys. Needs the built CLI (npm test builds first) and tmux (CI installs it); skips with the
+ * reason when tmux is missing.
+ */
+
+const skip = tmuxMissing() ?? buildMissing() ?? demoMissing();
+
+/** Room names in the room list (rows starting with `›`/space then `#name`). */
+function roomNames(screen: string): string[] {
+  return screen.split('\n').flatMap((l) => {
+    const m = /^[›\s] #(\S+)/.exec(l);
+    return m ? [m[1]!] : [];
+  });
+}
+/** The shown room from the header row (`#name … [profile]`). */
+function header(screen: string): string {
+  const first = screen.split('\n')[0] ?? '';
+  return /│#(\S+)/.exec(first)?.[1] ?? '';
+}
+/** Message rows: `HH:MM  author │ text`. */
+function messageRows(screen: string): string[] {
+  return screen.split('\n').filter((l) => /\d\d:\d\d\s+\S.* │ /.test(l));
+}
+
+const sessions: Tmux[] = [];
+after(() => {
+  for (const t of sessions) t.close();
+});
+
+async function startDemo(columns: number, rows: number): Promise<Tmux> {
+  const t = new Tmux(columns, rows);
+  sessions.push(t);
+  t.start();
+  await t.waitFor((s) => /^[$#] ?$/m.test(s), 'shell prompt');
+  t.type('node bin/chat-tui.js demo; echo "EXIT=$?"');
+  t.keys('Enter');
+  await t.waitFor((s) => roomNames(s).length >= 3, 'three rooms in the room list');
+  return t;
+}
+
+describe('chat-tui demo in tmux', { skip: skip ?? false }, () => {
+  test('rooms and messages arrive, a sent message shows, rooms switch, Ctrl-C restores the terminal (100×30)', async () => {
+    const t = await startDemo(100, 30);
+    assert.equal(t.display('#{alternate_on}'), '1', 'full screen in the alternate screen');
+    let screen = await t.waitFor((s) => messageRows(s).length >= 2, 'messages in the pane', 20_000);
+    assert.match(screen.trimEnd().split('\n').at(-1)!, /demo/, 'status line names the profile');
+    assert.equal(screen.split('\n').length >= 30, true);
+
+    const text = `hello from e2e ${process.pid}`;
+    t.type(text);
+    t.keys('Enter');
+    screen = await t.waitFor((s) => messageRows(s).some((l) => l.includes(text)), 'own message in the pane');
+
+    const first = header(screen);
+    assert.ok(first, `a room is shown:\n${screen}`);
+    t.keys('C-n');
+    screen = await t.waitFor((s) => header(s) !== '' && header(s) !== first, 'header shows another room');
+    assert.ok(roomNames(screen).includes(header(screen)));
+    t.keys('M-Up');
+    await t.waitFor((s) => header(s) === first, 'Alt-Up goes back');
+
+    t.keys('C-c');
+    screen = await t.waitFor((s) => /EXIT=\d+/.test(s), 'the app exited', 10_000);
+    assert.match(screen, /EXIT=0/);
+    assert.equal(t.display('#{alternate_on}'), '0', 'alternate screen is off');
+    assert.match(screen, /[$#] node bin\/chat-tui\.js demo/, 'the shell screen is back');
+    assert.doesNotMatch(screen, / │ /, 'no TUI left on the primary screen');
+    assert.equal(t.display('#{cursor_flag}'), '1', 'cursor visible again');
+  });
+
+  test('Ctrl-K switcher, help overlay, scrollback and resize at 80×24', async () => {
+    const t = await startDemo(80, 24);
+    await t.waitFor((s) => messageRows(s).length >= 2, 'messages', 20_000);
+    t.keys('PageUp');
+    await t.waitFor((s) => /more below|new messages? below|loading older/.test(s), 'scrolled up: marker at the bottom');
+    t.keys('C-End');
+    await t.waitFor((s) => !/more below|new messages? below/.test(s), 'back at the bottom');
+    const names = roomNames(t.capture());
+    const target = names[names.length - 1]!;
+    t.keys('C-k');
+    await t.waitFor((s) => s.includes('Go to room:'), 'switcher open');
+    t.type(target);
+    t.keys('Enter');
+    await t.waitFor((s) => header(s) === target, `switched to #${target}`);
+
+    t.keys('F1');
+    await t.waitFor((s) => s.includes('Keys and commands'), 'help overlay');
+    t.keys('Escape');
+    await t.waitFor((s) => !s.includes('Keys and commands'), 'help closed');
+
+    t.resize(120, 40);
+    await t.waitFor((s) => s.trimEnd().split('\n').length === 40 && (s.split('\n')[0] ?? '').indexOf('│') > 20, 're-laid out at 120×40');
+    t.resize(50, 20);
+    await t.waitFor((s) => !/^[›\s] #/m.test(s), 'narrow: room list hidden');
+    for (const l of t.capture().split('\n')) assert.ok(l.length <= 50, `row within 50 columns: ${l}`);
+    t.keys('C-c');
+    await t.waitFor((s) => /EXIT=0/.test(s), 'exit 0', 10_000);
+    assert.equal(t.display('#{alternate_on}'), '0');
+  });
+
+  test('a bracketed paste of several lines asks before sending (120×40)', async () => {
+    const t = await startDemo(120, 40);
+    await t.waitFor((s) => messageRows(s).length >= 1, 'messages', 20_000);
+    t.paste(`paste-one-${process.pid}\npaste-two`);
+    await t.waitFor((s) => s.includes('Paste of 2 lines'), 'paste prompt');
+    t.keys('Enter');
+    await t.waitFor((s) => s.includes(`paste-one-${process.pid}`) && !s.includes('Paste of 2 lines'), 'pasted text sent');
+    t.keys('C-c');
+    await t.waitFor((s) => /EXIT=0/.test(s), 'exit 0', 10_000);
+  });
+});

@@ -1,0 +1,118 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * A tmux driver for end-to-end tests: a private tmux server (`-L` socket of its own, so a user's
+ * tmux is never touched), one session running a plain shell, keys in, screen out.
+ */
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = path.join(ROOT, 'bin', 'chat-tui.js');
+
+/** Whether tmux can be run here (tests skip with this reason otherwise). */
+export function tmuxMissing(): string | undefined {
+  const r = spawnSync('tmux', ['-V'], { encoding: 'utf8' });
+  return r.status === 0 ? undefined : 'tmux is not installed';
+}
+
+/** Whether the compiled CLI exists (npm test builds first). */
+export function buildMissing(): string | undefined {
+  return fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js')) ? undefined : 'dist/ is not built (run npx tsc -p . or npm test)';
+}
+
+/** Whether the demo server is part of this build (the e2e tests drive `chat-tui demo`). */
+export function demoMissing(): string | undefined {
+  return fs.existsSync(path.join(ROOT, 'dist', 'demo', 'server.js')) ? undefined : 'the demo server (src/demo/server.ts) is not built yet';
+}
+
+let seq = 0;
+
+/** One tmux session with a shell in it. */
+export class Tmux {
+  readonly socket = `chat-tui-e2e-${process.pid}-${++seq}`;
+  readonly session = 'e2e';
+  readonly home: string;
+  constructor(readonly columns: number, readonly rows: number) {
+    this.home = fs.mkdtempSync(path.join(os.tmpdir(), 'chat-tui-e2e-'));
+  }
+
+  private run(args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8', env: this.env() });
+  }
+
+  /** Env of the shell in the pane: no CI (Ink would not draw), our Node first on PATH, a private config dir. */
+  env(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env['CI'];
+    delete env['NO_COLOR'];
+    delete env['TMUX'];
+    env['PATH'] = `${path.dirname(process.execPath)}:${env['PATH'] ?? ''}`;
+    env['CHAT_TUI_CONFIG_DIR'] = path.join(this.home, 'config');
+    env['HOME'] = this.home;
+    env['PS1'] = '$ ';
+    env['TERM'] = 'xterm-256color';
+    return env;
+  }
+
+  /** Starts the session with `sh` in ROOT. */
+  start(): void {
+    this.run(['new-session', '-d', '-s', this.session, '-x', String(this.columns), '-y', String(this.rows), '-c', ROOT, 'sh']);
+    this.run(['set-option', '-t', this.session, 'status', 'off']);
+  }
+
+  /** Types a literal string (no key names). */
+  type(text: string): void {
+    this.run(['send-keys', '-t', this.session, '-l', text]);
+  }
+
+  /** Sends tmux key names (`Enter`, `C-n`, `PageUp`, `F1` …). */
+  keys(...names: string[]): void {
+    this.run(['send-keys', '-t', this.session, ...names]);
+  }
+
+  /** Pastes text as a bracketed paste (`paste-buffer -p`). */
+  paste(text: string): void {
+    this.run(['set-buffer', '-b', 'e2e', text]);
+    this.run(['paste-buffer', '-p', '-d', '-b', 'e2e', '-t', this.session]);
+  }
+
+  /** The visible screen as text. */
+  capture(): string {
+    return this.run(['capture-pane', '-p', '-t', this.session]);
+  }
+
+  /** A tmux format value of the pane, e.g. `#{alternate_on}`. */
+  display(fmt: string): string {
+    return this.run(['display-message', '-p', '-t', this.session, fmt]).trim();
+  }
+
+  resize(columns: number, rows: number): void {
+    this.run(['resize-window', '-t', this.session, '-x', String(columns), '-y', String(rows)]);
+  }
+
+  /** Polls the screen until `pred` holds; throws with the last screen after `ms`. */
+  async waitFor(pred: (screen: string) => boolean, what: string, ms = 15_000): Promise<string> {
+    const end = Date.now() + ms;
+    let screen = '';
+    while (Date.now() < end) {
+      screen = this.capture();
+      if (pred(screen)) return screen;
+      await delay(100);
+    }
+    throw new Error(`timed out waiting for ${what}; screen:\n${screen}`);
+  }
+
+  /** Kills the tmux server and removes the temp home. */
+  close(): void {
+    try {
+      this.run(['kill-server']);
+    } catch {
+      /* already gone */
+    }
+    fs.rmSync(this.home, { recursive: true, force: true });
+  }
+}
