@@ -598,6 +598,22 @@ describe('rooms login and refresh', () => {
     assert.equal(s.requests.at(-1)?.headers.authorization, `Bearer ${fresh}`);
   });
 
+  test('a running session refreshes its token once it turns a day old', async () => {
+    const s = await server();
+    let now = Date.now();
+    const h = harness(s, { tokenIssuedAt: new Date(now).toISOString() }, { now: () => now, refreshCheckMs: 30 });
+    await h.connect();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(h.saved.length, 0);
+    now += 25 * 3600_000;
+    await waitFor(() => h.saved.length, 3000, 'the refresh');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(h.saved.length, 1, 'refreshed once, then the new issue time counts');
+    s.drop('terminate');
+    await waitFor(() => s.connected().length && s.sockets.length === 2 ? true : undefined, 5000, 'the reconnect');
+    assert.equal(JSON.parse(s.sockets[1]?.frames[0] ?? '{}').auth_token, h.saved[0]?.token, 'the reconnect uses the new token');
+  });
+
   test('a fresh token is not refreshed', async () => {
     const s = await server();
     const h = harness(s, { tokenIssuedAt: new Date().toISOString() });

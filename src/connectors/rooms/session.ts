@@ -83,6 +83,8 @@ export interface RoomsSessionOptions {
   backoff?: () => Backoff;
   /** Clock, ms (token age). */
   now?: () => number;
+  /** How often a running session checks whether its token is a day old and refreshes it (default 1 h). */
+  refreshCheckMs?: number;
 }
 
 /** Frames larger than this close the socket inside `ws` (memory bound); 1 MiB < size ≤ this are dropped with a notice. */
@@ -181,6 +183,10 @@ export class RoomsSession implements ConnectorSession {
   private readonly noticeAt = new Map<string, { at: number; skipped: number }>();
   private lastDiscovery = 0;
   private failure: ChatError | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private refreshing = false;
+  /** When the token in use was issued (ISO UTC), if known: the profile's, then our refresh's. */
+  private tokenIssuedAt: string | undefined;
   /** Settles with the first connection: resolves when live, rejects on a non-retryable failure. */
   private readonly ready: Promise<void>;
   private settleReady!: (err?: ChatError) => void;
@@ -192,6 +198,7 @@ export class RoomsSession implements ConnectorSession {
     const p = ctx.profile;
     this.base = p.url ?? '';
     this.token = ctx.token;
+    this.tokenIssuedAt = p.tokenIssuedAt;
     this.aliases = {};
     for (const [id, name] of Object.entries(p.aliases ?? {})) {
       const clean = sanitizeLine(name).trim();
@@ -267,6 +274,11 @@ export class RoomsSession implements ConnectorSession {
       return this.ready;
     }
     this.startLoop();
+    if (!this.refreshTimer) {
+      // A session can run for days (the TUI): the token is also refreshed while connected (facts A3: once a day).
+      this.refreshTimer = setInterval(() => void this.maybeRefresh(), this.opts.refreshCheckMs ?? 3600_000);
+      this.refreshTimer.unref();
+    }
     return this.ready;
   }
 
@@ -317,6 +329,7 @@ export class RoomsSession implements ConnectorSession {
     this.emit({ type: 'connection', state: 'offline', reason: 'disconnected' });
     this.closed = true;
     this.phase = 'stopped';
+    clearInterval(this.refreshTimer);
     this.abort.abort();
     this.wake?.abort();
     this.failPending(new ChatError('network', 'rooms: disconnected before the server echoed the message'));
@@ -353,14 +366,16 @@ export class RoomsSession implements ConnectorSession {
 
   /** Refreshes the token when it is older than a day (facts A3) and the profile stores it; failures are notices. */
   private async maybeRefresh(): Promise<void> {
+    if (this.closed || this.refreshing) return;
     const token = this.token;
     const p = this.ctx.profile;
     // Only a token stored in the profile can be replaced; a --token-env/--token-cmd source is the user's to renew.
-    if (!token || p.token === undefined || !needsRefresh(token, p.tokenIssuedAt, this.now())) return;
+    if (!token || p.token === undefined || !needsRefresh(token, this.tokenIssuedAt, this.now())) return;
+    this.refreshing = true;
     try {
       const fresh = await refreshToken(this.base, token, this.abort.signal);
       this.token = fresh;
-      p.tokenIssuedAt = new Date(this.now()).toISOString();
+      this.tokenIssuedAt = new Date(this.now()).toISOString();
       await this.ctx.saveProfile(tokenFields(fresh, this.now())).catch(() => {
         this.notice('refresh', 'rooms: the token was refreshed but could not be saved to the config');
       });
@@ -368,6 +383,8 @@ export class RoomsSession implements ConnectorSession {
       const e = toChatError(err);
       if (e.code !== 'auth') this.notice('refresh', `rooms: token refresh failed: ${e.message}`);
       // An auth refusal shows up at once on /user/info with the server's own code.
+    } finally {
+      this.refreshing = false;
     }
   }
 
