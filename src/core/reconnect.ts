@@ -25,8 +25,8 @@ export class Backoff {
   private readonly now: () => number;
 
   constructor(opts: BackoffOptions = {}) {
-    this.baseMs = opts.baseMs ?? Number(process.env.CHAT_TUI_BACKOFF_BASE_MS ?? 1000);
-    this.capMs = opts.capMs ?? Number(process.env.CHAT_TUI_BACKOFF_CAP_MS ?? 30_000);
+    this.baseMs = opts.baseMs ?? envMs('CHAT_TUI_BACKOFF_BASE_MS', 1000);
+    this.capMs = opts.capMs ?? envMs('CHAT_TUI_BACKOFF_CAP_MS', 30_000);
     this.stableMs = opts.stableMs ?? 30_000;
     this.random = opts.random ?? Math.random;
     this.now = opts.now ?? Date.now;
@@ -37,13 +37,20 @@ export class Backoff {
     this.upSince = this.now();
   }
 
-  /** Call when a connection failed or dropped; returns the delay in ms before the next attempt. */
+  /**
+   * Call when a connection failed or dropped; returns the delay in ms before the next attempt, a
+   * whole number in [0, min(capMs, baseMs * 2^attempt)). A connection that had been up for
+   * `stableMs` or more starts again from attempt 0.
+   */
   nextDelay(): number {
     if (this.upSince !== undefined && this.now() - this.upSince >= this.stableMs) this.attempt = 0;
     this.upSince = undefined;
     const ceiling = Math.min(this.capMs, this.baseMs * 2 ** Math.min(this.attempt, 30));
     this.attempt++;
-    return Math.floor(this.random() * ceiling);
+    const r = this.random();
+    // An injected random outside [0, 1) must not produce a delay outside the ceiling.
+    const u = Number.isFinite(r) ? Math.min(Math.max(r, 0), 1 - Number.EPSILON) : 0;
+    return Math.floor(u * ceiling);
   }
 
   /** Forget past failures (manual "reconnect now"). */
@@ -56,6 +63,14 @@ export class Backoff {
   get attempts(): number {
     return this.attempt;
   }
+}
+
+/** A non-negative number of ms from the environment, else `fallback` (a typo must not yield NaN delays). */
+function envMs(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
 }
 
 /** Resolves after `ms` or rejects with the signal's reason when aborted first. */
