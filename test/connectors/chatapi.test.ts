@@ -1,0 +1,497 @@
+import { after, afterEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createChatApiSession, definition } from '../../src/connectors/chatapi/index.js';
+import type { ChatApiSession, ChatApiSessionOptions } from '../../src/connectors/chatapi/session.js';
+import { ChatError } from '../../src/core/errors.js';
+import type { ConnectorEvent, MessageEvent } from '../../src/core/events.js';
+import type { NamedProfile } from '../../src/core/profile.js';
+import { Backoff } from '../../src/core/reconnect.js';
+import { startChatApiServer, type ChatApiTestServer } from '../servers/chatapi/server.js';
+
+const ROOM = '550e8400-e29b-41d4-a716-446655440001';
+const OTHER = '550e8400-e29b-41d4-a716-446655440009';
+const SECRET = '550e8400-e29b-41d4-a716-44665544000f';
+
+async function waitFor<T>(fn: () => T | undefined | false | null, what: string, ms = 8000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface Harness {
+  server: ChatApiTestServer;
+  session: ChatApiSession;
+  events: ConnectorEvent[];
+  abort: AbortController;
+  messages(room?: string): Omit<MessageEvent, 'profile'>[];
+}
+
+const open: Harness[] = [];
+const servers: ChatApiTestServer[] = [];
+
+async function server(): Promise<ChatApiTestServer> {
+  const s = await startChatApiServer({
+    rooms: [
+      { id: ROOM, name: 'general', description: 'Everything' },
+      { id: OTHER, name: 'random' },
+      { id: SECRET, name: 'secret', private: ['boss'] },
+    ],
+  });
+  servers.push(s);
+  return s;
+}
+
+async function harness(
+  opts: { profile?: Partial<NamedProfile>; session?: ChatApiSessionOptions; server?: ChatApiTestServer; connect?: boolean } = {},
+): Promise<Harness> {
+  const s = opts.server ?? (await server());
+  const events: ConnectorEvent[] = [];
+  const profile: NamedProfile = { name: 'c', service: 'chatapi', url: s.url, userId: 'user_123', userName: 'John Doe', rooms: [ROOM], ...opts.profile };
+  const session = createChatApiSession(
+    { profile, token: s.apiKey, emit: (ev) => events.push(ev), saveProfile: async () => {} },
+    { backoff: () => new Backoff({ baseMs: 10, capMs: 40 }), connectedGraceMs: 200, ...opts.session },
+  );
+  const abort = new AbortController();
+  const h: Harness = {
+    server: s,
+    session,
+    events,
+    abort,
+    messages: (room) => events.filter((e): e is Omit<MessageEvent, 'profile'> => e.type === 'message' && (room === undefined || e.room === room)),
+  };
+  open.push(h);
+  if (opts.connect !== false) await session.connect(abort.signal);
+  return h;
+}
+
+afterEach(async () => {
+  for (const h of open.splice(0)) await h.session.disconnect();
+  for (const s of servers.splice(0)) await s.close();
+});
+after(() => {});
+
+describe('chatapi definition', () => {
+  test('capabilities and validation', () => {
+    const c = definition.capabilities;
+    assert.equal(c.history && c.typingSend && c.typingReceive && c.presence && c.edits && c.roomListing && c.join && c.atMentions, true);
+    assert.equal(c.dms || c.readOnly, false);
+    assert.throws(() => definition.validate({ service: 'chatapi', userId: 'a\u001b[2Jb' }), /--user-id/);
+    definition.validate({ service: 'chatapi', userId: 'u', userName: 'Jane Doe' });
+  });
+});
+
+describe('chatapi live events', () => {
+  test('socket URL, get_online_users on open, presence from connection_status', async () => {
+    const h = await harness();
+    const sock = await waitFor(() => h.server.openSockets(ROOM)[0], 'a socket');
+    assert.equal(sock.query.token, h.server.apiKey);
+    assert.equal(sock.query.user_id, 'user_123');
+    assert.equal(sock.query.user_name, 'John Doe');
+    await waitFor(() => sock.frames.some((f) => (f as { type?: string }).type === 'get_online_users'), 'get_online_users');
+    assert.deepEqual(sock.frames[0], { type: 'get_online_users', data: {} });
+    const p = await waitFor(() => h.events.find((e) => e.type === 'presence'), 'presence');
+    assert.deepEqual(p.type === 'presence' && p.online, [{ id: 'user_123', name: 'John Doe' }]);
+    assert.ok(h.events.some((e) => e.type === 'connection' && e.state === 'connected' && e.room === ROOM));
+  });
+
+  test('every incoming type maps to a core event', async () => {
+    const h = await harness();
+    const s = h.server;
+    await waitFor(() => s.openSockets(ROOM).length, 'socket');
+    const m = s.post(ROOM, { sender_id: 'user_456', sender_name: 'Jane Smith', content: 'Hello everyone! 👋', meta: { mentions: ['user_123'] } });
+    const got = await waitFor(() => h.messages()[0], 'message');
+    assert.equal(got.id, m.id);
+    assert.equal(got.room, ROOM);
+    assert.deepEqual(got.author, { id: 'user_456', name: 'Jane Smith' });
+    assert.equal(got.text, 'Hello everyone! 👋');
+    assert.equal(got.time, new Date(m.created_at).toISOString());
+    assert.deepEqual(got.mentions, ['user_123']);
+
+    s.edit(ROOM, m.id, 'Updated message content! 🎉');
+    const ed = await waitFor(() => h.events.find((e) => e.type === 'message.edit'), 'edit');
+    assert.deepEqual(ed.type === 'message.edit' && [ed.id, ed.text, ed.room], [m.id, 'Updated message content! 🎉', ROOM]);
+    s.remove(ROOM, m.id);
+    const del = await waitFor(() => h.events.find((e) => e.type === 'message.delete'), 'delete');
+    assert.equal(del.type === 'message.delete' && del.id, m.id);
+
+    s.join(ROOM, 'user_789', 'Jane Smith');
+    await waitFor(() => h.events.some((e) => e.type === 'presence' && e.online.some((u) => u.id === 'user_789' && u.name === 'Jane Smith')), 'join presence');
+    s.leave(ROOM, 'user_789', 'Jane Smith');
+    await waitFor(() => {
+      const last = h.events.filter((e) => e.type === 'presence').at(-1);
+      return last?.type === 'presence' && !last.online.some((u) => u.id === 'user_789') && last.online.some((u) => u.id === 'user_123');
+    }, 'leave presence');
+
+    s.typing(ROOM, 'user_456', 'Jane Smith', true);
+    const ty = await waitFor(() => h.events.find((e) => e.type === 'typing'), 'typing');
+    assert.deepEqual(ty.type === 'typing' && [ty.user, ty.typing], [{ id: 'user_456', name: 'Jane Smith' }, true]);
+    s.typing(ROOM, 'user_456', 'Jane Smith', false);
+    await waitFor(() => h.events.some((e) => e.type === 'typing' && !e.typing), 'typing off');
+    // our own typing echoed by another of our clients is not shown
+    s.typing(ROOM, 'user_123', 'John Doe', true);
+
+    s.notify(ROOM, 'New Message', 'You have a new message from John Doe');
+    const n = await waitFor(() => h.events.find((e) => e.type === 'notice' && e.text.includes('New Message')), 'notice');
+    assert.equal(n.type === 'notice' && n.text, 'New Message: You have a new message from John Doe');
+    assert.equal(h.events.filter((e) => e.type === 'typing' && e.user.id === 'user_123').length, 0);
+
+    // connection_status with ids only: names come from what we learned
+    s.push(ROOM, { type: 'connection_status', data: { status: 'connected', online_users: ['user_123', 'user_456'] }, timestamp: new Date().toISOString(), room_id: ROOM });
+    await waitFor(() => {
+      const last = h.events.filter((e) => e.type === 'presence').at(-1);
+      return last?.type === 'presence' && last.online.length === 2 && last.online.some((u) => u.name === 'Jane Smith');
+    }, 'presence with names');
+  });
+
+  test('remote strings are sanitised', async () => {
+    const h = await harness();
+    await waitFor(() => h.server.openSockets(ROOM).length, 'socket');
+    h.server.post(ROOM, { sender_id: 'x\u001b[31m', sender_name: 'evil\u001b[2J\u202e', content: 'a\u001b]0;pwned\u0007b\u009b31mc' });
+    const m = await waitFor(() => h.messages()[0], 'message');
+    assert.equal(m.author.name, 'evil');
+    assert.equal(m.author.id, 'x');
+    assert.equal(m.text, 'abc');
+  });
+
+  test('pings on the heartbeat interval and stays up while pongs come', async () => {
+    const h = await harness({ session: { heartbeatIntervalMs: 50, heartbeatTimeoutMs: 200 } });
+    const sock = await waitFor(() => h.server.openSockets(ROOM)[0], 'socket');
+    await waitFor(() => sock.frames.filter((f) => (f as { type?: string }).type === 'ping').length >= 5, 'pings');
+    assert.deepEqual(sock.frames.find((f) => (f as { type?: string }).type === 'ping'), { type: 'ping', data: {} });
+    assert.equal(h.server.sockets.length, 1, 'no reconnect while pongs arrive');
+  });
+
+  test('liveness: no pong within the window → terminate and reconnect', async () => {
+    const h = await harness({ session: { heartbeatIntervalMs: 60, heartbeatTimeoutMs: 60 } });
+    await waitFor(() => h.server.openSockets(ROOM).length, 'socket');
+    h.server.silent = true;
+    const ev = await waitFor(() => h.events.find((e) => e.type === 'connection' && e.state === 'reconnecting'), 'reconnecting');
+    assert.match(ev.type === 'connection' ? (ev.reason ?? '') : '', /heartbeat/);
+    assert.ok(ev.type === 'connection' && ev.retryAt && !Number.isNaN(Date.parse(ev.retryAt)));
+    h.server.silent = false;
+    await waitFor(() => h.server.sockets.length >= 2 && h.server.openSockets(ROOM).length === 1, 'a new socket');
+    await waitFor(() => h.events.filter((e) => e.type === 'connection' && e.state === 'connected').length >= 2, 'connected again');
+  });
+
+  test('malformed frames never crash; a valid message still arrives', async () => {
+    const h = await harness();
+    await waitFor(() => h.server.openSockets(ROOM).length, 'socket');
+    const bad: unknown[] = [
+      'not json',
+      '{"type":',
+      '[]',
+      'null',
+      '42',
+      { type: 42 },
+      { data: {} },
+      { type: 'message' },
+      { type: 'message', data: 'x' },
+      { type: 'message', data: { id: { a: 1 }, content: 'x' } },
+      { type: 'message', data: { id: 'm-weird', content: 5, sender_name: ['a'], created_at: 'never' } },
+      { type: 'message_updated', data: { id: 'nope' } },
+      { type: 'message_deleted', data: {} },
+      { type: 'user_joined', data: { user_id: null } },
+      { type: 'typing', data: { user_id: 7, is_typing: 'yes' } },
+      { type: 'connection_status', data: { online_users: 'everyone' } },
+      { type: 'connection_status', data: { online_users: [null, 3, { user_id: 'obj' }] } },
+      { type: 'notification', data: { title: { x: 1 } } },
+      { type: 'unknown_type', data: {} },
+      { type: 'x'.repeat(100), data: {} },
+      JSON.stringify({ type: 'message', data: { id: 'deep', content: 'x', meta: JSON.parse('['.repeat(500) + ']'.repeat(500)) } }),
+    ];
+    for (const f of bad) h.server.push(ROOM, f);
+    h.server.push(ROOM, Buffer.from([0, 1, 2, 255]), { binary: true });
+    h.server.push(ROOM, JSON.stringify({ type: 'message', data: { id: 'huge', content: 'x'.repeat(1024 * 1024 + 10) } }));
+    h.server.post(ROOM, { sender_id: 'user_456', sender_name: 'Jane', content: 'still here' });
+    await waitFor(() => h.messages().some((m) => m.text === 'still here'), 'the valid message');
+    assert.ok(!h.messages().some((m) => m.id === 'huge'), 'over-size frame dropped');
+    assert.ok(h.events.some((e) => e.type === 'notice' && /1 MiB/.test(e.text)), 'a notice about the big frame');
+    assert.ok(h.events.some((e) => e.type === 'notice' && /binary/.test(e.text)));
+    assert.ok(h.events.some((e) => e.type === 'notice' && /malformed/.test(e.text)));
+    const weird = h.messages().find((m) => m.id === 'm-weird');
+    assert.equal(weird?.text, '');
+    assert.equal(h.server.sockets.length, 1, 'no reconnect needed');
+    for (const e of h.events) {
+      assert.ok(!JSON.stringify(e).includes('\\u001b'));
+    }
+  });
+
+  test('fuzz: 10,000 random and mutated frames, then a valid message arrives', async () => {
+    const h = await harness();
+    await waitFor(() => h.server.openSockets(ROOM).length, 'socket');
+    let seed = 12345;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const valid = JSON.stringify({ type: 'message', data: { id: 'v', sender_id: 'a', sender_name: 'A', content: 'hi', created_at: '2024-01-01T12:00:00Z' }, room_id: ROOM });
+    const types = ['message', 'message_updated', 'message_deleted', 'user_joined', 'user_left', 'typing', 'notification', 'connection_status', 'pong', 'error'];
+    const values = [null, 1, -1, 1e308, '', 'x', '\u001b[2J', [], {}, true, { a: { b: [] } }, 'ok'.repeat(1000)];
+    for (let i = 0; i < 10_000; i++) {
+      const kind = rnd(4);
+      let frame: string | Buffer;
+      if (kind === 0) {
+        const chars = [...valid];
+        for (let k = 0; k < 1 + rnd(5); k++) chars[rnd(chars.length)] = String.fromCharCode(rnd(0x250));
+        frame = chars.join('');
+      } else if (kind === 1) {
+        const data: Record<string, unknown> = {};
+        for (const key of ['id', 'content', 'sender_id', 'sender_name', 'user_id', 'is_typing', 'online_users', 'created_at', 'meta', 'title']) {
+          if (rnd(2)) data[key] = values[rnd(values.length)];
+        }
+        frame = JSON.stringify({ type: types[rnd(types.length)], data: rnd(5) ? data : values[rnd(values.length)], room_id: ROOM });
+      } else if (kind === 2) {
+        frame = Buffer.from(Array.from({ length: rnd(64) }, () => rnd(256)));
+      } else {
+        frame = valid.slice(0, rnd(valid.length));
+      }
+      h.server.push(ROOM, frame, { binary: Buffer.isBuffer(frame) });
+    }
+    h.server.post(ROOM, { sender_id: 'user_456', sender_name: 'Jane', content: 'after the fuzz' });
+    await waitFor(() => h.messages().some((m) => m.text === 'after the fuzz'), 'the valid message', 30_000);
+    const notices = h.events.filter((e) => e.type === 'notice').length;
+    assert.ok(notices < 50, `notices are rate-limited (${notices})`);
+    for (const m of h.messages()) assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(m.text + m.author.name + m.author.id));
+  });
+});
+
+describe('chatapi REST', () => {
+  test('send posts with X-API-Key and Bearer and resolves with the server copy', async () => {
+    const h = await harness();
+    const msg = await h.session.send(ROOM, 'Hi "there" \\ ok', 'txn-1');
+    const post = h.server.requests.find((r) => r.method === 'POST');
+    assert.ok(post);
+    assert.equal(post.path, `/api/v1/rooms/${ROOM}/messages/`);
+    assert.equal(post.headers['x-api-key'], h.server.apiKey);
+    assert.equal(post.headers.authorization, `Bearer ${h.server.apiKey}`);
+    assert.deepEqual(post.body, { content: 'Hi "there" \\ ok', message_type: 'text', sender_id: 'user_123', sender_name: 'John Doe' });
+    assert.equal(msg.txnId, 'txn-1');
+    assert.equal(msg.profile, 'c');
+    assert.equal(msg.id, h.server.messages.get(ROOM)?.[0]?.id);
+    assert.equal(msg.text, 'Hi "there" \\ ok');
+    // the live copy carries the txnId too, and comes once
+    await waitFor(() => h.messages().length === 1, 'live copy');
+    await delay(50);
+    assert.equal(h.messages().length, 1);
+  });
+
+  test('bare bodies (the real server) work as well as the envelope', async () => {
+    const h = await harness();
+    h.server.bare = true;
+    const msg = await h.session.send(ROOM, 'bare', 't');
+    assert.equal(msg.text, 'bare');
+    const hist = await h.session.history(ROOM, { limit: 5 });
+    assert.deepEqual(hist.map((m) => m.text), ['bare']);
+    const rooms = await h.session.listRooms();
+    assert.deepEqual(rooms.map((r) => r.name), ['general', 'random', 'secret']);
+  });
+
+  test('history: latest N oldest first, before cursor, paging beyond 100', async () => {
+    const h = await harness();
+    for (let i = 1; i <= 250; i++) h.server.post(ROOM, { sender_id: 'u', sender_name: 'U', content: `m${i}` }, { broadcast: false });
+    const last10 = await h.session.history(ROOM, { limit: 10 });
+    assert.deepEqual(last10.map((m) => m.text), Array.from({ length: 10 }, (_, i) => `m${241 + i}`));
+    const before = await h.session.history(ROOM, { limit: 5, before: last10[0]!.id });
+    assert.deepEqual(before.map((m) => m.text), ['m236', 'm237', 'm238', 'm239', 'm240']);
+    const many = await h.session.history(ROOM, { limit: 230 });
+    assert.equal(many.length, 230);
+    assert.equal(many[0]?.text, 'm21');
+    assert.equal(many.at(-1)?.text, 'm250');
+    assert.equal(new Set(many.map((m) => m.id)).size, 230);
+    const limits = h.server.requests.filter((r) => r.method === 'GET' && r.path.includes('/messages')).map((r) => Number(r.query.limit));
+    assert.ok(limits.every((l) => l >= 1 && l <= 100), `limits ${limits.join(',')}`);
+  });
+
+  test('rooms: listRooms, names learned, resolveRoom by name', async () => {
+    const h = await harness();
+    const list = await h.session.listRooms();
+    assert.deepEqual(list.map((r) => [r.id, r.name]), [[ROOM, 'general'], [OTHER, 'random'], [SECRET, 'secret']]);
+    assert.equal(list[0]?.topic, 'Everything');
+    await waitFor(() => h.session.rooms().find((r) => r.id === ROOM)?.name === 'general', 'room name');
+    assert.ok(h.events.some((e) => e.type === 'room' && e.room === ROOM && e.name === 'general'));
+    assert.equal((await h.session.resolveRoom('#Random')).id, OTHER);
+    await assert.rejects(h.session.resolveRoom('nope'), (e: unknown) => e instanceof ChatError && e.code === 'not_found');
+  });
+
+  test('HTTP errors: 429 → rate_limited with retryAfterMs, 401 auth, 404 not_found, both error shapes', async () => {
+    const h = await harness();
+    h.server.rateLimit(1, 7, 'POST');
+    await assert.rejects(h.session.send(ROOM, 'x', 't'), (e: unknown) => e instanceof ChatError && e.code === 'rate_limited' && e.retryAfterMs === 7000 && e.retryable);
+    h.server.errorShape = 'detail';
+    await assert.rejects(h.session.send('550e8400-e29b-41d4-a716-446655440777', 'x', 't'), (e: unknown) => e instanceof ChatError && e.code === 'not_found' && /Room not found/.test(e.message));
+    h.server.errorShape = 'error';
+    await assert.rejects(h.session.send(ROOM, '   ', 't'), (e: unknown) => e instanceof ChatError && e.code === 'protocol' && !e.retryable && /content is required/.test(e.message));
+    const bad = await harness({ server: h.server, connect: false });
+    (bad.session as unknown as { transport: { opts: { token: string } } }).transport.opts.token = 'sk_wrong';
+    await assert.rejects(bad.session.send(ROOM, 'x', 't'), (e: unknown) => e instanceof ChatError && e.code === 'auth' && !e.message.includes('sk_wrong'));
+  });
+});
+
+describe('chatapi close codes and reconnect', () => {
+  test('4001: auth error, no retry, connect rejects', async () => {
+    const s = await server();
+    const events: ConnectorEvent[] = [];
+    const session = createChatApiSession(
+      { profile: { name: 'c', service: 'chatapi', url: s.url, rooms: [ROOM] }, token: 'sk_wrong', emit: (e) => events.push(e), saveProfile: async () => {} },
+      { backoff: () => new Backoff({ baseMs: 5, capMs: 10 }) },
+    );
+    await assert.rejects(session.connect(new AbortController().signal), (e: unknown) => e instanceof ChatError && e.code === 'auth' && /4001/.test(e.message));
+    await delay(200);
+    assert.equal(s.sockets.length, 1, 'no retry');
+    assert.ok(events.some((e) => e.type === 'error' && e.code === 'auth'));
+    assert.ok(events.some((e) => e.type === 'connection' && e.state === 'failed'));
+    assert.ok(!JSON.stringify(events).includes('sk_wrong'));
+    await session.disconnect();
+  });
+
+  test('4002 not_found and 4003 forbidden end the room without retry', async () => {
+    const s = await server();
+    const h1 = await harness({ server: s, profile: { rooms: ['550e8400-e29b-41d4-a716-446655440777'] }, connect: false });
+    await assert.rejects(h1.session.connect(h1.abort.signal), (e: unknown) => e instanceof ChatError && e.code === 'not_found');
+    const h2 = await harness({ server: s, profile: { rooms: [SECRET] }, connect: false });
+    await assert.rejects(h2.session.connect(h2.abort.signal), (e: unknown) => e instanceof ChatError && e.code === 'forbidden');
+    await delay(100);
+    assert.equal(s.sockets.length, 2);
+  });
+
+  test('one refused room does not fail a profile with another good room', async () => {
+    const h = await harness({ profile: { rooms: [SECRET, ROOM] } });
+    await waitFor(() => h.events.some((e) => e.type === 'connection' && e.state === 'failed' && e.room === SECRET), 'secret failed');
+    assert.ok(h.events.some((e) => e.type === 'connection' && e.state === 'connected' && e.room === ROOM));
+  });
+
+  test('4004: rate limited → backs off at least the floor, then reconnects', async () => {
+    const h = await harness({ session: { rateLimitFloorMs: 300 } });
+    await waitFor(() => h.server.openSockets(ROOM).length, 'socket');
+    h.server.refuseSockets(1, 4004, 'Rate limit exceeded');
+    const t0 = Date.now();
+    h.server.drop(ROOM, 4004, 'Rate limit exceeded');
+    await waitFor(() => h.server.sockets.length === 3 && h.server.openSockets(ROOM).length === 1, 'third socket', 10_000);
+    assert.ok(Date.now() - t0 >= 550, `two rate-limit waits of ≥ 300 ms (${Date.now() - t0} ms)`);
+    assert.ok(h.events.some((e) => e.type === 'error' && e.code === 'rate_limited'));
+    const rc = h.events.find((e) => e.type === 'connection' && e.state === 'reconnecting');
+    assert.match(rc?.type === 'connection' ? (rc.reason ?? '') : '', /4004/);
+  });
+
+  test('1006 drop: reconnect and backfill the gap, nothing lost or doubled', async () => {
+    const h = await harness();
+    await waitFor(() => h.server.openSockets(ROOM).length, 'socket');
+    h.server.post(ROOM, { sender_id: 'u', sender_name: 'U', content: 'before' });
+    await waitFor(() => h.messages().length === 1, 'first');
+    h.server.drop(ROOM); // terminate: 1006 at the client
+    for (let i = 0; i < 5; i++) h.server.post(ROOM, { sender_id: 'u', sender_name: 'U', content: `while down ${i}` });
+    await waitFor(() => h.messages().length === 6, 'backfilled');
+    h.server.post(ROOM, { sender_id: 'u', sender_name: 'U', content: 'after' });
+    await waitFor(() => h.messages().length === 7, 'after');
+    assert.deepEqual(h.messages().map((m) => m.text), ['before', 'while down 0', 'while down 1', 'while down 2', 'while down 3', 'while down 4', 'after']);
+    const rc = h.events.find((e) => e.type === 'connection' && e.state === 'reconnecting');
+    assert.match(rc?.type === 'connection' ? (rc.reason ?? '') : '', /1006/);
+    assert.ok(!h.events.some((e) => e.type === 'gap'));
+  });
+
+  test('a drop before any message: backfill from the baseline', async () => {
+    const s = await server();
+    s.post(ROOM, { sender_id: 'u', sender_name: 'U', content: 'old' });
+    const h = await harness({ server: s });
+    await waitFor(() => s.requests.some((r) => r.query.limit === '1'), 'baseline');
+    await delay(50);
+    s.drop(ROOM, 1011, 'Server error');
+    s.post(ROOM, { sender_id: 'u', sender_name: 'U', content: 'missed' });
+    await waitFor(() => h.messages().length === 1, 'backfill');
+    await delay(100);
+    assert.deepEqual(h.messages().map((m) => m.text), ['missed']);
+  });
+
+  test('20 forced drops (terminate and retryable close codes) during a 2,000-message stream: 0 lost, 0 duplicated', async () => {
+    const h = await harness({ session: { connectedGraceMs: 50, rateLimitFloorMs: 50 } });
+    await waitFor(() => h.server.openSockets(ROOM).length, 'socket');
+    const codes = [undefined, 1000, 1001, 1011, 4004, undefined, 1012, 1013];
+    const sent: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      sent.push(h.server.post(ROOM, { sender_id: 'u', sender_name: 'U', content: `n${i}` }).id);
+      if (i % 100 === 50) {
+        await waitFor(() => h.server.openSockets(ROOM).length === 1, 'an open socket to drop');
+        h.server.drop(ROOM, codes[((i - 50) / 100) % codes.length], 'drop');
+      }
+      if (i % 20 === 0) await delay(2);
+    }
+    await waitFor(() => new Set(h.messages().map((m) => m.id)).size === 2000, 'all 2000 messages', 30_000);
+    await delay(200);
+    const ids = h.messages().map((m) => m.id);
+    assert.equal(ids.length, 2000, 'no duplicates');
+    assert.deepEqual([...ids].sort(), [...sent].sort(), 'no losses');
+    assert.deepEqual(ids, sent, 'in order');
+    assert.ok(h.server.sockets.length >= 21, `reconnected after each drop (${h.server.sockets.length} sockets)`);
+  });
+
+  test('reconnectNow replaces the socket; disconnect emits offline and stops', async () => {
+    const h = await harness();
+    await waitFor(() => h.server.openSockets(ROOM).length, 'socket');
+    h.session.reconnectNow();
+    await waitFor(() => h.server.sockets.length === 2 && h.server.openSockets(ROOM).length === 1, 'new socket');
+    await h.session.disconnect();
+    assert.ok(h.events.some((e) => e.type === 'connection' && e.state === 'offline'));
+    const n = h.events.length;
+    await waitFor(() => h.server.openSockets(ROOM).length === 0, 'closed');
+    h.server.post(ROOM, { sender_id: 'u', sender_name: 'U', content: 'x' });
+    await delay(100);
+    assert.equal(h.events.length, n, 'no events after disconnect');
+    assert.equal(h.server.sockets.length, 2);
+  });
+
+  test('joinRoom opens another socket, partRoom closes it', async () => {
+    const h = await harness();
+    const info = await h.session.joinRoom('random');
+    assert.equal(info.id, OTHER);
+    await waitFor(() => h.server.openSockets(OTHER).length === 1, 'other socket');
+    assert.ok(h.session.rooms().some((r) => r.id === OTHER));
+    await h.session.partRoom(OTHER);
+    await waitFor(() => h.server.openSockets(OTHER).length === 0, 'closed');
+    await assert.rejects(h.session.joinRoom('secret'), (e: unknown) => e instanceof ChatError && e.code === 'forbidden');
+  });
+});
+
+describe('chatapi typing', () => {
+  const typingFrames = (h: Harness): boolean[] =>
+    h.server.sockets.flatMap((s) => s.frames).filter((f) => (f as { type?: string }).type === 'typing').map((f) => (f as { data: { is_typing: boolean } }).data.is_typing);
+
+  test('debounced: one start for a burst of input, stop after idle', async () => {
+    const h = await harness({ session: { typingIdleMs: 150 } });
+    await waitFor(() => h.server.openSockets(ROOM).length, 'socket');
+    for (let i = 0; i < 5; i++) h.session.setTyping(ROOM, true);
+    await waitFor(() => typingFrames(h).length >= 1, 'start');
+    assert.deepEqual(typingFrames(h), [true]);
+    await waitFor(() => typingFrames(h).length === 2, 'stop after idle');
+    assert.deepEqual(typingFrames(h), [true, false]);
+    assert.deepEqual(h.server.sockets[0]?.frames.find((f) => (f as { type?: string }).type === 'typing'), { type: 'typing', data: { is_typing: true } });
+  });
+
+  test('send stops typing first; setTyping(false) stops at once', async () => {
+    const h = await harness({ session: { typingIdleMs: 5000 } });
+    await waitFor(() => h.server.openSockets(ROOM).length, 'socket');
+    h.session.setTyping(ROOM, true);
+    await h.session.send(ROOM, 'hi', 't');
+    await waitFor(() => typingFrames(h).length === 2, 'stop');
+    assert.deepEqual(typingFrames(h), [true, false]);
+    h.session.setTyping(ROOM, true);
+    h.session.setTyping(ROOM, false);
+    h.session.setTyping(ROOM, false);
+    await waitFor(() => typingFrames(h).length === 4, 'start+stop');
+    await delay(50);
+    assert.deepEqual(typingFrames(h), [true, false, true, false]);
+  });
+
+  test('profile sendTyping: false sends nothing', async () => {
+    const h = await harness({ profile: { sendTyping: false }, session: { typingIdleMs: 50 } });
+    assert.equal(h.session.capabilities.typingSend, false);
+    await waitFor(() => h.server.openSockets(ROOM).length, 'socket');
+    h.session.setTyping(ROOM, true);
+    await delay(150);
+    assert.deepEqual(typingFrames(h), []);
+  });
+});
