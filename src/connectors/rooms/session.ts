@@ -625,6 +625,9 @@ export class RoomsSession implements ConnectorSession {
     this.buffer = [];
     this.baselined = true;
     this.lastDiscovery = Date.now();
+    if (baseline && this.roomMap.size === 0) {
+      this.notice('no-rooms', 'rooms: no rooms found yet; the server lists rooms only through their messages, so a room appears here with its first message');
+    }
     this.deliver([...merged.values()].sort((a, b) => a.n - b.n));
   }
 
