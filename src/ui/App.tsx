@@ -6,11 +6,12 @@ import { Composer, type ComposerHandle, type SubmitResult } from './components/C
 import { Header } from './components/Header.js';
 import { MessagePane, type PaneScroll, useLayout } from './components/MessagePane.js';
 import { HelpOverlay, MemberList, type OverlayHandle, PastePrompt, RoomSwitcher } from './components/Overlays.js';
-import { RoomList, roomKeysInOrder, roomListItems } from './components/RoomList.js';
+import { RoomList, roomKeysInOrder, roomListItems, roomListWindow } from './components/RoomList.js';
 import { StatusLine, type UiNotice } from './components/StatusLine.js';
 import { TypingBar } from './components/TypingBar.js';
 import { useUi } from './context.js';
 import { useKeys } from './hooks/useKeys.js';
+import { type MouseEvent, useMouse } from './hooks/useMouse.js';
 import { useStore } from './hooks/useStore.js';
 import type { KeyEvent } from './keys.js';
 import { type Action, EMPTY_COMPOSER_KEYS, actionOf, buildKeymap, helpLines } from './keymap.js';
@@ -252,6 +253,23 @@ export function App({ onExit }: AppProps) {
     }
   }, [overlay.kind, keymap, runAction, quit, setScrollPos]);
   useKeys(onKeys);
+
+  const onMouse = useCallback((ev: MouseEvent) => {
+    if (overlay.kind !== 'none') return;
+    if (ev.kind === 'wheelUp' || ev.kind === 'wheelDown') {
+      const m = paneModel();
+      const r = scrollBy(m, scrollRef.current.pos, ev.kind === 'wheelUp' ? -3 : 3);
+      setScrollPos(r.pos);
+      if (ev.kind === 'wheelUp' && r.atTop) loadOlder();
+      return;
+    }
+    if (showRooms && ev.x < roomW && ev.y < bodyH) {
+      const { visible } = roomListWindow(roomListItems(store.getState()), bodyH, activeKey);
+      const it = visible[ev.y];
+      if (it?.type === 'room') switchTo(it.key);
+    }
+  }, [overlay.kind, paneModel, setScrollPos, loadOlder, showRooms, roomW, bodyH, store, activeKey, switchTo]);
+  useMouse(options.mouse ?? false, onMouse);
 
   // ---- composer: commands, sending, completion ----
   const runCommand = useCallback((cmd: Extract<ParsedInput, { kind: 'command' }>): SubmitResult => {

@@ -1,6 +1,7 @@
 import { render } from 'ink';
 import { App } from './App.js';
 import { UiContext, type UiContextValue } from './context.js';
+import { MOUSE_OFF } from './hooks/useMouse.js';
 import { makeTheme } from './theme.js';
 import type { UiOptions, UiRuntime } from './types.js';
 
@@ -76,6 +77,7 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
     for (const s of signals) process.removeListener(s, onSignal);
     process.removeListener('uncaughtException', onCrash);
     unmount();
+    if (options.mouse && process.stdout.isTTY) process.stdout.write(MOUSE_OFF);
   }
   await Promise.race([
     runtime.stop().catch(() => undefined),

@@ -389,4 +389,114 @@ describe('App overlays and commands', () => {
     await ui.press(KEY.alt('a'));
     assert.equal(st.active, roomKey('demo', 'third'));
   });
+
+  test('mouse (opt-in): reporting turned on, wheel scrolls, a click opens a room; off without the option', async () => {
+    const st = demoState();
+    st.setRoom(GENERAL, () => ({ messages: Array.from({ length: 200 }, (_, i) => msg({ id: `w${i}`, text: `wheel-${i}` }, 1_800_000_000_000 + i * 1000)) }));
+    const ui = await open(new TestRuntime(st), { options: { mouse: true } });
+    assert.ok(ui.output().includes('\x1b[?1000h\x1b[?1006h'), 'SGR mouse reporting on');
+    await ui.press('\x1b[<64;40;10M');
+    await ui.waitFor((f) => f.includes('more below'), 'wheel up scrolled');
+    await ui.press('\x1b[<65;40;10M');
+    await ui.waitFor((f) => !f.includes('more below'), 'wheel down back at the bottom');
+    // Row 3 of the room list (y=2, 0-based) is #random.
+    await ui.press('\x1b[<0;5;3M\x1b[<0;5;3m');
+    assert.equal(st.active, RANDOM);
+    ui.unmount();
+    current = undefined;
+    const ui2 = await open(new TestRuntime(demoState()));
+    assert.ok(!ui2.output().includes('\x1b[?1000h'), 'no mouse reporting by default');
+  });
+
+  test('a mention in a room that is not shown rings the bell (configurable)', async () => {
+    const st = demoState();
+    const ui = await open(new TestRuntime(st));
+    const bells = (): number => ui.output().split('\x07').length - 1;
+    const before = bells();
+    st.setRoom(RANDOM, () => ({ mentions: 1, unread: 1 }));
+    await ui.waitFor(() => bells() === before + 1, 'bell rung');
+    st.setRoom(RANDOM, () => ({ unread: 2 }));
+    await ui.press('');
+    assert.equal(bells(), before + 1, 'no bell without a new mention');
+    ui.unmount();
+    const st2 = demoState();
+    const ui2 = await open(new TestRuntime(st2), { options: { bell: false } });
+    st2.setRoom(RANDOM, () => ({ mentions: 1 }));
+    await ui2.press('');
+    assert.ok(!ui2.output().includes('\x07'), 'bell off by config');
+  });
+
+  test('NO_COLOR: frames carry no colour codes; with colours they do', async () => {
+    const st = demoState();
+    st.setRoom(GENERAL, () => ({ messages: [msg({ text: 'colourful', author: { id: 'j', name: 'Jane' } })] }));
+    const ui = await open(new TestRuntime(st), { noColor: true });
+    const raw = ui.stdout.lastFrame();
+    assert.match(plainCheck(raw), /colourful/);
+    assert.doesNotMatch(raw, /\x1b\[(3[0-7]|9[0-7]|38;)/, 'no foreground colour codes');
+    ui.unmount();
+    const ui2 = await open(new TestRuntime(st), { noColor: false });
+    assert.match(ui2.stdout.lastFrame(), /\x1b\[(3[0-7]|9[0-7])m/);
+  });
+
+  test('keys can be rebound from the config (ui.keys)', async () => {
+    const st = demoState();
+    const ui = await open(new TestRuntime(st), { options: { keys: { nextRoom: 'C-o' } } });
+    await ui.press(KEY.ctrl('o'));
+    assert.equal(st.active, RANDOM);
+    await ui.press(KEY.ctrl('n'));
+    assert.equal(st.active, RANDOM, 'Ctrl-N no longer switches rooms');
+  });
+
+  test('Alt-Enter makes a multi-line message; the composer grows and the tree stays the window size', async () => {
+    const st = demoState();
+    const rt = new TestRuntime(st);
+    const ui = await open(rt, { rows: 20 });
+    await ui.press('line one', KEY.altEnter, 'line two', KEY.altEnter, 'three');
+    assert.match(ui.frame(), /› line one\n.*line two\n.*three/);
+    assert.equal(ui.lines().length, 20);
+    await ui.press(KEY.enter);
+    assert.deepEqual(rt.sent.map((x) => x.text), ['line one\nline two\nthree']);
+  });
+
+  test('readline keys in the composer: Ctrl-A, Ctrl-K, Ctrl-Y, Ctrl-W, Alt-B, Delete, Home/End', async () => {
+    const rt = new TestRuntime(demoState());
+    const ui = await open(rt);
+    await ui.press('hello brave world', KEY.alt('b'), KEY.ctrl('k'));
+    assert.match(ui.frame(), /› hello brave\s*$/m);
+    await ui.press(KEY.ctrl('a'), KEY.ctrl('y'));
+    assert.match(ui.frame(), /› worldhello brave/);
+    await ui.press(KEY.ctrl('e'), KEY.ctrl('w'));
+    assert.match(ui.frame(), /› worldhello\s*$/m);
+    await ui.press(KEY.home, KEY.delete, KEY.end, '!');
+    assert.match(ui.frame(), /› orldhello !/);
+    await ui.press(KEY.enter);
+    assert.deepEqual(rt.sent.map((x) => x.text), ['orldhello !']);
+  });
+
+  test('Up/Down history is per room', async () => {
+    const st = demoState();
+    const rt = new TestRuntime(st);
+    const ui = await open(rt);
+    await ui.press('in general', KEY.enter, KEY.ctrl('n'), 'in random', KEY.enter);
+    await ui.press(KEY.up);
+    assert.match(ui.frame(), /› in random/);
+    await ui.press(KEY.up);
+    assert.match(ui.frame(), /› in random/, 'no older entry in this room');
+    await ui.press(KEY.ctrl('u'), KEY.ctrl('p'), KEY.up);
+    assert.match(ui.frame(), /› in general/);
+  });
+
+  test('drafts are kept per room', async () => {
+    const st = demoState();
+    const ui = await open(new TestRuntime(st));
+    await ui.press('draft for general', KEY.ctrl('n'));
+    assert.doesNotMatch(ui.frame(), /draft for general/);
+    await ui.press(KEY.ctrl('p'));
+    assert.match(ui.frame(), /› draft for general/);
+  });
 });
+
+function plainCheck(s: string): string {
+  return s.replace(/\x1b\[[0-9;]*m/g, '');
+}
+

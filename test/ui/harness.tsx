@@ -39,6 +39,7 @@ class FakeStdin extends EventEmitter {
   write(data: string): void {
     this.queue.push(data);
     this.emit('readable');
+    this.emit('data', data);
   }
   read = (): string | null => this.queue.shift() ?? null;
   setEncoding(): void {}
@@ -61,6 +62,8 @@ export interface Mounted {
   stdin: FakeStdin;
   frame(): string;
   lines(): string[];
+  /** Raw output (frames and terminal mode switches). */
+  output(): string;
   /** Writes raw input (keys) and lets React settle. */
   press(...keys: string[]): Promise<void>;
   /** Simulates a bracketed paste. */
@@ -94,6 +97,7 @@ export async function mount(runtime: UiRuntime, opts: { columns?: number; rows?:
     stdin,
     frame,
     lines: () => frame().split('\n'),
+    output: () => stdout.raw.join(''),
     async press(...keys) {
       for (const k of keys) {
         stdin.write(k);

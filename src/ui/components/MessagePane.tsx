@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { memo, useEffect, useMemo } from 'react';
+import { memo, useEffect, useMemo, useRef } from 'react';
 import type { RoomState, StoredMessage } from '../../core/state.js';
 import type { Theme } from '../theme.js';
 import { useUi } from '../context.js';
@@ -52,7 +52,17 @@ export const MessagePane = memo(function MessagePane({ roomKey, width, height, s
   // The store mutates `messages` in place (api: compare the room, not the array), so the pane selects
   // what it SHOWS: the rows are computed in the selector (O(screen), rows cached per message) and the
   // pane re-renders only when a visible row changes — not on typing/presence changes of the room.
-  const pane = useStore((s) => buildPane(roomKey ? s.rooms[roomKey] : undefined, layout, height, scroll, canLoadOlder, theme), paneEqual);
+  // A flood in another room does not even recompute: the last result is reused while the inputs
+  // (this room's RoomState object, which the store replaces on every change) are the same.
+  const memoRef = useRef<{ room: RoomState | undefined; layout: LayoutOptions; height: number; scroll: PaneScroll; canLoadOlder: boolean; out: PaneContent } | null>(null);
+  const pane = useStore((s) => {
+    const room = roomKey ? s.rooms[roomKey] : undefined;
+    const m = memoRef.current;
+    if (m && m.room === room && m.layout === layout && m.height === height && m.scroll === scroll && m.canLoadOlder === canLoadOlder) return m.out;
+    const out = buildPane(room, layout, height, scroll, canLoadOlder, theme);
+    memoRef.current = { room, layout, height, scroll, canLoadOlder, out };
+    return out;
+  }, paneEqual);
   const { wantOlder } = pane;
   useEffect(() => {
     if (wantOlder && roomKey) void runtime.loadOlder(roomKey).catch(() => undefined);

@@ -70,6 +70,14 @@ export function roomRowText(item: Extract<RoomListItem, { type: 'room' }>, width
   return `${lead} ${name}${badge ? ` ${badge}` : ''}`;
 }
 
+/** The rows of the list that fit `height`, scrolled so the active room is visible; `start` = index of the first. */
+export function roomListWindow(items: RoomListItem[], height: number, activeKey: string | undefined): { start: number; visible: RoomListItem[] } {
+  const activeIdx = items.findIndex((i) => i.type === 'room' && i.key === activeKey);
+  let start = 0;
+  if (items.length > height && activeIdx >= 0) start = Math.min(Math.max(0, activeIdx - Math.floor(height / 2)), items.length - height);
+  return { start, visible: items.slice(start, start + height) };
+}
+
 /** Props: the list's size and the room shown. */
 export interface RoomListProps {
   width: number;
@@ -85,10 +93,7 @@ export const RoomList = memo(function RoomList({ width, height, activeKey }: Roo
   const { theme } = useUi();
   const items = useStore(roomListItems, itemsEqual);
   const inner = Math.max(4, width - 1);
-  const activeIdx = items.findIndex((i) => i.type === 'room' && i.key === activeKey);
-  let start = 0;
-  if (items.length > height && activeIdx >= 0) start = Math.min(Math.max(0, activeIdx - Math.floor(height / 2)), items.length - height);
-  const visible = items.slice(start, start + height);
+  const { visible } = roomListWindow(items, height, activeKey);
   return (
     <Box width={width} height={height} flexDirection="column" borderStyle="single" borderTop={false} borderBottom={false} borderLeft={false} borderDimColor>
       {visible.map((it) => {

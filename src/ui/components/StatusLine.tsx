@@ -38,7 +38,8 @@ export const StatusLine = memo(function StatusLine({ width, profile, hints, uiNo
   if (last) candidates.push({ time: last.time, level: last.level, text: last.profile ? `${last.profile}: ${last.text}` : last.text });
   if (uiNotice) candidates.push(uiNotice);
   const newest = candidates.sort((a, b) => b.time - a.time)[0];
-  const now = useNow(1000, reconnecting || newest !== undefined);
+  const fresh = newest !== undefined && Date.now() - newest.time < NOTICE_MS;
+  const now = useNow(1000, reconnecting || fresh);
   const notice = newest && now - newest.time < NOTICE_MS ? newest : undefined;
   const state = p ? connectionText(p, now) : 'no profile';
   const stateColor = p?.state === 'connected' ? 'green' : p?.state === 'failed' || p?.state === 'offline' ? 'red' : 'yellow';
