@@ -399,6 +399,8 @@ export class ChatRuntime {
     } else if (full.type === 'connection') {
       run.connected = this.store.getState().profiles[name]?.state === 'connected';
     }
+    // A room event may mean the session knows more rooms now (DMs, discovered rooms): take them all.
+    if (full.type === 'room') this.populateRooms(run);
     if (full.type === 'connection' && run.connected) {
       this.populateRooms(run);
       const me = safe(() => run.session?.me?.());
