@@ -638,7 +638,10 @@ export class ChatApiSession implements ConnectorSession {
       page = page.filter((m) => !ids.has(m.event.id));
       if (page.length === 0) break;
       page = page.slice(-want);
-      for (const m of page) ids.add(m.event.id);
+      for (const m of page) {
+        ids.add(m.event.id);
+        this.learnName(m.event.author);
+      }
       out = [...page.map((m) => ({ ...m.event, profile: this.ctx.profile.name })), ...out];
       remaining -= page.length;
       if (ignored || page.length < want) break;
