@@ -624,3 +624,51 @@ describe('ChatRuntime delegation', () => {
     await h.rt.stop();
   });
 });
+
+describe('ChatRuntime over the real chatapi connector (test server)', () => {
+  it('history, mention, typing, and sends through a 429 and a socket drop arrive once, in order', async () => {
+    const { startChatApiServer } = await import('../servers/chatapi/server.js');
+    const R1 = '11111111-1111-4111-8111-111111111111';
+    const R2 = '22222222-2222-4222-8222-222222222222';
+    const s = await startChatApiServer({ rooms: [{ id: R1, name: 'general' }, { id: R2, name: 'random' }] });
+    const rt = new ChatRuntime({
+      profiles: [{ name: 'c', service: 'chatapi', url: s.url, token: s.apiKey, userId: 'me1', userName: 'Alice', rooms: [R1, R2] }],
+      resolveToken: async () => s.apiKey,
+      saveProfile: async () => undefined,
+      store: new SessionStore({ notifyIntervalMs: 0 }),
+      stateDir: tempDir(),
+      backoff: { baseMs: 20, capMs: 100 },
+    });
+    try {
+      s.post(R1, { sender_id: 'u2', sender_name: 'Jane', content: 'old one' });
+      await rt.start();
+      const k = roomKey('c', R1);
+      assert.equal(rt.store.getState().profiles.c!.state, 'connected');
+      assert.equal(rt.store.getState().rooms[k]!.name, 'general');
+      await rt.loadOlder(k);
+      assert.deepEqual(room(rt, k).messages.map((m) => m.text), ['old one']);
+      rt.store.setActiveRoom(roomKey('c', R2));
+      s.post(R1, { sender_id: 'u2', sender_name: 'Jane', content: 'hey @Alice' });
+      s.typing(R1, 'u3', 'Bob', true);
+      await until(() => room(rt, k).mentions === 1 && room(rt, k).typing.length === 1, 'mention and typing');
+      rt.send(k, 'one');
+      s.rateLimit(1, 1, 'POST');
+      rt.send(k, 'two');
+      await until(() => rt.outboxEntries().length === 0, 'sent through the rate limit', 10_000);
+      s.drop();
+      rt.send(k, 'three');
+      await until(() => rt.outboxEntries().length === 0 && room(rt, k).messages.some((m) => m.text === 'three' && m.status === 'sent'), 'sent after the drop', 10_000);
+      assert.deepEqual(s.messages.get(R1)!.map((m) => m.content), ['old one', 'hey @Alice', 'one', 'two', 'three']);
+      const mine = room(rt, k).messages.filter((m) => m.author.id === 'me1');
+      assert.deepEqual(mine.map((m) => [m.text, m.status]), [
+        ['one', 'sent'],
+        ['two', 'sent'],
+        ['three', 'sent'],
+      ]);
+      assert.equal(new Set(room(rt, k).messages.map((m) => m.id)).size, room(rt, k).messages.length);
+    } finally {
+      await rt.stop();
+      await s.close();
+    }
+  });
+});
