@@ -456,6 +456,24 @@ describe('rooms rooms and history', () => {
     assert.deepEqual(listed.map((r) => r.id), ['11', '12']);
   });
 
+  test('profile rooms (by id or name) are the rooms followed; discovery and sends stay account-wide', async () => {
+    const s = await server({ messages: [{ room: 11, poster: BOB, message: 'a' }, { room: 12, poster: BOB, message: 'b' }] });
+    for (const follow of ['12', 'ucabbob']) {
+      const h = harness(s, { rooms: [follow] });
+      await h.connect();
+      assert.deepEqual(h.session.rooms().map((r) => r.id), ['12'], `--room ${follow}`);
+      assert.ok(!h.events.some((e) => e.type === 'room' && e.room === '11'));
+      const before = s.messages.length;
+      s.post(11, BOB, `not followed ${follow}`);
+      const m = s.post(12, BOB, `followed ${follow}`);
+      await waitFor(() => h.messages().find((x) => x.id === String(m.id)), 5000, 'the followed message');
+      assert.deepEqual(h.messages().map((x) => x.room), ['12']);
+      assert.equal(s.messages.length, before + 2);
+      assert.equal((await h.session.resolveRoom('general')).id, '11');
+      await h.session.disconnect();
+    }
+  });
+
   test('a room first seen live is named and announced', async () => {
     const s = await server();
     const h = harness(s);

@@ -185,6 +185,12 @@ export class RoomsSession implements ConnectorSession {
   private failure: ChatError | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private refreshing = false;
+  /**
+   * The rooms the profile names (`--room`: ids, or names in lower case), or undefined for "every room".
+   * One socket carries every room of the account (facts A4), so this is a filter on what is emitted and
+   * listed; discovery, catch-up and echo matching stay account-wide.
+   */
+  private readonly follow: Set<string> | undefined;
   /** When the token in use was issued (ISO UTC), if known: the profile's, then our refresh's. */
   private tokenIssuedAt: string | undefined;
   /** Settles with the first connection: resolves when live, rejects on a non-retryable failure. */
@@ -208,9 +214,15 @@ export class RoomsSession implements ConnectorSession {
     this.now = opts.now ?? Date.now;
     const id = p.userId ?? readTokenClaims(ctx.token)?.id;
     if (id !== undefined) this.self = { id, name: this.aliases[id] ?? (p.userName ? sanitizeLine(p.userName) : sanitizeLine(id)) };
+    const follow = new Set<string>();
     for (const r of p.rooms ?? []) {
-      if (isRoomNumber(r.trim())) this.addRoom(String(Number(r.trim())), true);
+      const t = r.trim();
+      if (isRoomNumber(t)) {
+        this.addRoom(String(Number(t)), true);
+        follow.add(String(Number(t)));
+      } else if (t) follow.add(t.toLowerCase());
     }
+    this.follow = follow.size ? follow : undefined;
     this.ready = new Promise<void>((resolve, reject) => {
       let done = false;
       this.settleReady = (err) => {
@@ -233,6 +245,18 @@ export class RoomsSession implements ConnectorSession {
     } catch {
       // a listener's failure is not ours
     }
+  }
+
+  /** Whether `room` is one this session follows: every room, or those the profile names (by id or name). */
+  private follows(room: string): boolean {
+    if (!this.follow || this.follow.has(room)) return true;
+    const name = this.roomMap.get(room)?.name;
+    return name !== undefined && this.follow.has(name.toLowerCase());
+  }
+
+  /** Emits a `room` event for a followed room. */
+  private emitRoom(ev: Extract<ConnectorEvent, { type: 'room' }>): void {
+    if (this.follows(ev.room)) this.emit(ev);
   }
 
   /** A notice of kind `kind`, at most once per 10 s (later ones are counted and reported with the next). */
@@ -717,7 +741,7 @@ export class RoomsSession implements ConnectorSession {
         ev.txnId = pending.txnId;
         this.emit(ev);
         pending.resolve({ ...ev });
-      } else {
+      } else if (this.follows(m.room)) {
         this.emit(ev);
       }
     }
@@ -843,7 +867,7 @@ export class RoomsSession implements ConnectorSession {
       if (answer.status === 404) {
         r.info = 'missing';
         if (r.fromProfile) this.notice(`missing-${r.id}`, `rooms: room ${r.id} was not found, or you are not one of its occupants`, r.id);
-        this.emit({ type: 'room', room: r.id, name: r.name });
+        this.emitRoom({ type: 'room', room: r.id, name: r.name });
         return;
       }
       if (answer.status < 200 || answer.status >= 300) throw errorFromAnswer(answer, 'rooms (/chat/room_info)');
@@ -855,17 +879,18 @@ export class RoomsSession implements ConnectorSession {
       r.name = name || fallbackRoomName(r.id, others);
       r.members = members;
       r.info = 'done';
-      this.emit({ type: 'room', room: r.id, name: r.name, members });
+      this.emitRoom({ type: 'room', room: r.id, name: r.name, members });
     } catch (err) {
       r.info = 'none'; // ask again later
       if (!signal.aborted && !this.closed) this.notice('room-info', `rooms: could not name room ${r.id}: ${toChatError(err).message}`);
-      this.emit({ type: 'room', room: r.id, name: r.name });
+      this.emitRoom({ type: 'room', room: r.id, name: r.name });
     }
   }
 
-  /** Rooms found so far (profile rooms, retrieve, live messages), by id; names from room_info. */
+  /** Rooms found so far (profile rooms, retrieve, live messages), by id; names from room_info. Only the followed ones when the profile names rooms. */
   rooms(): RoomInfo[] {
     return [...this.roomMap.values()]
+      .filter((r) => this.follows(r.id))
       .sort((a, b) => Number(a.id) - Number(b.id) || a.id.localeCompare(b.id))
       .map((r) => {
         const info: RoomInfo = { id: r.id, name: r.name };
