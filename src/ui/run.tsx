@@ -1,4 +1,6 @@
+import './production.js';
 import { render } from 'ink';
+import { createElement } from 'react';
 import { App } from './App.js';
 import { UiContext, type UiContextValue } from './context.js';
 import { MOUSE_OFF } from './hooks/useMouse.js';
@@ -36,10 +38,9 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
   const ctx: UiContextValue = { runtime, store: runtime.store, options, theme };
   let code = 0;
   let crash: unknown;
+  // No JSX in this file: the JSX runtime import would load React before ./production.js runs.
   const instance = render(
-    <UiContext value={ctx}>
-      <App onExit={(c) => (code = c)} />
-    </UiContext>,
+    createElement(UiContext, { value: ctx }, createElement(App, { onExit: (c: number) => (code = c) })),
     {
       alternateScreen: true,
       interactive: Boolean(process.stdout.isTTY),
