@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { getConnector as registryConnector } from '../connectors/index.js';
 import type { Capabilities, ConnectorDefinition, ConnectorSession, ModerationAction } from './connector.js';
 import { ChatError, toChatError } from './errors.js';
 import type { ChatEvent, ConnectorEvent, UserRef } from './events.js';
@@ -85,6 +86,11 @@ export class ChatRuntime {
   private started = false;
   private stopped = false;
 
+  /**
+   * Looks up each profile's connector, adds the profiles and their configured rooms to the store and
+   * restores the persisted outbox (reads `<stateDir>/outbox.json` synchronously; problems become
+   * notices). Connects nothing: see {@link start}.
+   */
   constructor(opts: RuntimeOptions) {
     this.opts = opts;
     this.store = opts.store ?? new SessionStore();
@@ -94,10 +100,12 @@ export class ChatRuntime {
       stateDir: opts.stateDir,
       warn: (text) => this.store.addNotice('', 'error', sanitizeLine(text)),
     });
+    const getConnector = opts.getConnector ?? registryConnector;
     for (const p of opts.profiles) {
+      const def = safe(() => getConnector(p.service));
       this.runs.set(p.name, {
         profile: p,
-        def: undefined,
+        def,
         session: undefined,
         token: undefined,
         pumping: false,
@@ -107,22 +115,8 @@ export class ChatRuntime {
         pauseKind: undefined,
       });
     }
-  }
-
-  /**
-   * Creates a session per profile and connects them all concurrently. Restores the persisted outbox
-   * first (queued entries go out once their profile is connected; failed ones are shown failed).
-   * Never throws: a profile whose service is unknown, whose token cannot be resolved or whose
-   * connect rejects becomes `failed` with an `error` event/notice (the error's one-line message,
-   * never the token). Resolves when every profile is connected or failed — a profile that keeps
-   * retrying keeps it pending, so a UI should not wait for it.
-   */
-  async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    const getConnector = this.opts.getConnector ?? (await import('../connectors/index.js')).getConnector;
+    // The store shows the profiles, their rooms and the restored outbox at once (before start()).
     for (const run of this.runs.values()) {
-      run.def = getConnector(run.profile.service);
       this.store.addProfile(run.profile.name, run.profile.service, run.def?.capabilities ?? NONE);
       if (run.profile.userId || run.profile.userName) {
         this.store.setMe(run.profile.name, { id: run.profile.userId ?? run.profile.userName ?? '', name: run.profile.userName ?? run.profile.userId ?? '' });
@@ -130,12 +124,25 @@ export class ChatRuntime {
       for (const room of run.profile.rooms ?? []) this.store.addRoom(run.profile.name, { id: room, name: room });
     }
     this.restoreOutbox();
-    await Promise.all([...this.runs.values()].map((run) => this.startProfile(run, getConnector)));
   }
 
-  private async startProfile(run: ProfileRun, getConnector: (id: string) => ConnectorDefinition | undefined): Promise<void> {
+  /**
+   * Creates a session per profile and connects them all concurrently. (The constructor already put
+   * the profiles, their configured rooms and the restored outbox in the store: queued entries go out
+   * once their profile is connected; failed ones are shown failed.)
+   * Never throws: a profile whose service is unknown, whose token cannot be resolved or whose
+   * connect rejects becomes `failed` with an `error` event/notice (the error's one-line message,
+   * never the token). Resolves when every profile is connected or failed — a profile that keeps
+   * retrying keeps it pending, so a UI should not wait for it.
+   */
+  async start(): Promise<void> {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    await Promise.all([...this.runs.values()].map((run) => this.startProfile(run)));
+  }
+
+  private async startProfile(run: ProfileRun): Promise<void> {
     const name = run.profile.name;
-    void getConnector;
     if (!run.def) {
       this.fail(run, 'protocol', `unknown service "${sanitizeLine(run.profile.service)}"`);
       return;
@@ -313,7 +320,8 @@ export class ChatRuntime {
     }
     const st = this.store.getState().rooms[key];
     if (st?.loadingHistory) return;
-    const oldest = st?.messages.find((m) => m.status === 'sent' && m.kind !== 'gap');
+    // The oldest message the server knows by id (not an echo, gap marker or synthetic system line).
+    const oldest = st?.messages.find((m) => m.status === 'sent' && m.kind === 'normal');
     this.store.setLoadingHistory(key, true);
     try {
       const opts = oldest ? { before: oldest.id, limit: HISTORY_PAGE } : { limit: HISTORY_PAGE };

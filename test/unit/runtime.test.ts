@@ -441,6 +441,22 @@ describe('ChatRuntime send and outbox', () => {
   });
 });
 
+describe('ChatRuntime before start', () => {
+  it('shows profiles and rooms at once, knows capabilities, and queues a send made before start()', async () => {
+    const h = harness({ caps: { maxMessageLength: 500 } });
+    const st = h.rt.store.getState();
+    assert.deepEqual(st.roomOrder, [roomKey('work', 'general'), roomKey('work', 'random')]);
+    assert.equal(h.rt.capabilities('work').maxMessageLength, 500);
+    assert.equal(h.rt.capabilities('work').readOnly, false);
+    const txn = h.rt.send(K, 'early bird');
+    assert.equal(room(h.rt).messages[0]!.status, 'pending');
+    await h.rt.start();
+    await until(() => h.rt.outboxEntries().length === 0, 'sent after connect');
+    assert.deepEqual(h.sessions.get('work')!.sent.map((x) => [x.text, x.txnId]), [['early bird', txn]]);
+    await h.rt.stop();
+  });
+});
+
 describe('ChatRuntime outbox persistence', () => {
   it('writes queued and failed sends (0600 in 0700) and offers them again on the next start', async () => {
     const dir = join(tempDir(), 'state');
