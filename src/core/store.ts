@@ -411,8 +411,8 @@ export class SessionStore {
    * Shows our own send at once: a `pending` message `local:<txnId>` at the current time. Calling it
    * again with a known txnId (a retry) sets that message back to `pending` and clears its error.
    * `opts.time` (ISO) places a restored echo at its original time (outbox restore). Without it the
-   * echo's time is max(now, last message + 1 ms, previous echo + 1 ms), so it shows at the bottom
-   * and echoes keep send order; read it back with {@link echoTime}.
+   * echo's time is max(now, last message + 1 ms (at most now + 1 min), previous echo + 1 ms), so it
+   * shows at the bottom and echoes keep send order; read it back with {@link echoTime}.
    */
   addLocalEcho(profile: string, room: string, txnId: string, text: string, author: UserRef, opts: { time?: string } = {}): void {
     const existingKey = this.txnRoom.get(txnId);
@@ -431,7 +431,9 @@ export class SessionStore {
     const now = this.now();
     // A new echo goes at the bottom and after the previous echo (sends in the same ms keep their order).
     const last = r.messages[r.messages.length - 1];
-    const ts = opts.time === undefined ? Math.max(now, last ? last.ts + 1 : 0, this.lastEchoTs + 1) : parseTs(opts.time, now);
+    // (A server clock ahead of ours by more than a minute, or a bogus far-future time, is not followed.)
+    const afterLast = last ? Math.min(last.ts + 1, now + 60_000) : 0;
+    const ts = opts.time === undefined ? Math.max(now, afterLast, this.lastEchoTs + 1) : parseTs(opts.time, now);
     if (opts.time === undefined) this.lastEchoTs = ts;
     const msg: StoredMessage = {
       id: `local:${txnId}`,

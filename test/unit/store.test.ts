@@ -208,6 +208,13 @@ describe('SessionStore local echo', () => {
     assert.equal(s.echoTime('aa'), new Date(5002).toISOString());
   });
 
+  it('does not follow a far-future server time with our echo', () => {
+    const s = setup({ now: () => 1_000_000 });
+    s.apply(msg('z', '2099-01-01T00:00:00Z'));
+    s.addLocalEcho(P, R, 'tx', 'now', { id: 'me1', name: 'Alice' });
+    assert.ok(Date.parse(s.echoTime('tx')!) <= 1_000_000 + 60_000);
+  });
+
   it('places a restored echo at its original time', () => {
     const s = setup({ now: () => 99_000 });
     s.apply(msg('1', 1000));
