@@ -76,7 +76,7 @@ const MAX_BODY = 64 * 1024;
 const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)] as T;
 const between = (lo: number, hi: number): number => lo + Math.random() * (hi - lo);
 
-/** The name the demo calls its user: the login name when it is a plain word, else "you". */
+/** The name the demo calls its user: the login name when it is a plain word (not root), else "guest". */
 function demoUserName(): string {
   try {
     const n = os.userInfo().username;
@@ -84,7 +84,7 @@ function demoUserName(): string {
   } catch {
     // no passwd entry
   }
-  return 'you';
+  return 'guest';
 }
 
 /**

@@ -349,6 +349,31 @@ describe('chatapi close codes and reconnect', () => {
     await session.disconnect();
   });
 
+  test('an upgrade answered with HTTP 404 is not_found, without retry and without the key in the error', async () => {
+    const s = await server();
+    const h = await harness({ server: s, profile: { url: `${s.url}/nothing-here` }, connect: false });
+    await assert.rejects(h.session.connect(h.abort.signal), (e: unknown) => e instanceof ChatError && e.code === 'not_found' && !e.message.includes(s.apiKey));
+    await delay(100);
+    assert.ok(!JSON.stringify(h.events).includes(s.apiKey));
+    assert.equal(h.events.filter((e) => e.type === 'connection' && e.state === 'reconnecting').length, 0);
+  });
+
+  test('server down at start: keeps retrying with reconnecting events, rejects connect on disconnect', async () => {
+    const s = await server();
+    const url = s.url;
+    await s.close();
+    servers.splice(servers.indexOf(s), 1);
+    const h = await harness({ server: s, profile: { url }, connect: false });
+    let settled: unknown = 'pending';
+    const connected = h.session.connect(h.abort.signal).then(() => (settled = 'resolved'), (e: unknown) => (settled = e));
+    await waitFor(() => h.events.filter((e) => e.type === 'connection' && e.state === 'reconnecting').length >= 3, 'retries');
+    const rc = h.events.find((e) => e.type === 'connection' && e.state === 'reconnecting');
+    assert.match(rc?.type === 'connection' ? (rc.reason ?? '') : '', /econnrefused|reach/i);
+    await h.session.disconnect();
+    await connected;
+    assert.ok(settled instanceof ChatError, 'connect rejects once disconnected');
+  });
+
   test('4002 not_found and 4003 forbidden end the room without retry', async () => {
     const s = await server();
     const h1 = await harness({ server: s, profile: { rooms: ['550e8400-e29b-41d4-a716-446655440777'] }, connect: false });

@@ -143,6 +143,7 @@ class RoomLink {
   stop(): void {
     this.stopped = true;
     this.state = 'stopped';
+    this.settleReady(new ChatError('network', 'disconnected', { retryable: false }));
     this.wake?.abort();
     this.socket?.close();
   }
