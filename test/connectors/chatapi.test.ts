@@ -477,7 +477,14 @@ describe('chatapi close codes and reconnect', () => {
     assert.ok(h.session.rooms().some((r) => r.id === OTHER));
     await h.session.partRoom(OTHER);
     await waitFor(() => h.server.openSockets(OTHER).length === 0, 'closed');
+    assert.ok(!h.session.rooms().some((r) => r.id === OTHER));
+    await h.session.partRoom(ROOM);
+    assert.deepEqual(h.session.rooms(), []);
+    await h.session.joinRoom(ROOM);
+    assert.deepEqual(h.session.rooms().map((r) => r.id), [ROOM]);
     await assert.rejects(h.session.joinRoom('secret'), (e: unknown) => e instanceof ChatError && e.code === 'forbidden');
+    await assert.rejects(h.session.joinRoom('secret'), (e: unknown) => e instanceof ChatError && e.code === 'forbidden');
+    assert.equal(h.server.sockets.filter((s) => s.room === SECRET).length, 2, 'a refused room is tried again when joined again');
   });
 });
 

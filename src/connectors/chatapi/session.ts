@@ -474,6 +474,8 @@ export class ChatApiSession implements ConnectorSession {
   private readonly typing = new Map<string, { on: boolean; sentAt: number; timer: NodeJS.Timeout | undefined }>();
   private stopped = false;
   private connecting: Promise<void> | undefined;
+  /** Profile rooms closed with `partRoom` (no longer listed by `rooms()`). */
+  private readonly parted = new Set<string>();
 
   constructor(
     private readonly ctx: ConnectorContext,
@@ -569,6 +571,12 @@ export class ChatApiSession implements ConnectorSession {
 
   private openLink(room: string): RoomLink {
     let link = this.links.get(room);
+    this.parted.delete(room);
+    if (link?.state === 'failed') {
+      // a room refused earlier (4002/4003) is tried again when asked for again
+      this.links.delete(room);
+      link = undefined;
+    }
     if (!link) {
       link = new RoomLink(this, room);
       this.links.set(room, link);
@@ -611,6 +619,7 @@ export class ChatApiSession implements ConnectorSession {
 
   rooms(): RoomInfo[] {
     const ids = new Set([...(this.ctx.profile.rooms ?? []), ...this.links.keys()]);
+    for (const p of this.parted) ids.delete(p);
     return [...ids].map((id) => this.info.get(id) ?? { id, name: id });
   }
 
@@ -711,6 +720,7 @@ export class ChatApiSession implements ConnectorSession {
     this.setTyping(room, false);
     link.stop();
     this.links.delete(room);
+    this.parted.add(room);
     this.emit({ type: 'connection', state: 'offline', room });
   }
 
