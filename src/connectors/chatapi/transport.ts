@@ -138,8 +138,9 @@ export class DocBTransport implements ChatApiTransport {
         maxPayload: 8 * MAX_FRAME_BYTES,
         headers: { 'user-agent': 'chat-tui' },
       });
-    } catch (err) {
-      queueMicrotask(() => end({ opened: false, code: 1006, reason: 'bad URL', error: new ChatError('protocol', `bad socket URL: ${toChatError(err).message}`, { retryable: false }) }));
+    } catch {
+      // ws's own message holds the URL, and with it the key: never passed on
+      queueMicrotask(() => end({ opened: false, code: 1006, reason: 'bad URL', error: new ChatError('protocol', `bad socket URL for room ${shortRoom(room)}`, { retryable: false }) }));
       return { sendTyping() {}, requestOnline() {}, ping() {}, close() {}, terminate() {} };
     }
     // The upgrade was answered with an HTTP status instead of 101 (a proxy, or a server that checks the key before upgrading).
