@@ -462,6 +462,7 @@ describe('rooms rooms and history', () => {
       const h = harness(s, { rooms: [follow] });
       await h.connect();
       assert.deepEqual(h.session.rooms().map((r) => r.id), ['12'], `--room ${follow}`);
+      assert.deepEqual((await h.session.listRooms()).map((r) => r.id), ['11', '12'], 'listRooms: every room of the account');
       assert.ok(!h.events.some((e) => e.type === 'room' && e.room === '11'));
       const before = s.messages.length;
       s.post(11, BOB, `not followed ${follow}`);

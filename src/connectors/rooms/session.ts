@@ -889,8 +889,12 @@ export class RoomsSession implements ConnectorSession {
 
   /** Rooms found so far (profile rooms, retrieve, live messages), by id; names from room_info. Only the followed ones when the profile names rooms. */
   rooms(): RoomInfo[] {
+    return this.roomList((r) => this.follows(r.id));
+  }
+
+  private roomList(keep: (r: RoomRecord) => boolean): RoomInfo[] {
     return [...this.roomMap.values()]
-      .filter((r) => this.follows(r.id))
+      .filter(keep)
       .sort((a, b) => Number(a.id) - Number(b.id) || a.id.localeCompare(b.id))
       .map((r) => {
         const info: RoomInfo = { id: r.id, name: r.name };
@@ -903,17 +907,19 @@ export class RoomsSession implements ConnectorSession {
    * The account's rooms. There is no list endpoint (facts A1): this is discovery — the rooms of every
    * message `/chat/retrieve {"after": 0}` returns, named by room_info — and is redone only when the last
    * discovery is older than 10 s. An empty DM (created, no message yet) cannot be found (facts A1).
+   * Every room of the account, also when the profile follows only some (`rooms()`); not rooms that
+   * room_info refused.
    */
   async listRooms(): Promise<RoomInfo[]> {
-    if (this.baselined && Date.now() - this.lastDiscovery < DISCOVERY_FRESH_MS) return this.rooms();
-    const all = await this.retrieve(0);
-    for (const m of all) {
+    const all = (r: RoomRecord): boolean => r.info !== 'missing';
+    if (this.baselined && Date.now() - this.lastDiscovery < DISCOVERY_FRESH_MS) return this.roomList(all);
+    for (const m of await this.retrieve(0)) {
       this.addRoom(m.room, false);
       this.remember(m, this.toEvent(m));
     }
     await this.nameRooms(this.abort.signal);
     this.lastDiscovery = Date.now();
-    return this.rooms();
+    return this.roomList(all);
   }
 
   /**
