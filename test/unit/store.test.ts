@@ -36,6 +36,15 @@ function setup(opts: { scrollbackLimit?: number; history?: boolean; now?: () => 
   return s;
 }
 
+/** Polls `cond` until true (fails after 10 s): no assertion on how fast timers fire. */
+async function waitUntil(cond: () => boolean): Promise<void> {
+  const end = Date.now() + 10_000;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not reached in 10 s');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 function ids(s: SessionStore, key = K): string[] {
   return s.getState().rooms[key]!.messages.map((m) => m.id);
 }
@@ -344,8 +353,7 @@ describe('SessionStore typing and presence', () => {
     assert.deepEqual(s.getState().rooms[K]!.typing, []);
     s.apply({ type: 'typing', profile: P, room: R, user: { id: 'u2', name: 'Jane' }, typing: true });
     assert.equal(s.getState().rooms[K]!.typing.length, 1);
-    await new Promise((r) => setTimeout(r, 120));
-    assert.equal(s.getState().rooms[K]!.typing.length, 0);
+    await waitUntil(() => s.getState().rooms[K]!.typing.length === 0);
     s.dispose();
   });
 
@@ -551,18 +559,21 @@ describe('SessionStore snapshots and batching', () => {
   });
 
   it('coalesces a burst into one notification per interval', async () => {
-    const s = new SessionStore({ notifyIntervalMs: 40 });
-    let n = 0;
-    s.subscribe(() => n++);
+    const s = new SessionStore({ notifyIntervalMs: 300 });
+    const at: number[] = [];
+    s.subscribe(() => at.push(Date.now()));
     for (let i = 0; i < 500; i++) s.apply(msg(String(i), i));
-    assert.equal(n, 0, 'nothing synchronous');
+    assert.equal(at.length, 0, 'nothing synchronous');
+    await waitUntil(() => at.length >= 1);
     await new Promise((r) => setTimeout(r, 20));
-    assert.equal(n, 1, 'one notification for the whole burst');
+    assert.equal(at.length, 1, 'one notification for the whole burst');
     for (let i = 500; i < 600; i++) s.apply(msg(String(i), i));
-    await new Promise((r) => setTimeout(r, 5));
-    assert.equal(n, 1, 'the next one waits for the interval');
-    await new Promise((r) => setTimeout(r, 80));
-    assert.equal(n, 2);
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(at.length, 1, 'the next one waits for the interval');
+    await waitUntil(() => at.length >= 2);
+    assert.ok(at[1]! - at[0]! >= 290, `interval kept: ${at[1]! - at[0]!} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(at.length, 2, 'the second burst was one notification too');
     assert.equal(s.getState().rooms[K]!.messages.length, 600);
     s.dispose();
   });
