@@ -219,6 +219,17 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
     return recent.length ? pick(recent) : undefined;
   }
 
+  /**
+   * A newcomer is noticed: the room picks up (a line within a few seconds) and in the first room someone
+   * says hello — so a fresh `chat-tui demo` shows conversation at once, not only after the first ticks.
+   */
+  function welcome(st: RoomState, name: string): void {
+    const present = [...st.present].map((id) => people.get(id)).filter((p): p is DemoPerson => p !== undefined);
+    if (!present.length) return;
+    if (st.spec.id === ROOMS[0]?.id) later(between(700, 1500), () => say(st, pick(present), `welcome, ${name} 👋 have a look around`));
+    later(between(1500, 3500), () => say(st, pick(present), st.spec.lines[st.next++ % st.spec.lines.length] ?? 'hello'));
+  }
+
   /** Someone answers the demo user, sometimes with an @mention. */
   function answer(st: RoomState, said: string, who: { id: string; name: string }): void {
     const present = [...st.present].map((id) => people.get(id)).filter((p): p is DemoPerson => p !== undefined);
@@ -328,6 +339,7 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
       ws.send(statusFrame(st, uid));
       if (!wasOnline) {
         broadcast(st, envelope('user_joined', { user_id: uid, user_name: conn.userName, joined_at: new Date().toISOString(), meta: { role: 'member' } }, st.spec.id), ws);
+        if (!people.has(uid)) welcome(st, conn.userName);
       }
       ws.on('message', (data, isBinary) => {
         if (isBinary) return;
