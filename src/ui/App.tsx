@@ -425,7 +425,7 @@ export function App({ onExit }: AppProps) {
           ) : showMembers && narrow ? (
             <MemberList roomKey={activeKey} width={mainW} height={mainH} presence={caps?.presence ?? false} />
           ) : (
-            <MessagePane roomKey={activeKey} width={mainW} height={paneH} scroll={scroll} canLoadOlder={caps?.history ?? false} />
+            <MessagePane roomKey={activeKey} width={mainW} height={paneH} scroll={scroll} canLoadOlder={(caps?.history ?? false) && pstate === 'connected'} />
           )}
           {typingRows ? <TypingBar roomKey={activeKey} width={mainW} showTyping={caps?.typingReceive ?? false} showPresence={caps?.presence ?? false} /> : null}
           <Composer

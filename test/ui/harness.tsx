@@ -87,8 +87,16 @@ export async function mount(runtime: UiRuntime, opts: { columns?: number; rows?:
     </UiContext>,
     { stdout: stdout as never, stdin: stdin as never, stderr: new FakeStdout(100, 30) as never, debug: true, exitOnCtrlC: false, patchConsole: false },
   );
+  // Lets React and Ink settle: at least 30 ms, then until no output came for 60 ms (at most 1.5 s).
   const settle = async (): Promise<void> => {
-    await delay(25);
+    const end = Date.now() + 1500;
+    await delay(30);
+    let n = stdout.raw.length;
+    while (Date.now() < end) {
+      await delay(60);
+      if (stdout.raw.length === n) return;
+      n = stdout.raw.length;
+    }
   };
   await delay(60);
   const frame = (): string => plain(stdout.lastFrame());

@@ -142,18 +142,19 @@ describe('App over the real store and runtime', () => {
     await ui.waitFor((f) => f.includes('late-49'), 'bottom again');
   });
 
-  test('scrolling to the top fetches older history from the connector without moving the view', async () => {
+  test('a room whose messages do not fill the pane fetches older history; PgUp reaches it without jumps', async () => {
     const s = setup();
     rt = s.runtime;
     await s.runtime.start();
     for (let i = 0; i < 10; i++) s.session().say('lobby', `c${i}`, `cur-${i}`, undefined, new Date(Date.UTC(2026, 0, 2, 0, 0, i)).toISOString());
-    ui = await mount(s.runtime, { rows: 20 });
-    await ui.waitFor((f) => f.includes('cur-9'), 'bottom');
     s.session().older = Array.from({ length: 30 }, (_, i) => ({ type: 'message' as const, profile: 'fk', room: 'lobby', id: `o${i}`, author: { id: 'bob', name: 'Bob' }, text: `old-${i}`, time: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() }));
-    await ui.press(KEY.pageUp);
-    await ui.waitFor(() => s.session().historyCalls.length > 0, 'history requested');
-    await ui.waitFor((f) => f.includes('cur-0'), 'view still shows what was read');
-    await ui.press(KEY.pageUp);
-    await ui.waitFor((f) => /old-2\d/.test(f), 'older messages reachable');
+    ui = await mount(s.runtime, { rows: 20 });
+    await ui.waitFor(() => s.session().historyCalls.length === 1, 'history requested on open');
+    assert.deepEqual(s.session().historyCalls[0], { before: 'c0', limit: 100 });
+    const f = await ui.waitFor((x) => x.includes('old-29') && x.includes('cur-9'), 'older messages above, newest still at the bottom');
+    assert.ok(f.indexOf('old-29') < f.indexOf('cur-0'));
+    await ui.press(KEY.pageUp, KEY.pageUp);
+    await ui.waitFor((x) => /old-1\d/.test(x), 'older messages reachable by PgUp');
+    assert.equal(s.session().historyCalls.length, 1, 'no more fetches: the page was short (no more history)');
   });
 });

@@ -1,5 +1,5 @@
 import { Box, Text, usePaste } from 'ink';
-import { memo, type Ref, useEffect, useImperativeHandle, useRef, useState } from 'react';
+import { memo, type Ref, useEffect, useImperativeHandle, useReducer, useRef } from 'react';
 import { useUi } from '../context.js';
 import { edit, type EditOp, type EditorState, emptyEditor, historyStep, type HistoryCursor, onFirstLine, onLastLine } from '../editor.js';
 import type { KeyEvent } from '../keys.js';
@@ -76,31 +76,28 @@ export function windowLine(line: string, cursor: number | undefined, w: number):
 export const Composer = memo(function Composer(props: ComposerProps) {
   const { roomKey, width, disabledReason, note, active, ref } = props;
   const { runtime, theme } = useUi();
-  const [st, setSt] = useState<EditorState>(emptyEditor);
-  const stRef = useRef(st);
-  stRef.current = st;
+  // Editor state per room, read synchronously during render (a room switch shows that room's draft
+  // in the same frame; keys that arrive before any effect ran edit the right room).
+  const drafts = useRef(new Map<string, EditorState>());
+  const [, bump] = useReducer((x: number) => x + 1, 0);
+  const roomRef = useRef(roomKey);
+  roomRef.current = roomKey;
+  const current = (): EditorState => drafts.current.get(roomRef.current ?? '') ?? emptyEditor;
+  const st = current();
   const propsRef = useRef(props);
   propsRef.current = props;
-  const drafts = useRef(new Map<string, EditorState>());
   const histories = useRef(new Map<string, HistoryCursor>());
   const completion = useRef<Completion | null>(null);
   const typingSentAt = useRef(0);
-  const roomRef = useRef(roomKey);
 
-  // Room switch: keep the draft of the room we leave, restore the one we enter.
+  // Room switch: stop our typing indicator in the room we left.
+  const typingRoom = useRef(roomKey);
   useEffect(() => {
-    const prev = roomRef.current;
-    if (prev === roomKey) return;
-    if (prev !== undefined) {
-      drafts.current.set(prev, stRef.current);
-      if (typingSentAt.current) runtime.setTyping(prev, false);
-      typingSentAt.current = 0;
-    }
-    roomRef.current = roomKey;
-    const d = (roomKey && drafts.current.get(roomKey)) || { ...emptyEditor, kill: stRef.current.kill };
-    stRef.current = d;
-    setSt(d);
+    const prev = typingRoom.current;
+    typingRoom.current = roomKey;
     completion.current = null;
+    if (prev !== roomKey && prev !== undefined && typingSentAt.current) runtime.setTyping(prev, false);
+    if (prev !== roomKey) typingSentAt.current = 0;
   }, [roomKey, runtime]);
 
   const lines = st.text.split('\n');
@@ -111,10 +108,11 @@ export const Composer = memo(function Composer(props: ComposerProps) {
   }, [height]);
 
   const update = (next: EditorState): void => {
-    if (next === stRef.current) return;
-    const had = stRef.current.text;
-    stRef.current = next;
-    setSt(next);
+    const prev = current();
+    if (next === prev) return;
+    const had = prev.text;
+    drafts.current.set(roomRef.current ?? '', next);
+    bump();
     const key = roomRef.current;
     if (!key || next.text === had) return;
     const now = Date.now();
@@ -126,7 +124,7 @@ export const Composer = memo(function Composer(props: ComposerProps) {
       runtime.setTyping(key, false);
     }
   };
-  const apply = (op: EditOp): void => update(edit(stRef.current, op));
+  const apply = (op: EditOp): void => update(edit(current(), op));
 
   const history = (): HistoryCursor => {
     const key = roomRef.current ?? '';
@@ -139,7 +137,7 @@ export const Composer = memo(function Composer(props: ComposerProps) {
   };
 
   const submit = (): void => {
-    const text = stRef.current.text;
+    const text = current().text;
     const key = roomRef.current;
     if (!text.trim()) return;
     const res = propsRef.current.onSubmit(text);
@@ -151,20 +149,20 @@ export const Composer = memo(function Composer(props: ComposerProps) {
     h.draft = '';
     if (key && typingSentAt.current) runtime.setTyping(key, false);
     typingSentAt.current = 0;
-    update({ ...emptyEditor, kill: stRef.current.kill });
+    update({ ...emptyEditor, kill: current().kill });
   };
 
   const walkHistory = (dir: -1 | 1): boolean => {
     const h = history();
-    const r = historyStep(h, dir, stRef.current.text);
+    const r = historyStep(h, dir, current().text);
     if (!r) return false;
     histories.current.set(roomRef.current ?? '', r.h);
-    update(edit(stRef.current, { op: 'set', text: r.text }));
+    update(edit(current(), { op: 'set', text: r.text }));
     return true;
   };
 
   const tab = (): void => {
-    const s = stRef.current;
+    const s = current();
     let c = completion.current;
     if (!c) {
       const before = s.text.slice(0, s.cursor);
@@ -187,9 +185,9 @@ export const Composer = memo(function Composer(props: ComposerProps) {
 
   const handleKey = (ev: KeyEvent): boolean => {
     // Disabled (read-only, failed profile): only a /command can be typed.
-    if (propsRef.current.disabledReason && !stRef.current.text && !(ev.name === 'text' && ev.text?.startsWith('/'))) return false;
+    if (propsRef.current.disabledReason && !current().text && !(ev.name === 'text' && ev.text?.startsWith('/'))) return false;
     if (ev.name !== 'tab') completion.current = null;
-    const s = stRef.current;
+    const s = current();
     if (ev.name === 'text') {
       apply({ op: 'insert', text: ev.text ?? '' });
       return true;
@@ -231,9 +229,9 @@ export const Composer = memo(function Composer(props: ComposerProps) {
 
   useImperativeHandle(ref, () => ({
     handleKey,
-    isEmpty: () => stRef.current.text.length === 0,
+    isEmpty: () => current().text.length === 0,
     insert: (text: string) => apply({ op: 'insert', text }),
-    setText: (text: string) => update(edit(stRef.current, { op: 'set', text })),
+    setText: (text: string) => update(edit(current(), { op: 'set', text })),
   }));
 
   usePaste(

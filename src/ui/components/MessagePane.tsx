@@ -21,7 +21,7 @@ export interface MessagePaneProps {
   width: number;
   height: number;
   scroll: PaneScroll;
-  /** Whether the service can fetch older history (capability `history`). */
+  /** Whether older history can be fetched now (capability `history` and the profile connected). */
   canLoadOlder: boolean;
 }
 
@@ -64,9 +64,17 @@ export const MessagePane = memo(function MessagePane({ roomKey, width, height, s
     return out;
   }, paneEqual);
   const { wantOlder } = pane;
+  // One automatic fetch per room state: a failing fetch (shown as a notice by the runtime) is not
+  // retried in a loop — only after new messages arrived or 10 s passed.
+  const attempts = useRef(new Map<string, { count: number; at: number }>());
   useEffect(() => {
-    if (wantOlder && roomKey) void runtime.loadOlder(roomKey).catch(() => undefined);
-  }, [wantOlder, roomKey, runtime]);
+    if (!wantOlder || !roomKey) return;
+    const count = pane.messageCount;
+    const last = attempts.current.get(roomKey);
+    if (last && last.count === count && Date.now() - last.at < 10_000) return;
+    attempts.current.set(roomKey, { count, at: Date.now() });
+    void runtime.loadOlder(roomKey).catch(() => undefined);
+  }, [wantOlder, roomKey, runtime, pane.messageCount]);
   return (
     <Box width={width} height={height} flexDirection="column" justifyContent={scroll.pos === null ? 'flex-end' : 'flex-start'} overflow="hidden">
       {pane.rows.map((r) => (
@@ -82,10 +90,12 @@ export const MessagePane = memo(function MessagePane({ roomKey, width, height, s
 export interface PaneContent {
   rows: { key: string; text: string; dim?: boolean }[];
   wantOlder: boolean;
+  /** Messages loaded in the room (for the fetch throttle). */
+  messageCount: number;
 }
 
 function paneEqual(a: PaneContent, b: PaneContent): boolean {
-  if (a.wantOlder !== b.wantOlder || a.rows.length !== b.rows.length) return false;
+  if (a.wantOlder !== b.wantOlder || a.rows.length !== b.rows.length || a.messageCount !== b.messageCount) return false;
   for (let i = 0; i < a.rows.length; i++) {
     const x = a.rows[i];
     const y = b.rows[i];
@@ -102,7 +112,9 @@ export function buildPane(room: RoomState | undefined, layout: LayoutOptions, he
   const top = loading ? 1 : 0;
   const bodyH = Math.max(0, height - footer - top);
   const view = computeView({ messages, firstUnread: room?.firstUnread ?? -1, layout, height: bodyH }, scroll.pos);
-  const wantOlder = canLoadOlder && (room?.hasMoreHistory ?? false) && !loading && view.atTop && scroll.pos !== null && room !== undefined;
+  // Fetch older history when the user scrolled to the top of what is loaded, or when what is loaded
+  // does not fill the pane (a room just opened: connectors emit no history on connect).
+  const wantOlder = canLoadOlder && (room?.hasMoreHistory ?? false) && !loading && view.atTop && (scroll.pos !== null || view.rows.length < bodyH) && room !== undefined;
   const rows: PaneContent['rows'] = [];
   const width = layout.width;
   if (top) rows.push({ key: 'loading', text: separator('loading older messages…', width, theme, 'yellow') });
@@ -112,5 +124,5 @@ export function buildPane(room: RoomState | undefined, layout: LayoutOptions, he
     const n = countAfter(messages, scroll.lastSeen);
     rows.push({ key: 'footer', text: separator(n > 0 ? `${n} new message${n === 1 ? '' : 's'} below · End` : 'more below · End', width, theme, n > 0 ? 'red' : 'cyan') });
   }
-  return { rows: rows.slice(-Math.max(0, height)), wantOlder };
+  return { rows: rows.slice(-Math.max(0, height)), wantOlder, messageCount: messages.length };
 }
