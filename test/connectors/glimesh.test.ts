@@ -238,6 +238,81 @@ describe('glimesh session: socket', () => {
     assert.equal(s.upgrades.length, 1, 'the socket itself stayed up');
   });
 
+  test('a push without a reply times out with a clear error; phx_error fails it at once', async () => {
+    const s = await server();
+    const h = open(s, { session: { pushTimeoutMs: 300 } });
+    await h.connect();
+    s.state.silentDocs = true;
+    await assert.rejects(h.session.send('6', 'lost in space', 't1'), (e: unknown) => e instanceof ChatError && e.code === 'network' && /no reply from Glimesh/.test(e.message));
+    const pending = h.session.send('6', 'crash me', 't2');
+    await waitFor(() => s.counters.docs >= 3, 'the second doc reached the server');
+    s.crashControl();
+    await assert.rejects(pending, (e: unknown) => e instanceof ChatError && /phx_error/.test(e.message));
+    s.state.silentDocs = false;
+    await waitFor(() => chatSubs(s) === 1, 'resubscribed after the crash');
+    const ok = await h.session.send('6', 'fine again', 't3');
+    assert.equal(ok.text, 'fine again');
+  });
+
+  test('fuzz: 10,000 random and mutated frames never crash the session; a valid message still arrives', async () => {
+    const s = await server();
+    const h = open(s);
+    await h.connect();
+    const subId = s.subscriptions().find((x) => x.topic === 'chat:6')!.id;
+    let seed = 0x9e3779b9;
+    const rnd = (): number => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    const junk = (depth = 0): unknown => {
+      const r = rnd();
+      if (depth > 3 || r < 0.2) return pick([null, true, 0, -1, 1e308, '', 'x', '\u001b[2J', '\u0000', 'a'.repeat(Math.floor(rnd() * 5000))]);
+      if (r < 0.5) return Array.from({ length: Math.floor(rnd() * 4) }, () => junk(depth + 1));
+      return Object.fromEntries(Array.from({ length: Math.floor(rnd() * 4) }, (_, i) => [pick(['id', 'message', 'user', 'insertedAt', 'result', 'data', 'chatMessage', `k${i}`]), junk(depth + 1)]));
+    };
+    const valid = () => [null, null, subId, 'subscription:data', { result: { data: { chatMessage: { id: '1', message: 'm', insertedAt: '2021-01-08T05:03:44', user: { id: '1', username: 'u', displayname: 'U' } } } }, subscriptionId: subId }];
+    const mutate = (frame: unknown[]): unknown => {
+      const copy = JSON.parse(JSON.stringify(frame)) as unknown[];
+      const msg = ((copy[4] as { result: { data: { chatMessage: Record<string, unknown> } } }).result.data.chatMessage);
+      const r = rnd();
+      if (r < 0.25) copy[Math.floor(rnd() * 5)] = junk();
+      else if (r < 0.5) msg[pick(['id', 'message', 'user', 'insertedAt'])] = junk();
+      else if (r < 0.6) delete msg[pick(['id', 'message', 'user', 'insertedAt'])];
+      else if (r < 0.7) return copy.slice(0, Math.floor(rnd() * 5));
+      else if (r < 0.8) { let deep: unknown = 'x'; for (let i = 0; i < 2000; i++) deep = [deep]; msg.message = deep; }
+      else if (r < 0.9) msg.id = String(Math.floor(rnd() * 1e9));
+      else return junk();
+      return copy;
+    };
+    const sentIds = new Set<string>();
+    for (let i = 0; i < 10_000; i++) {
+      const r = rnd();
+      if (r < 0.05) s.pushRaw(Buffer.from(Array.from({ length: 16 }, () => Math.floor(rnd() * 256))), true);
+      else if (r < 0.1) s.pushRaw(JSON.stringify(valid()).slice(0, Math.floor(rnd() * 80)));
+      else {
+        const frame = mutate(valid());
+        const text = JSON.stringify(frame) ?? 'null';
+        s.pushRaw(text);
+        if (Array.isArray(frame) && frame[2] === subId) {
+          const id = (frame[4] as { result?: { data?: { chatMessage?: { id?: unknown } } } })?.result?.data?.chatMessage?.id;
+          if (typeof id === 'string') sentIds.add(id);
+        }
+      }
+      if (i % 500 === 0) await sleep(1);
+    }
+    await waitFor(() => chatSubs(s) === 1 && s.openSockets() === 1, 'still subscribed');
+    const m = s.post('6', 'Kirby', 'after the storm');
+    await waitFor(() => h.messages().some((x) => x.id === m.id), 'the valid message after the fuzz', 15_000);
+    for (const ev of h.messages()) {
+      assert.equal(typeof ev.text, 'string');
+      assert.ok(!/[\u0000-\u0008\u001b\u009b]/.test(ev.text + ev.author.name), 'no control characters got through');
+    }
+    assert.ok(process.memoryUsage().rss < 1024 * 1024 * 1024, 'memory stays bounded');
+  });
+
   test('resubscribe after forced drops backfills: 0 lost, 0 duplicated, in order', async () => {
     const s = await server();
     const h = open(s, { session: { backfillPageSize: 7, backfillMaxPages: 200 } });

@@ -508,7 +508,29 @@ export class GlimeshSession implements ConnectorSession {
         return;
       }
     }
+    if (this.pendingRefs.length) this.retryRefs(gen);
     this.settleReady?.();
+  }
+
+  /** Rooms whose lookup failed for a retryable reason are tried again after a backoff delay (same join). */
+  private retryRefs(gen: number): void {
+    const timer = setTimeout(() => {
+      if (this.stopped || this.failed || gen !== this.joinGen || !this.joined) return;
+      const refs = this.pendingRefs;
+      this.pendingRefs = [];
+      for (const ref of refs) {
+        this.addRoom(ref)
+          .then((room) => this.subscribeRoom(room, gen))
+          .catch((err: unknown) => {
+            const e = toChatError(err);
+            if (e.code === 'auth') return this.fail(e);
+            if (!e.retryable) return this.emit({ type: 'error', code: e.code, message: e.message, room: ref });
+            this.pendingRefs.push(ref);
+            if (this.pendingRefs.length === 1) this.retryRefs(gen);
+          });
+      }
+    }, this.rejoinBackoff.nextDelay());
+    timer.unref?.();
   }
 
   /** Pushes a document on the control topic; resolves with the reply, rejects with ChatError on time-out/loss. */

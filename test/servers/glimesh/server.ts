@@ -14,7 +14,7 @@
  *   with offset cursors and a 1000 cap (facts §6). Mutations on an unknown channel are HTTP 404.
  * - `POST /api/oauth/token`: client credentials grant.
  * Hooks for tests: post, dropSockets, closeSockets(code), crashControl, closeControl, duplicateJoinClose,
- * muteHeartbeats, pushRaw, setLive, ban, subscriptions(), frames, upgrades, requests, mutations, counters.
+ * muteHeartbeats, silentDocs, pushRaw, setLive, ban, subscriptions(), frames, upgrades, requests, mutations, counters.
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
@@ -149,7 +149,7 @@ export async function startGlimeshServer(opts: GlimeshServerOptions = {}) {
   let uniq = -576460752303423488n;
   const conns = new Set<Conn>();
   const subs = new Map<string, Sub>();
-  const state = { idleTimeoutMs: opts.idleTimeoutMs ?? 60_000, muteHeartbeats: false, tokenCount: 0 };
+  const state = { idleTimeoutMs: opts.idleTimeoutMs ?? 60_000, muteHeartbeats: false, silentDocs: false, tokenCount: 0 };
   const frames: Frame[] = [];
   const upgrades: { query: Record<string, string>; status: number }[] = [];
   const requests: { path: string; authorization: string | undefined; body: unknown }[] = [];
@@ -372,6 +372,7 @@ export async function startGlimeshServer(opts: GlimeshServerOptions = {}) {
     }
     if (event !== 'doc' || !isMap(payload)) return endControl(conn, 'phx_error');
     counters.docs++;
+    if (state.silentDocs) return; // a doc the server never answers (a stuck resolver)
     const variables = payload.variables ?? {};
     if (!isMap(variables)) return reply('error', { error: 'Could not parse variables as map' });
     const control = conn.control;
