@@ -226,7 +226,21 @@ export class GlimeshSession implements ConnectorSession {
       return;
     }
     if (this.stopped) return;
-    this.openSocket();
+    try {
+      this.openSocket();
+    } catch {
+      // ws throws on an unusable URL; its text may hold the query string (the token), so it is not repeated
+      this.fail(new ChatError('protocol', `cannot open a socket to ${this.host()}: check --url`, { retryable: false }));
+    }
+  }
+
+  /** The site's host for messages (never the full URL: the socket URL carries the credential). */
+  private host(): string {
+    try {
+      return new URL(this.base).host;
+    } catch {
+      return 'the configured URL';
+    }
   }
 
   /** Closes the socket; no events after it resolves. Idempotent. */
@@ -387,7 +401,7 @@ export class GlimeshSession implements ConnectorSession {
       this.closeReason = 'could not reach Glimesh';
       if (!this.everJoined && !this.toldFirstFailure) {
         this.toldFirstFailure = true;
-        this.emit({ type: 'error', code: 'network', message: `could not connect to Glimesh at ${new URL(this.base).host}; retrying` });
+        this.emit({ type: 'error', code: 'network', message: `could not connect to Glimesh at ${this.host()}; retrying` });
       }
       return;
     }
@@ -411,7 +425,7 @@ export class GlimeshSession implements ConnectorSession {
       return;
     }
     if (status === 404) {
-      this.fail(new ChatError('protocol', `no Glimesh socket at ${new URL(this.base).host}/api/socket/websocket (HTTP 404); check --url`, { retryable: false }));
+      this.fail(new ChatError('protocol', `no Glimesh socket at ${this.host()}/api/socket/websocket (HTTP 404); check --url`, { retryable: false }));
       return;
     }
     this.closeReason = `socket upgrade refused (HTTP ${status})`;
@@ -650,6 +664,10 @@ export class GlimeshSession implements ConnectorSession {
     if (!room.seen.add(ev.id)) return;
     if (room.anchor === undefined || compareIds(ev.id, room.anchor) > 0) room.anchor = ev.id;
     this.userIds.set(ev.author.name.toLowerCase(), ev.author.id);
+    if (this.userIds.size > SEEN_LIMIT) {
+      const oldest = this.userIds.keys().next().value;
+      if (oldest !== undefined) this.userIds.delete(oldest);
+    }
     const txn = this.sentTxn.get(ev.id);
     this.emit(txn ? { ...ev, txnId: txn } : ev);
   }
