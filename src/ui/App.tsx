@@ -75,13 +75,21 @@ export function App({ onExit }: AppProps) {
     },
     [],
   );
+  /** A room switch the user asked for (keys, switcher, commands, clicks): stops the automatic pick. */
+  const pick = useCallback((key: string | undefined) => {
+    userPicked.current = true;
+    switchTo(key);
+  }, [switchTo]);
   const scrollRef = useRef<PaneScroll>(scroll);
   scrollRef.current = scroll;
 
-  // Pick the first room once rooms exist; move away from a room that disappeared (/part).
+  // Show the first room of the list until the user picks one (rooms may appear in any order while
+  // profiles connect); move away from a room that disappeared (/part).
+  const userPicked = useRef(false);
   useEffect(() => {
-    if (activeKey && activeRoomExists) return;
-    switchTo(roomOrder.find((k) => store.getState().rooms[k]) ?? undefined);
+    const first = roomKeysInOrder(roomListItems(store.getState()))[0];
+    if (activeKey && activeRoomExists && (userPicked.current || activeKey === first)) return;
+    switchTo(first);
   }, [roomOrder, activeKey, activeRoomExists, store, switchTo]);
 
   // Tell the store which room is shown (unread/mentions reset there).
@@ -166,8 +174,8 @@ export function App({ onExit }: AppProps) {
     const keys = roomKeys();
     if (keys.length === 0) return;
     const i = activeKey ? keys.indexOf(activeKey) : -1;
-    switchTo(keys[(i + dir + keys.length) % keys.length]);
-  }, [roomKeys, activeKey, switchTo]);
+    pick(keys[(i + dir + keys.length) % keys.length]);
+  }, [roomKeys, activeKey, pick]);
 
   const nextActivity = useCallback(() => {
     const s = store.getState();
@@ -175,9 +183,9 @@ export function App({ onExit }: AppProps) {
     const i = activeKey ? keys.indexOf(activeKey) : -1;
     const order = [...keys.slice(i + 1), ...keys.slice(0, Math.max(0, i))];
     const hit = order.find((k) => (s.rooms[k]?.mentions ?? 0) > 0) ?? order.find((k) => (s.rooms[k]?.unread ?? 0) > 0);
-    if (hit) switchTo(hit);
+    if (hit) pick(hit);
     else notify('no room with new activity', 'info');
-  }, [store, roomKeys, activeKey, switchTo, notify]);
+  }, [store, roomKeys, activeKey, pick, notify]);
 
   const quit = useCallback((code = 0) => {
     onExit?.(code);
@@ -218,10 +226,10 @@ export function App({ onExit }: AppProps) {
       default: {
         const n = Number(a.slice(4));
         const k = roomKeys()[n - 1];
-        if (k) switchTo(k);
+        if (k) pick(k);
       }
     }
-  }, [quit, cycleRoom, scrollPage, paneModel, setScrollPos, loadOlder, retry, reconnect, nextActivity, roomKeys, switchTo]);
+  }, [quit, cycleRoom, scrollPage, paneModel, setScrollPos, loadOlder, retry, reconnect, nextActivity, roomKeys, pick]);
 
   const onKeys = useCallback((keys: KeyEvent[]) => {
     for (const ev of keys) {
@@ -266,9 +274,9 @@ export function App({ onExit }: AppProps) {
     if (showRooms && ev.x < roomW && ev.y < bodyH) {
       const { visible } = roomListWindow(roomListItems(store.getState()), bodyH, activeKey);
       const it = visible[ev.y];
-      if (it?.type === 'room') switchTo(it.key);
+      if (it?.type === 'room') pick(it.key);
     }
-  }, [overlay.kind, paneModel, setScrollPos, loadOlder, showRooms, roomW, bodyH, store, activeKey, switchTo]);
+  }, [overlay.kind, paneModel, setScrollPos, loadOlder, showRooms, roomW, bodyH, store, activeKey, pick]);
   useMouse(options.mouse ?? false, onMouse);
 
   // ---- composer: commands, sending, completion ----
@@ -293,7 +301,7 @@ export function App({ onExit }: AppProps) {
         const ref = cmd.args[0] ?? '';
         notify(`joining ${ref}…`, 'info');
         runtime.join(prof, ref).then((key) => {
-          switchTo(key);
+          pick(key);
           notify(`joined ${ref}`, 'info');
         }, err);
         break;
@@ -317,12 +325,12 @@ export function App({ onExit }: AppProps) {
         if (!s.profiles[name]) return notify(`unknown profile: ${name}`), 'keep';
         const key = s.roomOrder.find((k) => s.rooms[k]?.profile === name);
         if (!key) return notify(`${name} has no room open yet`), 'keep';
-        switchTo(key);
+        pick(key);
         break;
       }
     }
     return 'clear';
-  }, [profileName, notify, quit, retry, reconnect, activeKey, store, setScrollPos, caps, runtime, switchTo]);
+  }, [profileName, notify, quit, retry, reconnect, activeKey, store, setScrollPos, caps, runtime, pick]);
 
   const sendText = useCallback((text: string): SubmitResult => {
     if (!activeKey) return notify('no room open — /join ROOM'), 'keep';
@@ -375,8 +383,8 @@ export function App({ onExit }: AppProps) {
   const closeOverlay = useCallback(() => setOverlay({ kind: 'none' }), []);
   const pickRoom = useCallback((key: string) => {
     setOverlay({ kind: 'none' });
-    switchTo(key);
-  }, [switchTo]);
+    pick(key);
+  }, [pick]);
 
   // ---- composer state line ----
   let disabledReason: string | undefined;

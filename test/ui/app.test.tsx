@@ -109,6 +109,23 @@ describe('App layout', () => {
   });
 });
 
+describe('App room choice', () => {
+  test('the first room of the list is shown until the user picks one', async () => {
+    const st = demoState();
+    st.set((s) => ({ roomOrder: [RANDOM] }));
+    const ui = await open(new TestRuntime(st));
+    await ui.waitFor(() => st.active === RANDOM, 'only room shown');
+    st.set(() => ({ roomOrder: [GENERAL, RANDOM] }));
+    await ui.waitFor(() => st.active === GENERAL, 'follows the first room while nothing was picked');
+    await ui.press(KEY.ctrl('n'));
+    assert.equal(st.active, RANDOM);
+    st.addRoom({ ...st.getState().rooms[GENERAL]!, key: roomKey('demo', 'aaa'), id: 'aaa', name: 'aaa' });
+    st.set((s) => ({ roomOrder: [roomKey('demo', 'aaa'), ...s.roomOrder.filter((k) => k !== roomKey('demo', 'aaa'))] }));
+    await ui.press('');
+    assert.equal(st.active, RANDOM, 'a picked room stays');
+  });
+});
+
 describe('App keys', () => {
   test('Enter sends via the runtime, composer clears, Up recalls what was sent', async () => {
     const st = demoState();
