@@ -254,6 +254,20 @@ describe('glimesh session: socket', () => {
     assert.equal(ok.text, 'fine again');
   });
 
+  test('a send whose reply is lost is found in the channel instead of failing (no double post on retry)', async () => {
+    const s = await server();
+    const h = open(s, { session: { pushTimeoutMs: 300 } });
+    await h.connect();
+    await waitFor(() => h.session.me(), 'our user from myself');
+    s.state.dropDocReplies = true;
+    const msg = await h.session.send('6', 'did it arrive?', 'txn-lost');
+    assert.equal(s.mutations.length, 1);
+    assert.equal(msg.id, s.messages.at(-1)!.id);
+    assert.equal(msg.txnId, 'txn-lost');
+    s.state.silentDocs = true;
+    await assert.rejects(h.session.send('6', 'never stored', 'txn-2'), (e: unknown) => e instanceof ChatError && e.code === 'network');
+  });
+
   test('fuzz: 10,000 random and mutated frames never crash the session; a valid message still arrives', async () => {
     const s = await server();
     const h = open(s);

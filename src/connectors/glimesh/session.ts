@@ -3,7 +3,7 @@ import type { Capabilities, ConnectorContext, ConnectorSession, HistoryOptions, 
 import { ChatError, toChatError } from '../../core/errors.js';
 import type { ConnectorEvent, MessageEvent, UserRef } from '../../core/events.js';
 import { Backoff } from '../../core/reconnect.js';
-import { sanitizeLine } from '../../core/sanitize.js';
+import { sanitize, sanitizeLine } from '../../core/sanitize.js';
 import { GraphHttp, httpBase, type Credential, type GqlResult } from './http.js';
 import { clientCredentials, tokenExpired } from './login.js';
 import { makeTransport } from './transport.js';
@@ -931,7 +931,19 @@ export class GlimeshSession implements ConnectorSession {
     const variables = { channelId: room.id, message: text };
     let result: GqlResult;
     if (this.joined && this.socket?.isConnected()) {
-      const reply = await this.pushDoc(CREATE_MESSAGE, variables, 'send');
+      const started = Date.now();
+      let reply: DocReply;
+      try {
+        reply = await this.pushDoc(CREATE_MESSAGE, variables, 'send');
+      } catch (err) {
+        // No reply (time-out, phx_error, drop): the server may still have stored it. Look before failing,
+        // so that a retry does not post it twice (issue 7 "nothing doubled").
+        const e = toChatError(err);
+        const found = e.code === 'network' ? await this.findSent(room, text, started).catch(() => undefined) : undefined;
+        if (!found) throw e;
+        this.sentTxn.set(found.id, txnId);
+        return { ...found, txnId, profile: this.ctx.profile.name };
+      }
       const response = reply.response;
       result = { data: isRecord(response.data) ? response.data : {}, errors: errorsOf(response) };
       if (reply.status === 'error' && !result.errors.length) result.errors = [{ message: typeof response.error === 'string' ? sanitizeLine(response.error) : 'refused' }];
@@ -946,6 +958,20 @@ export class GlimeshSession implements ConnectorSession {
       if (oldest !== undefined) this.sentTxn.delete(oldest);
     }
     return { ...ev, txnId, profile: this.ctx.profile.name };
+  }
+
+  /**
+   * Our message with exactly this text, stored since `since` (ms; insertedAt has whole seconds), not yet
+   * matched to another send — or undefined. Needs our user id (token profiles, from `myself`).
+   */
+  private async findSent(room: Room, text: string, since: number): Promise<Msg | undefined> {
+    const me = this.myself;
+    if (!me) return undefined;
+    const want = sanitize(text);
+    const page = await this.page(room, 50, undefined);
+    return page.messages
+      .filter((m) => m.author.id === me.id && m.text === want && Date.parse(m.time) >= since - 2000 && !this.sentTxn.has(m.id))
+      .at(-1);
   }
 
   /** Maps GraphQL errors of a refused mutation to a ChatError with the server's text (facts §6). */

@@ -14,7 +14,7 @@
  *   with offset cursors and a 1000 cap (facts §6). Mutations on an unknown channel are HTTP 404.
  * - `POST /api/oauth/token`: client credentials grant.
  * Hooks for tests: post, dropSockets, closeSockets(code), crashControl, closeControl, duplicateJoinClose,
- * muteHeartbeats, silentDocs, pushRaw, setLive, ban, subscriptions(), frames, upgrades, requests, mutations, counters.
+ * muteHeartbeats, silentDocs, dropDocReplies, pushRaw, setLive, ban, subscriptions(), frames, upgrades, requests, mutations, counters.
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
@@ -149,7 +149,7 @@ export async function startGlimeshServer(opts: GlimeshServerOptions = {}) {
   let uniq = -576460752303423488n;
   const conns = new Set<Conn>();
   const subs = new Map<string, Sub>();
-  const state = { idleTimeoutMs: opts.idleTimeoutMs ?? 60_000, muteHeartbeats: false, silentDocs: false, tokenCount: 0 };
+  const state = { idleTimeoutMs: opts.idleTimeoutMs ?? 60_000, muteHeartbeats: false, silentDocs: false, dropDocReplies: false, tokenCount: 0 };
   const frames: Frame[] = [];
   const upgrades: { query: Record<string, string>; status: number }[] = [];
   const requests: { path: string; authorization: string | undefined; body: unknown }[] = [];
@@ -377,7 +377,7 @@ export async function startGlimeshServer(opts: GlimeshServerOptions = {}) {
     if (!isMap(variables)) return reply('error', { error: 'Could not parse variables as map' });
     const control = conn.control;
     const outcome = await run('old', conn.access, 'socket', String(payload.query ?? ''), variables);
-    if (conn.control !== control) return; // the channel ended meanwhile: no reply
+    if (conn.control !== control || state.dropDocReplies) return; // the channel ended meanwhile (or the reply is lost): no reply
     if ('crash' in outcome) return endControl(conn, 'phx_error');
     if ('subscribe' in outcome && outcome.subscribe) {
       const hash = createHash('sha256').update(JSON.stringify([payload.query, variables])).digest('hex').toUpperCase();
