@@ -3,20 +3,23 @@
  * demo user's name.
  */
 
-/** A simulated user: `id` is the chatapi user id, `name` the display name. */
+/**
+ * A simulated user: `id` is the chatapi user id, `name` the display name. The ids are the names: Doc B's
+ * `connection_status.online_users` carries ids only, so the online list reads well before anyone spoke.
+ */
 export interface DemoPerson {
   id: string;
   name: string;
 }
 
 export const PEOPLE: DemoPerson[] = [
-  { id: 'ada', name: 'Ada' },
-  { id: 'grace', name: 'Grace' },
-  { id: 'linus', name: 'Linus' },
-  { id: 'margaret', name: 'Margaret' },
-  { id: 'alan', name: 'Alan' },
-  { id: 'barbara', name: 'Barbara' },
-  { id: 'ken', name: 'Ken' },
+  { id: 'Ada', name: 'Ada' },
+  { id: 'Grace', name: 'Grace' },
+  { id: 'Linus', name: 'Linus' },
+  { id: 'Margaret', name: 'Margaret' },
+  { id: 'Alan', name: 'Alan' },
+  { id: 'Barbara', name: 'Barbara' },
+  { id: 'Ken', name: 'Ken' },
 ];
 
 /** A demo room: fixed UUID (so a `--serve` profile line keeps working across restarts), name, topic, lines. */

@@ -318,6 +318,16 @@ describe('chatapi REST', () => {
     await assert.rejects(h.session.resolveRoom('nope'), (e: unknown) => e instanceof ChatError && e.code === 'not_found');
   });
 
+  test('rooms given by name are looked up at connect; an unknown name is not_found', async () => {
+    const s = await server();
+    const h = await harness({ server: s, profile: { rooms: ['general', '#random', 'nope'] } });
+    await waitFor(() => s.openSockets(ROOM).length === 1 && s.openSockets(OTHER).length === 1, 'both sockets');
+    assert.deepEqual(h.session.rooms().map((r) => [r.id, r.name]), [[ROOM, 'general'], [OTHER, 'random']]);
+    assert.ok(h.events.some((e) => e.type === 'error' && e.code === 'not_found' && /nope/.test(e.message)));
+    const h2 = await harness({ server: s, profile: { rooms: ['nope'] }, connect: false });
+    await assert.rejects(h2.session.connect(h2.abort.signal), (e: unknown) => e instanceof ChatError && e.code === 'not_found');
+  });
+
   test('HTTP errors: 429 → rate_limited with retryAfterMs, 401 auth, 404 not_found, both error shapes', async () => {
     const h = await harness();
     h.server.rateLimit(1, 7, 'POST');

@@ -66,6 +66,7 @@ const NAMES_LIMIT = 10_000;
 const NOTICE_EVERY_MS = 10_000;
 /** A history page (the documented maximum, facts §B2). */
 const PAGE = 100;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** An insertion-ordered set that forgets its oldest entries beyond `limit`. */
 class BoundedSet {
@@ -111,6 +112,9 @@ class RoomLink {
   private running = false;
   private wake: AbortController | undefined;
   private readonly notices = new Map<string, number>();
+  private lastPresence: string | undefined;
+  /** Counts live sockets; a backfill of an older socket does not emit (the newer one's backfill covers it). */
+  private gen = 0;
   readonly ready: Promise<void>;
   private settleReady!: (err?: ChatError) => void;
 
@@ -248,6 +252,7 @@ class RoomLink {
   private becameLive(): void {
     if (this.live || this.stopped || !this.socket) return;
     this.live = true;
+    this.gen++;
     this.state = 'connected';
     this.backoff.succeeded();
     const again = this.everConnected;
@@ -278,6 +283,7 @@ class RoomLink {
   private async backfill(): Promise<void> {
     const s = this.s;
     const anchor = this.anchor;
+    const gen = this.gen;
     this.held = [];
     let collected: ParsedMessage[] = [];
     let reached = false;
@@ -312,13 +318,14 @@ class RoomLink {
         if (!before) break;
       }
     } catch (err) {
+      if (gen !== this.gen || this.stopped) return;
       const e = toChatError(err);
       s.emit({ type: 'notice', text: `could not backfill ${this.label()}: ${e.message}`, room: this.room });
       s.emit({ type: 'gap', room: this.room });
       this.flushHeld();
       return;
     }
-    if (this.stopped) return;
+    if (this.stopped || gen !== this.gen) return;
     let fresh: ParsedMessage[];
     if (typeof anchor === 'object') {
       const at = collected.findIndex((m) => m.event.id === anchor.id);
@@ -365,8 +372,12 @@ class RoomLink {
     this.s.emit({ type: 'notice', text, room: this.room });
   }
 
+  /** Emits the online list when it changed since the last presence event of this room. */
   private presence(): void {
     const online: UserRef[] = [...this.online].map(([id, name]) => ({ id, name }));
+    const key = JSON.stringify(online);
+    if (key === this.lastPresence) return;
+    this.lastPresence = key;
     this.s.emit({ type: 'presence', room: this.room, online });
   }
 
@@ -474,6 +485,10 @@ export class ChatApiSession implements ConnectorSession {
   private readonly typing = new Map<string, { on: boolean; sentAt: number; timer: NodeJS.Timeout | undefined }>();
   private stopped = false;
   private connecting: Promise<void> | undefined;
+  /** Profile room references given by name → room id. */
+  private readonly alias = new Map<string, string>();
+  /** Profile room names that matched no room (not listed by `rooms()`). */
+  private readonly missing = new Set<string>();
   /** Profile rooms closed with `partRoom` (no longer listed by `rooms()`). */
   private readonly parted = new Set<string>();
 
@@ -539,15 +554,47 @@ export class ChatApiSession implements ConnectorSession {
   }
 
   private async doConnect(): Promise<void> {
-    const rooms = [...new Set(this.ctx.profile.rooms ?? [])];
-    for (const r of rooms) this.info.set(r, { id: r, name: r });
-    void this.learnRooms();
-    if (rooms.length === 0) {
+    const refs = [...new Set(this.ctx.profile.rooms ?? [])];
+    if (refs.length === 0) {
       await this.listRooms();
       this.emit({ type: 'connection', state: 'connected' });
       return;
     }
-    const links = rooms.map((r) => this.openLink(r));
+    // Doc B addresses rooms by UUID; a room given by name (`--room general`) is looked up in GET /rooms/ first.
+    const failures: ChatError[] = [];
+    const rooms: string[] = [];
+    if (refs.some((r) => !UUID.test(r))) {
+      let listErr: ChatError | undefined;
+      try {
+        await this.listRooms();
+      } catch (err) {
+        listErr = toChatError(err);
+        if (listErr.code === 'auth' || listErr.code === 'forbidden') throw listErr;
+      }
+      for (const ref of refs) {
+        if (UUID.test(ref) || listErr) {
+          rooms.push(ref);
+          continue;
+        }
+        const want = ref.replace(/^#/, '').toLowerCase();
+        const hit = [...this.info.values()].find((r) => r.id === ref || r.name.toLowerCase() === want);
+        if (hit) {
+          this.alias.set(ref, hit.id);
+          rooms.push(hit.id);
+        } else {
+          const e = new ChatError('not_found', `no room named "${sanitizeLine(ref).slice(0, 80)}"`, { retryable: false });
+          this.emit({ type: 'error', code: e.code, message: e.message });
+          this.missing.add(ref);
+          failures.push(e);
+        }
+      }
+    } else {
+      rooms.push(...refs);
+      void this.learnRooms();
+    }
+    for (const r of rooms) if (!this.info.has(r)) this.info.set(r, { id: r, name: r });
+    if (rooms.length === 0) throw failures[0] ?? new ChatError('not_found', 'no room to open', { retryable: false });
+    const links = [...new Set(rooms)].map((r) => this.openLink(r));
     await new Promise<void>((resolve, reject) => {
       let failed = 0;
       let first: unknown;
@@ -618,8 +665,8 @@ export class ChatApiSession implements ConnectorSession {
   }
 
   rooms(): RoomInfo[] {
-    const ids = new Set([...(this.ctx.profile.rooms ?? []), ...this.links.keys()]);
-    for (const p of this.parted) ids.delete(p);
+    const ids = new Set([...(this.ctx.profile.rooms ?? []).map((r) => this.alias.get(r) ?? r), ...this.links.keys()]);
+    for (const p of [...this.parted, ...this.missing]) ids.delete(p);
     return [...ids].map((id) => this.info.get(id) ?? { id, name: id });
   }
 
@@ -693,7 +740,7 @@ export class ChatApiSession implements ConnectorSession {
     }
     hit = find();
     if (hit) return hit;
-    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ref)) return { id: ref, name: ref };
+    if (UUID.test(ref)) return { id: ref, name: ref };
     if (listErr && listErr.code !== 'not_found') throw listErr;
     throw new ChatError('not_found', `no room named "${sanitizeLine(ref).slice(0, 80)}"`, { retryable: false });
   }
