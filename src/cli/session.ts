@@ -41,8 +41,13 @@ export interface OpenSession extends LoadedProfile {
   session: ConnectorSession;
   /** The last error event the session emitted, if any. */
   lastError(): ErrorEvent | undefined;
-  /** Connects with a time limit in ms (0 = none); rejects with ChatError (the session's own error when it said one). */
-  connect(timeoutMs?: number): Promise<void>;
+  /**
+   * Connects with a time limit in ms (0 = none); rejects with ChatError (the session's own error when it
+   * said one). With `failFast` (default true: one-shot commands) the first `reconnecting` state before
+   * the connection is up ends it at once with the reason (a server that is down fails now, not after
+   * the time limit); `tail` passes false and keeps retrying.
+   */
+  connect(timeoutMs?: number, failFast?: boolean): Promise<void>;
   /** Disconnects (at most `ms`, default 3 s) — never throws. */
   close(ms?: number): Promise<void>;
 }
@@ -54,10 +59,12 @@ export interface OpenSession extends LoadedProfile {
 export function createSession(loaded: LoadedProfile, onEvent: (ev: ChatEvent) => void = () => {}): OpenSession {
   const { profile, def, token } = loaded;
   let lastError: ErrorEvent | undefined;
+  let watch: ((ev: ChatEvent) => void) | undefined;
   const abort = new AbortController();
   const emit = (ev: Parameters<Parameters<ConnectorDefinition['create']>[0]['emit']>[0]): void => {
     const full = { ...ev, profile: profile.name } as ChatEvent;
     if (full.type === 'error') lastError = full;
+    watch?.(full);
     try {
       onEvent(full);
     } catch {
@@ -84,9 +91,16 @@ export function createSession(loaded: LoadedProfile, onEvent: (ev: ChatEvent) =>
     ...loaded,
     session,
     lastError: () => lastError,
-    async connect(timeoutMs = CONNECT_TIMEOUT_MS) {
+    async connect(timeoutMs = CONNECT_TIMEOUT_MS, failFast = true) {
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
+      const stop = new Promise<never>((_, reject) => {
+        if (failFast) {
+          watch = (ev) => {
+            if (ev.type !== 'connection' || ev.state !== 'reconnecting') return;
+            const said = lastError;
+            reject(said ? new ChatError(said.code, said.message) : new ChatError('network', ev.reason ?? 'could not connect'));
+          };
+        }
         if (timeoutMs <= 0) return;
         timer = setTimeout(() => {
           const said = lastError;
@@ -94,11 +108,12 @@ export function createSession(loaded: LoadedProfile, onEvent: (ev: ChatEvent) =>
         }, timeoutMs);
       });
       try {
-        await Promise.race([session.connect(abort.signal), timeout]);
+        await Promise.race([session.connect(abort.signal), stop]);
       } catch (err) {
         throw err instanceof UsageError ? err : toChatError(err);
       } finally {
         clearTimeout(timer);
+        watch = undefined;
       }
     },
     async close(ms = 3000) {

@@ -128,14 +128,14 @@ describe('profiles', () => {
     assert.equal(cli.readConfig().profiles.viaenv?.sendTyping, false);
 
     const list = await cli.run(['profile', 'list']);
-    assert.equal(list.code, 0);
+    assert.equal(list.code, 0, list.stderr);
     assert.deepEqual(lines(list.stdout).map((l) => l.split(/\s+/)[0]), ['viacmd', 'viaenv', 'work']);
     const json = await cli.run(['profile', 'list', '--json']);
     const objs = lines(json.stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.deepEqual(objs.map((o) => [o.name, o.credential]), [['viacmd', 'cmd'], ['viaenv', 'env'], ['work', 'token']]);
 
     const show = await cli.run(['profile', 'show', 'work']);
-    assert.equal(show.code, 0);
+    assert.equal(show.code, 0, show.stderr);
     assert.match(show.stdout, /token: \(set\)/);
     assert.match(show.stdout, new RegExp(ROOM));
     assert.match((await cli.run(['profile', 'show', 'viaenv'])).stdout, /token: env WORK_TOKEN/);
@@ -143,7 +143,7 @@ describe('profiles', () => {
     assert.match(showCmd.stdout, /token: cmd/);
 
     const rm = await cli.run(['profile', 'remove', 'viacmd']);
-    assert.equal(rm.code, 0);
+    assert.equal(rm.code, 0, rm.stderr);
     assert.equal(cli.readConfig().profiles.viacmd, undefined);
     const rm2 = await cli.run(['profile', 'remove', 'viacmd']);
     assert.equal(rm2.code, 2);

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { ChatError, toChatError, UsageError } from '../../core/errors.js';
-import type { ChatEvent } from '../../core/events.js';
+import type { ChatEvent, ErrorEvent } from '../../core/events.js';
 import { formatMessage, formatOther, learnRooms, toJsonEvent, type RoomNames } from '../format.js';
 import { EXIT_FAIL, EXIT_OK, ExitCode, describeError, errLine, flushStdout, jsonOut, out } from '../io.js';
 import { collect, jsonOption, profileOption } from '../options.js';
@@ -49,13 +49,30 @@ export function tailCommand(): Command {
         finish = resolve;
       });
 
+      let interrupted = false;
+      let reported = false;
+      let lastError: ErrorEvent | undefined;
+      /** Ends with one stderr line (and an error event with --json when none was printed yet). */
+      const fail = (e: ChatError | UsageError): void => {
+        if (reported || interrupted) return;
+        reported = true;
+        if (o.json && printedErrors === 0 && e instanceof ChatError) {
+          jsonOut(toJsonEvent({ type: 'error', profile: o.profile, code: e.code, message: e.message.split('\n')[0] ?? '' }));
+        }
+        errLine(describeError(e));
+        finish(e instanceof UsageError ? 2 : EXIT_FAIL);
+      };
+
       const onEvent = (ev: ChatEvent): void => {
         if (ev.type === 'room') {
           if (ev.name) names.set(ev.room, ev.name);
           return;
         }
         if (ev.type === 'message' && !seen.add(`${ev.room}\u0000${ev.id}`)) return;
-        if (ev.type === 'error') printedErrors++;
+        if (ev.type === 'error') {
+          printedErrors++;
+          lastError = ev;
+        }
         if (o.json) {
           const j = toJsonEvent(ev);
           if (j) jsonOut(j);
@@ -65,24 +82,23 @@ export function tailCommand(): Command {
           const f = formatOther(ev, names);
           if (f) (f.stream === 'stdout' ? out : errLine)(f.line);
         }
-        if (ev.type === 'connection' && ev.state === 'failed' && !ev.room) finish(EXIT_FAIL);
+        if (ev.type === 'connection' && ev.state === 'failed' && !ev.room) {
+          const said = lastError;
+          fail(said ? new ChatError(said.code, said.message) : new ChatError('network', ev.reason ?? 'connection failed'));
+        }
       };
 
       const s = createSession(loaded, onEvent);
-      const onSignal = (): void => finish(EXIT_OK);
+      const onSignal = (): void => {
+        interrupted = true;
+        finish(EXIT_OK);
+      };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       process.on('SIGHUP', onSignal);
-      s.connect(0).then(
+      s.connect(0, false).then(
         () => learnRooms(names, safeRooms(s.session)),
-        (err: unknown) => {
-          const e = err instanceof UsageError ? err : toChatError(err);
-          if (o.json && printedErrors === 0 && e instanceof ChatError) {
-            jsonOut(toJsonEvent({ type: 'error', profile: o.profile, code: e.code, message: e.message.split('\n')[0] ?? '' }));
-          }
-          errLine(describeError(e));
-          finish(e instanceof UsageError ? 2 : EXIT_FAIL);
-        },
+        (err: unknown) => fail(err instanceof UsageError ? err : toChatError(err)),
       );
       const code = await finished;
       // A second signal while disconnecting ends at once.
