@@ -113,4 +113,44 @@ describe('chat-tui demo in tmux', { skip: skip ?? false }, () => {
     t.keys('C-c');
     await t.waitFor((s) => /EXIT=0/.test(s), 'exit 0', 10_000);
   });
+
+  test('history is fetched on open; a mention in another room is counted and highlighted (120×40)', async () => {
+    const t = await startDemo(120, 40);
+    // Connectors emit no history on connect: these rows come from the pane's history fetch.
+    await t.waitFor((s) => messageRows(s).length >= 3, 'history in the pane', 20_000);
+    const home = header(t.capture());
+    // The demo answers what we say, sometimes with an @mention (40%): say something, look away, and
+    // wait for the room's mention badge; a few tries make a miss very unlikely.
+    let badge = false;
+    for (let i = 0; i < 10 && !badge; i++) {
+      t.type(`question ${i} for anyone?`);
+      t.keys('Enter');
+      t.keys('C-n');
+      try {
+        await t.waitFor((s) => new RegExp(`#${home}\\s+@\\d+`).test(s), 'mention badge', 3500);
+        badge = true;
+      } catch {
+        t.keys('M-Up');
+        await t.waitFor((s) => header(s) === home, 'back home');
+      }
+    }
+    assert.ok(badge, 'a mention was counted in the room list');
+    t.keys('M-Up');
+    const screen = await t.waitFor((s) => header(s) === home && !new RegExp(`#${home}\\s+@\\d+`).test(s), 'back in the room, badge cleared');
+    // The mention row: the author cell in inverse video (a colour-free highlight).
+    let mentionRow: string | undefined;
+    for (let i = 0; i < 30 && !mentionRow; i++) {
+      // Only the pane part of the line (after the room list's border): the active room row is inverse too.
+      mentionRow = t
+        .captureStyled()
+        .split('\n')
+        .map((l) => l.slice(l.indexOf('│') + 1))
+        .find((l) => l.includes('\x1b[7m') && /@\S/.test(l.replace(/\x1b\[[0-9;]*m/g, '')));
+      if (!mentionRow) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(mentionRow, `the mention is highlighted (inverse author):\n${screen}`);
+    t.keys('C-c');
+    await t.waitFor((s) => /EXIT=0/.test(s), 'exit 0', 10_000);
+  });
 });
+

@@ -85,6 +85,11 @@ export class Tmux {
     return this.run(['capture-pane', '-p', '-t', this.session]);
   }
 
+  /** The visible screen with SGR attributes (`capture-pane -e`). */
+  captureStyled(): string {
+    return this.run(['capture-pane', '-p', '-e', '-t', this.session]);
+  }
+
   /** A tmux format value of the pane, e.g. `#{alternate_on}`. */
   display(fmt: string): string {
     return this.run(['display-message', '-p', '-t', this.session, fmt]).trim();
