@@ -148,6 +148,18 @@ describe('chatapi live events', () => {
     }, 'presence with names');
   });
 
+  test('online ids get their names from the participants list', async () => {
+    const s = await server();
+    s.post(ROOM, { sender_id: 'user_456', sender_name: 'Jane Smith', content: 'earlier' }, { broadcast: false });
+    const h = await harness({ server: s });
+    const sock = await waitFor(() => s.openSockets(ROOM)[0], 'socket');
+    await waitFor(() => sock.frames.length > 0, 'get_online_users');
+    await delay(50); // its answer has been read
+    s.push(ROOM, { type: 'connection_status', data: { status: 'connected', online_users: ['user_123', 'user_456'] }, room_id: ROOM });
+    await waitFor(() => h.events.some((e) => e.type === 'presence' && e.online.some((u) => u.id === 'user_456' && u.name === 'Jane Smith')), 'named presence');
+    assert.ok(s.requests.some((r) => r.path === `/api/v1/rooms/${ROOM}/participants`));
+  });
+
   test('remote strings are sanitised', async () => {
     const h = await harness();
     await waitFor(() => h.server.openSockets(ROOM).length, 'socket');

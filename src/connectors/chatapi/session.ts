@@ -113,6 +113,7 @@ class RoomLink {
   private wake: AbortController | undefined;
   private readonly notices = new Map<string, number>();
   private lastPresence: string | undefined;
+  private askedNames = false;
   /** Counts live sockets; a backfill of an older socket does not emit (the newer one's backfill covers it). */
   private gen = 0;
   readonly ready: Promise<void>;
@@ -372,6 +373,25 @@ class RoomLink {
     this.s.emit({ type: 'notice', text, room: this.room });
   }
 
+  /**
+   * Online lists carry bare ids (Doc B): once per room, names are looked up in the participants list
+   * and the presence is emitted again with them. Best effort; a server without the endpoint is fine.
+   */
+  private async learnNames(): Promise<void> {
+    this.askedNames = true;
+    try {
+      const people = await this.s.transport.getParticipants(this.room, this.s.abort.signal);
+      for (const u of people) {
+        if (u.name === u.id) continue;
+        this.s.learnName(u);
+        if (this.online.has(u.id)) this.online.set(u.id, u.name);
+      }
+      if (!this.stopped) this.presence();
+    } catch {
+      // names stay ids
+    }
+  }
+
   /** Emits the online list when it changed since the last presence event of this room. */
   private presence(): void {
     const online: UserRef[] = [...this.online].map(([id, name]) => ({ id, name }));
@@ -444,7 +464,9 @@ class RoomLink {
         if (!users) return;
         this.online.clear();
         for (const u of users) this.online.set(u.id, u.name !== u.id ? u.name : s.nameOf(u.id));
-        return this.presence();
+        this.presence();
+        if (!this.askedNames && users.some((u) => this.online.get(u.id) === u.id)) void this.learnNames();
+        return;
       }
       case 'pong':
         return; // liveness only (handled before parsing)

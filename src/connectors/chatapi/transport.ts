@@ -5,7 +5,9 @@ import { ChatError, toChatError } from '../../core/errors.js';
 import type { UserRef } from '../../core/events.js';
 import {
   MAX_FRAME_BYTES,
+  asObj,
   httpError,
+  parseUser,
   outgoingFrame,
   parseMessage,
   parseRoom,
@@ -73,6 +75,8 @@ export interface ChatApiTransport {
   listRooms(signal?: AbortSignal): Promise<RoomInfo[]>;
   getMessages(room: string, q: MessagesQuery, signal?: AbortSignal): Promise<ParsedMessage[]>;
   postMessage(room: string, text: string, signal?: AbortSignal): Promise<ParsedMessage>;
+  /** Members of a room with their names, when the service says them (for online lists of bare ids). */
+  getParticipants(room: string, signal?: AbortSignal): Promise<UserRef[]>;
 }
 
 /** Settings of the Doc B transport. `baseUrl` is the profile's URL (http(s) or ws(s)); the token is the API key. */
@@ -235,6 +239,22 @@ export class DocBTransport implements ChatApiTransport {
     const parsed = parseMessage(unwrap(answer), room);
     if (!parsed) throw new ChatError('protocol', `send to room ${shortRoom(room)}: the server's answer holds no message id`);
     return parsed;
+  }
+
+  /**
+   * `GET /rooms/{id}/participants` (Doc B "Check Room Membership"; shape per facts §B2:
+   * `[{user_id, user_name, …}]`, enveloped or bare). Entries without a user id are skipped.
+   */
+  async getParticipants(room: string, signal?: AbortSignal): Promise<UserRef[]> {
+    const body = await this.request('GET', `/rooms/${encodeURIComponent(room)}/participants`, undefined, `participants of room ${shortRoom(room)}`, signal);
+    const list = unwrapList(body, 'participants') ?? [];
+    const out: UserRef[] = [];
+    for (const item of list.slice(0, 10_000)) {
+      const o = asObj(item);
+      const u = o ? parseUser(o) : undefined;
+      if (u) out.push(u);
+    }
+    return out;
   }
 
   /**

@@ -174,6 +174,12 @@ export async function startChatApiServer(opts: { rooms: TestRoom[]; apiKey?: str
       }
       return ok(visible.slice(Math.max(0, end - limit), end));
     }
+    if (parts[4] === 'participants' && method === 'GET') {
+      const ids = new Map<string, string>();
+      for (const m of messages.get(room) ?? []) ids.set(m.sender_id, m.sender_name);
+      for (const s of live(room)) ids.set(s.userId, s.userName);
+      return ok([...ids].map(([user_id, user_name]) => ({ user_id, user_name, joined_at: iso(), meta: { role: 'member', joined_via: 'api' } })));
+    }
     return { status: 404, body: { detail: 'Not Found' } };
   }
 
