@@ -14,7 +14,7 @@ import { EDIT_SUFFIXES, MENTION_REPLIES, PEOPLE, REPLIES, ROOMS, type DemoPerson
  *   "room_id"}`; `connection_status` on connect and for `get_online_users`, `pong` for `ping`, `typing`
  *   relayed to the others; close 4001 for a wrong token, 4002 for an unknown room.
  * - REST `/api/v1` (`X-API-Key` or `Authorization: Bearer`): `GET /rooms/`, `GET|POST /rooms/{id}/messages/`
- *   (`limit`, `before`), `GET /rooms/{id}/online`, enveloped `{"data":…,"status":"success"}`; errors
+ *   (`limit`, `before`), `GET /rooms/{id}/online`, `GET /rooms/{id}/participants`, enveloped `{"data":…,"status":"success"}`; errors
  *   `{"error":{"code","message"},"status":"error"}`.
  * - Simulated users talk (typing first), join and leave, edit and delete, at a human pace multiplied by
  *   `pace`, and answer the demo user's messages, sometimes with an `@name` mention.
@@ -292,6 +292,10 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
       return ok(m, 201);
     }
     if (parts[4] === 'online' && method === 'GET') return ok({ online_users: online(st), total_online: online(st).length });
+    if (parts[4] === 'participants' && method === 'GET') {
+      const list = [...PEOPLE.map((p) => [p.id, p.name] as const), ...[...st.conns].map((c) => [c.userId, c.userName] as const)];
+      return ok([...new Map(list)].map(([user_id, user_name]) => ({ user_id, user_name, joined_at: new Date(now).toISOString(), meta: { role: 'member', joined_via: 'demo' } })));
+    }
     return fail(404, 'RESOURCE_NOT_FOUND', 'Not found');
   }
 
