@@ -196,7 +196,7 @@ describe('glimesh session: socket', () => {
     s.state.muteHeartbeats = true;
     await waitFor(() => s.upgrades.length >= 2, 'a reconnect after the heartbeat timeout');
     s.state.muteHeartbeats = false;
-    assert.ok(h.events.some((e) => e.type === 'connection' && e.state === 'reconnecting' && e.retryAt));
+    assert.ok(h.events.some((e) => e.type === 'connection' && e.state === 'reconnecting' && e.retryAt && /heartbeat/.test(e.reason ?? '')), JSON.stringify(h.events.filter((e) => e.type === 'connection')));
     await waitFor(() => chatSubs(s) === 1 && s.openSockets() === 1, 'resubscribed on the new socket');
     const m = s.post('6', 'Kirby', 'after heartbeat timeout');
     await waitFor(() => h.messages().some((x) => x.id === m.id), 'the message on the new socket');

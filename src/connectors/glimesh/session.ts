@@ -84,6 +84,8 @@ export const GLIMESH_CAPABILITIES: Capabilities = {
 
 const READ_ONLY_REASON = 'signed in with a client id only, which Glimesh makes read-only; add --token or run chat-tui login';
 const SEEN_LIMIT = 10_000;
+/** The reason of a reconnect when nothing more precise is known. */
+const DEFAULT_REASON = 'connection lost';
 const NOTICE_EVERY_MS = 10_000;
 /** Upgrade statuses that mean "this credential is refused" (facts §2: Phoenix answers 403). */
 const AUTH_STATUSES = new Set([401, 403]);
@@ -158,7 +160,7 @@ export class GlimeshSession implements ConnectorSession {
   private failed: ChatError | undefined;
   private everJoined = false;
   private toldFirstFailure = false;
-  private closeReason = 'connection lost';
+  private closeReason = DEFAULT_REASON;
   private refusedStatus: number | undefined;
   private renewing: Promise<void> | undefined;
   private readonly noticeAt = new Map<string, number>();
@@ -201,6 +203,7 @@ export class GlimeshSession implements ConnectorSession {
    */
   connect(signal: AbortSignal): Promise<void> {
     if (this.readyPromise) return this.readyPromise;
+    if (this.stopped) return Promise.reject(new ChatError('network', 'disconnected'));
     this.readyPromise = new Promise<void>((resolve, reject) => {
       let done = false;
       this.settleReady = (err) => {
@@ -266,7 +269,11 @@ export class GlimeshSession implements ConnectorSession {
         }
       });
     }
-    this.ctx.emit({ type: 'connection', state: 'offline' });
+    try {
+      this.ctx.emit({ type: 'connection', state: 'offline' });
+    } catch {
+      // the consumer is going away too
+    }
   }
 
   /** Drops the socket and reconnects at once (the TUI's "reconnect now"). */
@@ -361,7 +368,7 @@ export class GlimeshSession implements ConnectorSession {
       if (this.socket !== socket) return;
       const code = (event as { code?: unknown } | undefined)?.code;
       const reason = sanitizeLine((event as { reason?: unknown } | undefined)?.reason).slice(0, 100);
-      if (this.closeReason === 'connection lost' || !this.joined) this.closeReason = `socket closed${typeof code === 'number' ? ` (code ${code}${reason ? ` ${reason}` : ''})` : ''}`;
+      if (this.closeReason === DEFAULT_REASON) this.closeReason = `socket closed${typeof code === 'number' ? ` (code ${code}${reason ? ` ${reason}` : ''})` : ''}`;
       this.socketDown();
     });
     socket.onMessage((msg) => this.route(msg as PhxMessage));
@@ -391,14 +398,14 @@ export class GlimeshSession implements ConnectorSession {
     if (!this.stopped && !this.failed) {
       this.emit({ type: 'connection', state: 'reconnecting', reason: this.closeReason, retryAt: new Date(Date.now() + delay).toISOString() });
     }
-    this.closeReason = 'connection lost';
+    this.closeReason = DEFAULT_REASON;
     return delay;
   }
 
   private onSocketError(socket: Socket): void {
     const status = this.refusedStatus;
     if (status === undefined) {
-      this.closeReason = 'could not reach Glimesh';
+      if (this.closeReason === DEFAULT_REASON) this.closeReason = 'could not reach Glimesh';
       if (!this.everJoined && !this.toldFirstFailure) {
         this.toldFirstFailure = true;
         this.emit({ type: 'error', code: 'network', message: `could not connect to Glimesh at ${this.host()}; retrying` });
@@ -453,6 +460,7 @@ export class GlimeshSession implements ConnectorSession {
       this.joined = false;
       this.subs.clear();
       const fromServer = !(isRecord(reason) && reason.source === 'transport');
+      if (isRecord(reason) && reason.reason === 'heartbeat_timeout') this.closeReason = 'no reply to the heartbeat (connection presumed dead)';
       if (fromServer) {
         this.rejectPending(new ChatError('network', 'the Glimesh control channel crashed (phx_error) before it replied'));
         this.notice('phx_error', 'Glimesh reset the chat channel; joining again');
@@ -486,6 +494,7 @@ export class GlimeshSession implements ConnectorSession {
   private async onJoined(): Promise<void> {
     const gen = ++this.joinGen;
     this.joined = true;
+    this.closeReason = DEFAULT_REASON;
     this.subs.clear();
     this.backoff.succeeded();
     this.rejoinBackoff.reset();
