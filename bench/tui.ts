@@ -138,15 +138,17 @@ async function loadHundredK(c: TuiBenchContext): Promise<{ server: BenchServer; 
   const tui = await startTui(server, rooms, {}, false);
   await server.waitForSockets(10);
   await tui.settle(700, 8000);
-  const PER_ROOM = 10_000;
+  c.log(`rss: ${rssMb(tui.pty.pid).toFixed(1)} MiB before the messages (TUI connected to 10 rooms)`);
+  const PER_ROOM = Number(process.env.BENCH_PER_ROOM) || 10_000;
   let lastShown = false;
   const lastToken = `msg#${PER_ROOM - 1}:`;
   const off = tui.onFrame((f) => {
     if (f.plain().includes(lastToken)) lastShown = true;
   });
+  const rate = Number(process.env.BENCH_LOAD_RATE) || undefined;
   for (const r of rooms) {
     const batch = server.prepare(r.id, PER_ROOM, (i) => ({ id: `${r.name}-${i}`, content: `msg#${i}: in ${r.name} from the bench, the quick brown fox`, senderId: `user_${i % 20}`, senderName: `User ${i % 20}` }));
-    await server.stream(batch, { store: false });
+    await server.stream(batch, rate ? { store: false, rate } : { store: false });
   }
   await tui.settle(1000, 20_000);
   off();
@@ -200,7 +202,7 @@ export async function benchKeypress(c: TuiBenchContext): Promise<void> {
       await sleep(60);
     }
     const seen = lat.filter((x) => !Number.isNaN(x));
-    c.log(`keypress: ${seen.length}/${KEYS} keys drew a frame, p50 ${percentile(seen, 50).toFixed(1)} ms, max ${Math.max(...seen).toFixed(1)} ms`);
+    c.log(`keypress: ${seen.length}/${KEYS} keys drew a frame, p50 ${percentile(seen, 50).toFixed(1)} ms, max ${Math.max(...seen).toFixed(1)} ms; slowest: ${lat.map((x, i) => [x, i] as const).sort((a, b) => b[0] - a[0]).slice(0, 8).map(([x, i]) => `${x.toFixed(0)}@${i}`).join(' ')}`);
     const value = seen.length === KEYS ? percentile(seen, 99) : Number.NaN;
     if (c.want('keypress_ms')) c.emit({ name: 'keypress_ms', value, unit: 'ms', target: targetOf('keypress_ms'), note: `p99 of ${KEYS} keys, 100k msgs in the store (10 rooms)` });
   } finally {
@@ -233,7 +235,7 @@ export async function benchStartup(c: TuiBenchContext): Promise<void> {
   c.emit({ name: 'startup_ms', value: median(times), unit: 'ms', target: targetOf('startup_ms'), note: `median of ${times.length}; spawn → first frame with a message` });
 }
 
-/** Whether a demo frame shows a message (set once the demo's message format is known). */
+/** Whether a frame shows a message row of the pane: `HH:MM  author │ text` (src/ui/lines.ts layout). */
 export function showsDemoMessage(plain: string): boolean {
-  return /\d\d:\d\d/.test(plain);
+  return /\d\d:\d\d +[^│\n]*│ \S/.test(plain);
 }
