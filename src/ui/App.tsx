@@ -394,7 +394,7 @@ export function App({ onExit }: AppProps) {
   else if (!activeKey) note = 'no room open — /join ROOM';
   else if (pstate && pstate !== 'connected') note = `${pstate}: sends are queued`;
 
-  const hints = narrow ? '^N/^P · F1 help · ^C quit' : '^N/^P rooms · PgUp/PgDn · ^G find · F1 help · ^C quit';
+  const hints = narrow ? '^N/^P · F3 rooms · F1 help · ^C quit' : '^N/^P rooms · PgUp/PgDn · ^G find · F1 help · ^C quit';
 
   if (rows < 6 || columns < 20) {
     return (

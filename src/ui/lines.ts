@@ -39,11 +39,11 @@ export function nickWidth(width: number): number {
 
 const GROUP_MS = 5 * 60_000;
 
-/** Whether message `m` continues the same-author run of `prev` (author not shown again). */
+/** Whether message `m` continues the same-author run of `prev` (author not shown again). A mention always shows its author (highlighted). */
 export function isGrouped(prev: StoredMessage | undefined, m: StoredMessage): boolean {
   return (
     prev !== undefined &&
-    prev.kind === 'normal' && m.kind === 'normal' &&
+    prev.kind === 'normal' && m.kind === 'normal' && !m.mention &&
     !prev.deleted && prev.author.id === m.author.id &&
     m.ts - prev.ts < GROUP_MS && localDay(prev.ts) === localDay(m.ts)
   );

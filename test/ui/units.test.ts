@@ -179,6 +179,8 @@ describe('lines and colours', () => {
     assert.match(r2[1]!, /Jane/);
     const r3 = rowsOf(msgs, 3, 3, o);
     assert.match(r3[0]!, /new messages/);
+    const withMention = [...msgs, msg({ id: 'e', text: 'hey Me', mention: true, author: { id: 'b', name: 'Bob' } }, day1 + 22 * 60_000)];
+    assert.match(rowsOf(withMention, 4, -1, o)[0]!, /Bob/, 'a mention is never grouped: its author shows');
   });
   test('mentions are marked without colour too', () => {
     const nc = makeTheme({ noColor: true, level: 1 });
