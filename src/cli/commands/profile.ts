@@ -9,6 +9,7 @@ import { sanitizeLine } from '../../core/sanitize.js';
 import { config } from '../config.js';
 import { errLine, jsonOut, out } from '../io.js';
 import { collect, collectAlias, intParser } from '../options.js';
+import { exampleAddLine } from './tui.js';
 
 /**
  * `chat-tui profile add|list|show|remove` (issue 3 §5; options: conformance README "Profile options per
@@ -94,6 +95,12 @@ function addCommand(): Command {
     .option('--insecure', 'allow plain http:// / ws:// to a host that is not this machine')
     .option('--no-typing', 'do not send typing indicators')
     .option('--force', 'replace an existing profile of that name')
+    .addHelpText('after', () => `
+Examples (one per service):
+${connectors.map((d) => `  ${exampleAddLine(d)}`).join('\n')}
+  chat-tui profile add work --service chatapi --url https://chat.example.com --token-cmd "pass show chat" --room ROOM
+
+Secrets: --token is stored in the config file (mode 0600); --token-env and --token-cmd keep it out of the file.`)
     .action(function (this: Command, name: string, o: AddOptions) {
       checkProfileName(name);
       const store = config();

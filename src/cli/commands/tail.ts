@@ -39,6 +39,14 @@ export function tailCommand(): Command {
     .addOption(profileOption())
     .option('-r, --room <room>', "room to follow (repeatable; default: the profile's rooms)", collect)
     .addOption(jsonOption())
+    .addHelpText(
+      'after',
+      `
+--json prints one event a line: message, message.edit, message.delete, typing, presence, connection,
+error, notice, gap (each with "type" and "profile"; times are ISO 8601 UTC). Each message is printed
+once, in order, across reconnects. Plain output: one message a line on stdout; connection state,
+errors and notices on stderr. Exit: 0 on Ctrl-C/SIGTERM, 1 when the connection is refused.`,
+    )
     .action(async (o: { profile: string; room?: string[]; json?: boolean }) => {
       const loaded = await loadProfile(o.profile, { rooms: o.room });
       const seen = new BoundedSet(TAIL_SEEN_LIMIT);

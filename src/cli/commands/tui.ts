@@ -23,13 +23,15 @@ const FLAG: Partial<Record<keyof Profile, string>> = {
 
 /**
  * The example `profile add` line for a service, built from its definition: `--url` when it has no
- * default, every required field, a token and a room when the service takes them.
+ * default (or a loopback one), every required field, the user id/name fields, a token and a room when
+ * the service takes them.
  */
 export function exampleAddLine(def: ConnectorDefinition): string {
   const fields: ProfileField[] = def.profileFields ?? [];
   const keys = new Set<keyof Profile>();
-  if (!def.defaultUrl) keys.add('url');
-  for (const f of fields) if (f.required) keys.add(f.key);
+  // A default URL on this machine (a self-hosted service) is rarely the one a user wants.
+  if (!def.defaultUrl || /^\w+:\/\/(localhost|127\.)/.test(def.defaultUrl)) keys.add('url');
+  for (const f of fields) if (f.required || f.key === 'userId' || f.key === 'userName') keys.add(f.key);
   if (!keys.has('clientId')) keys.add('token');
   if (!fields.length || fields.some((f) => f.key === 'rooms')) keys.add('rooms');
   const order: (keyof Profile)[] = ['url', 'apiUrl', 'siteId', 'token', 'clientId', 'clientSecret', 'rooms', 'userId', 'userName'];
