@@ -268,6 +268,24 @@ describe('glimesh session: socket', () => {
     await assert.rejects(h.session.send('6', 'never stored', 'txn-2'), (e: unknown) => e instanceof ChatError && e.code === 'network');
   });
 
+  test('a subscribe without a reply restarts the control channel instead of subscribing twice', async () => {
+    const s = await server();
+    const h = open(s, { session: { pushTimeoutMs: 250 } });
+    await h.connect();
+    const joins = s.counters.joins;
+    s.state.dropDocReplies = true; // the server subscribes, the reply is lost
+    s.crashControl();
+    await waitFor(() => s.counters.joins >= joins + 2, 'a restart of the control channel after the lost reply');
+    s.state.dropDocReplies = false;
+    await waitFor(() => h.events.filter((e) => e.type === 'connection' && e.state === 'connected').length >= 3 && chatSubs(s) === 1, 'subscribed again');
+    await sleep(300);
+    assert.equal(chatSubs(s), 1, 'one live subscription on the server');
+    const m = s.post('6', 'Kirby', 'exactly once');
+    await waitFor(() => h.messages().some((x) => x.id === m.id), 'the message');
+    await sleep(100);
+    assert.equal(h.messages().filter((x) => x.id === m.id).length, 1);
+  });
+
   test('fuzz: 10,000 random and mutated frames never crash the session; a valid message still arrives', async () => {
     const s = await server();
     const h = open(s);

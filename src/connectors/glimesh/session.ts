@@ -604,9 +604,36 @@ export class GlimeshSession implements ConnectorSession {
     const chat = results[0];
     if (chat.status === 'rejected') {
       const e = toChatError(chat.reason);
+      if (e.retryable) {
+        // No reply: whether the server holds a subscription is unknown. Start the control channel over
+        // (its subscriptions die with it, facts §4) rather than risk a second subscription.
+        this.notice('subscribe-timeout', `no answer to the subscription of ${room.info.streamer.name}'s chat; joining again`, room.id);
+        this.restartControl(gen);
+        return;
+      }
       this.emit({ type: 'error', code: e.code, message: `could not subscribe to ${room.info.streamer.name}'s chat: ${e.message}`, room: room.id });
     }
     await this.backfill(room, gen);
+  }
+
+  /** Leaves the control channel and joins a new one (once per join generation). */
+  private restartControl(gen: number): void {
+    const socket = this.socket;
+    const old = this.control;
+    if (!socket || !old || gen !== this.joinGen || this.stopped) return;
+    this.joinGen++; // results of the old join are stale from here on
+    this.joined = false;
+    this.subs.clear();
+    this.control = undefined;
+    try {
+      old.leave();
+    } catch {
+      // leaving is best effort: the new join replaces the old channel on the server anyway
+    }
+    const timer = setTimeout(() => {
+      if (!this.stopped && this.socket === socket && !this.control) this.joinControl(socket);
+    }, this.rejoinBackoff.nextDelay());
+    timer.unref?.();
   }
 
   private async subscribe(room: Room, gen: number, kind: 'chat' | 'channel', query: string, variables: Record<string, unknown>): Promise<void> {
