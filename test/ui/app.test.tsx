@@ -359,6 +359,12 @@ describe('App overlays and commands', () => {
     assert.equal(rt.sent.length, 1, 'cancelled paste not sent');
     await ui.paste('single line');
     assert.match(ui.frame(), /› single line/);
+    await ui.press(KEY.ctrl('u'));
+    await ui.paste('first\rsecond');
+    await ui.paste('sneaky\rpaste');
+    assert.match(ui.frame(), /Paste of 2 lines/);
+    assert.match(ui.frame(), /│ first/, 'a paste while the prompt is open is dropped, not typed as Enter');
+    assert.equal(rt.sent.length, 1);
   });
 
   test('Tab completes member names and /commands', async () => {

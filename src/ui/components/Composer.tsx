@@ -236,12 +236,14 @@ export const Composer = memo(function Composer(props: ComposerProps) {
 
   usePaste(
     (raw) => {
-      if (propsRef.current.disabledReason) return;
+      // Always listening (so a paste never falls through to the key handlers as typed Enters);
+      // dropped while an overlay is open or the composer is disabled.
+      if (!propsRef.current.active || (propsRef.current.disabledReason && !current().text && !raw.startsWith('/'))) return;
       const text = raw.replace(/\r\n?/g, '\n');
       if (text.replace(/\n+$/, '').includes('\n')) propsRef.current.onMultiLinePaste(text.replace(/\n+$/, ''));
       else apply({ op: 'insert', text: text.replace(/\n+$/, '') });
     },
-    { isActive: active },
+    { isActive: true },
   );
 
   if (disabledReason && !st.text) {
