@@ -61,6 +61,65 @@ interface ProofTarget {
 
 const TARGETS: ProofTarget[] = [
   {
+    service: 'chatapi',
+    server: 'chatapi/server.ts',
+    // Doc B close codes: 4001–4003 refuse (not retryable); 4004 rate limit (retryable, slower); every
+    // other code a plain reconnect. 1006 is what `terminate` gives the client.
+    dropKinds: ['terminate', 1000, 1001, 1002, 1003, 1011, 1012, 1013, 4004],
+    async start() {
+      const { startChatApiServer } = await import('../servers/chatapi/server.js');
+      const ROOM = '550e8400-e29b-41d4-a716-446655440001';
+      const s = await startChatApiServer({ rooms: [{ id: ROOM, name: 'general' }] });
+      return {
+        profile: { name: 'proof', service: 'chatapi', url: s.url, rooms: [ROOM], userId: 'user_123', userName: 'John Doe' },
+        token: s.apiKey,
+        room: ROOM,
+        post: (n) => void s.post(ROOM, { sender_id: 'user_456', sender_name: 'Jane Smith', content: `proof-${n}` }),
+        drop: (kind) => (kind === 'terminate' ? s.drop(ROOM) : s.drop(ROOM, kind, 'proof drop')),
+        openSockets: () => s.openSockets(ROOM).length,
+        close: () => s.close(),
+      };
+    },
+  },
+  {
+    service: 'glimesh',
+    server: 'glimesh/server.ts',
+    // One Phoenix socket; the server closes 1000 when idle and 1011 on a crash (facts §3).
+    dropKinds: ['terminate', 1000, 1001, 1011, 1012, 1013],
+    async start() {
+      const { startGlimeshServer } = await import('../servers/glimesh/server.js');
+      const s = await startGlimeshServer();
+      const CHANNEL = '6';
+      return {
+        profile: { name: 'proof', service: 'glimesh', url: s.url, rooms: [CHANNEL] },
+        token: s.token,
+        room: CHANNEL,
+        post: (n) => void s.post(CHANNEL, 'Kirby', `proof-${n}`),
+        drop: (kind) => (kind === 'terminate' ? s.dropSockets() : s.closeSockets(kind)),
+        openSockets: () => s.openSockets(),
+        close: () => s.close(),
+      };
+    },
+  },
+  {
+    service: 'rooms',
+    server: 'rooms/server.ts',
+    dropKinds: ['terminate', 1000, 1001, 1011, 1012, 1013],
+    async start() {
+      const { startRoomsServer, ME, BOB } = await import('../servers/rooms/server.js');
+      const s = await startRoomsServer({ rooms: [{ id: 11, name: 'general', occupants: [ME, BOB] }] });
+      return {
+        profile: { name: 'proof', service: 'rooms', url: s.url, rooms: ['11'] },
+        token: s.token,
+        room: '11',
+        post: (n) => void s.post(11, BOB, `proof-${n}`),
+        drop: (kind) => s.drop(kind),
+        openSockets: () => s.connected().length,
+        close: () => s.close(),
+      };
+    },
+  },
+  {
     service: 'talkee',
     server: 'talkee/server.ts',
     // Facts §5: the server closes with an EMPTY close frame (1005); the session reconnects on every close.
@@ -100,7 +159,7 @@ const marker = (text: string): number | undefined => {
   return m ? Number(m[1]) : undefined;
 };
 
-async function runProof(target: ProofTarget, def: ConnectorDefinition): Promise<{ outcome: Outcome; postedWhileUp: Set<number>; history: boolean }> {
+async function runProof(target: ProofTarget, def: ConnectorDefinition): Promise<{ outcome: Outcome; postedWhileUp: Set<number>; postedWhileDown: number; history: boolean }> {
   const server = await target.start();
   const store = new SessionStore({ notifyIntervalMs: 0 });
   store.addProfile('proof', def.id, def.capabilities);
@@ -125,6 +184,7 @@ async function runProof(target: ProofTarget, def: ConnectorDefinition): Promise<
   const history = session.capabilities.history;
   const abort = new AbortController();
   const postedWhileUp = new Set<number>();
+  let postedWhileDown = 0;
   try {
     await session.connect(abort.signal);
     const waitUp = async (what: string): Promise<void> => {
@@ -142,7 +202,10 @@ async function runProof(target: ProofTarget, def: ConnectorDefinition): Promise<
         // A drop in the middle of each slice of the stream; a few messages are posted while it is down.
         const before = connected;
         server.drop(target.dropKinds[(n / every) % target.dropKinds.length | 0] as DropKind);
-        for (let k = 0; k < 5 && n < TOTAL; k++, n++) await server.post(n);
+        for (let k = 0; k < 5 && n < TOTAL; k++, n++) {
+          if (server.openSockets() === 0) postedWhileDown++;
+          await server.post(n);
+        }
         n--;
         const end = Date.now() + 10_000;
         while (connected === before || server.openSockets() === 0) {
@@ -177,7 +240,7 @@ async function runProof(target: ProofTarget, def: ConnectorDefinition): Promise<
     const n = marker(m.text);
     if (n !== undefined) outcome.inRoom.set(n, (outcome.inRoom.get(n) ?? 0) + 1);
   }
-  return { outcome, postedWhileUp, history };
+  return { outcome, postedWhileUp, postedWhileDown, history };
 }
 
 describe('proof: 20 forced socket drops during a 2,000-message stream', () => {
@@ -187,14 +250,16 @@ describe('proof: 20 forced socket drops during a 2,000-message stream', () => {
       const { getConnector } = await import('../../src/connectors/index.js');
       const def = getConnector(target.service);
       assert.ok(def, `connector ${target.service} is registered`);
-      const { outcome, postedWhileUp, history } = await runProof(target, def);
+      const { outcome, postedWhileUp, postedWhileDown, history } = await runProof(target, def);
       const duplicated = [...outcome.inRoom.values()].reduce((a, c) => a + (c > 1 ? c - 1 : 0), 0) + (outcome.newOrder.length - new Set(outcome.newOrder).size);
       const wanted = history ? Array.from({ length: TOTAL }, (_, i) => i) : [...postedWhileUp].sort((a, b) => a - b);
       const got = new Set(outcome.newOrder);
       const lost = wanted.filter((n) => !got.has(n));
-      const info = `${target.service}: ${outcome.reconnects} reconnects, ${outcome.newOrder.length} new, ${outcome.merged} merged re-emissions, ${outcome.gaps} gaps, lost ${lost.length} (first ${lost.slice(0, 5).join(',')}), duplicated ${duplicated}`;
+      const info = `${target.service}: ${outcome.reconnects} reconnects, ${postedWhileDown} posted while no socket was open, ${outcome.newOrder.length} new, ${outcome.merged} merged re-emissions, ${outcome.gaps} gaps, lost ${lost.length} (first ${lost.slice(0, 5).join(',')}), duplicated ${duplicated}`;
       t.diagnostic(info);
       assert.equal(outcome.reconnects, DROPS, info);
+      // The drops really happened while the stream ran: most messages of the drop windows found no socket.
+      assert.ok(postedWhileDown >= DROPS, `drops left sockets open: ${info}`);
       assert.equal(duplicated, 0, `duplicated: ${info}`);
       assert.deepEqual(lost, [], `lost: ${info}`);
       // In order: the new messages came in the order they were sent.
