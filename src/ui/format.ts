@@ -1,4 +1,5 @@
 import type { UserRef } from '../core/events.js';
+import { sanitizeLine } from '../core/sanitize.js';
 import type { ProfileState, TypingUser } from '../core/state.js';
 
 /**
@@ -45,7 +46,7 @@ export function dayLabel(ts: number): string {
  * "Jane and 2 others are typing…". Users whose `until` has passed and our own user are left out.
  */
 export function typingText(typing: readonly TypingUser[], now: number, selfId?: string): string {
-  const names = typing.filter((t) => t.until > now && t.user.id !== selfId).map((t) => t.user.name || t.user.id);
+  const names = typing.filter((t) => t.until > now && t.user.id !== selfId).map((t) => sanitizeLine(t.user.name || t.user.id));
   if (names.length === 0) return '';
   if (names.length === 1) return `${names[0]} is typing…`;
   if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;

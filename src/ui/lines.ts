@@ -1,4 +1,5 @@
 import type { StoredMessage } from '../core/state.js';
+import { sanitize, sanitizeLine } from '../core/sanitize.js';
 import { dayLabel, formatTime, localDay } from './format.js';
 import type { Theme } from './theme.js';
 import { cellWidth, pad, truncate, wrapPlain } from './wrap.js';
@@ -119,8 +120,9 @@ export function layoutMessage(m: StoredMessage, grouped: boolean, o: LayoutOptio
   }
   const textW = Math.max(4, width - textCol);
   let body: string;
+  // Connectors sanitise every remote string; the pane does it again (cheap, cached) as a last line of defence.
   if (m.deleted) body = 'message deleted';
-  else body = m.text;
+  else body = sanitize(m.text);
   const wrapped = wrapPlain(body, textW);
   // Style of the body.
   const style = (line: string): string => {
@@ -131,7 +133,7 @@ export function layoutMessage(m: StoredMessage, grouped: boolean, o: LayoutOptio
     if (m.mention) return c.bold(t.paint('yellow', highlightMention(line, o.selfName, t)));
     return line;
   };
-  const nickText = m.kind === 'system' ? '*' : grouped ? '' : m.author.name || m.author.id;
+  const nickText = m.kind === 'system' ? '*' : grouped ? '' : sanitizeLine(m.author.name || m.author.id);
   const nickCell = pad(truncate(nickText, nickW), nickW, true);
   let nick = m.kind === 'system' ? c.dim(nickCell) : t.paint(t.userColor(m.author.id), nickCell);
   if (m.mention && !grouped && m.kind !== 'system') nick = c.inverse(nick);
@@ -157,7 +159,7 @@ export function layoutMessage(m: StoredMessage, grouped: boolean, o: LayoutOptio
     rows.push(prefix(i, text));
   }
   if (m.status === 'failed') {
-    const why = m.error ? `not sent: ${m.error}` : 'not sent';
+    const why = m.error ? `not sent: ${sanitizeLine(m.error)}` : 'not sent';
     for (const l of wrapPlain(`✗ ${why} — press Ctrl-R or /retry`, textW)) rows.push(prefix(1, t.paint('red', l)));
   }
   return rows;

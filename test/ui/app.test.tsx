@@ -126,6 +126,27 @@ describe('App room choice', () => {
   });
 });
 
+describe('App hostile input', () => {
+  test('control sequences in names, texts, room names, topics and notices never reach the terminal', async () => {
+    const evil = 'x\x1b[2J\x1b]0;pwned\x07\x1b]8;;http://e\x1b\\\x9b31m\u202eabc\x07\x08\ry';
+    const st = demoState();
+    st.setRoom(GENERAL, () => ({
+      name: `gen${evil}`,
+      topic: evil,
+      messages: [msg({ text: evil, author: { id: 'e', name: `eve${evil}` }, status: 'failed', error: evil })],
+      typing: [{ user: { id: 'e', name: `eve${evil}` }, until: Date.now() + 60_000 }],
+      members: [{ id: 'e', name: evil }],
+    }));
+    st.set(() => ({ notices: [{ id: 1, time: Date.now(), profile: 'demo', level: 'error', text: evil }] }));
+    const ui = await open(new TestRuntime(st));
+    await ui.press(KEY.f2);
+    const raw = ui.stdout.lastFrame();
+    const withoutSgr = raw.replace(/\x1b\[[0-9;]*m/g, '');
+    assert.doesNotMatch(withoutSgr, /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/, 'no control characters besides SGR and newlines');
+    assert.match(ui.frame(), /eve/);
+  });
+});
+
 describe('App keys', () => {
   test('Enter sends via the runtime, composer clears, Up recalls what was sent', async () => {
     const st = demoState();

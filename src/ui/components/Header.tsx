@@ -1,4 +1,5 @@
 import { Text } from 'ink';
+import { sanitizeLine } from '../../core/sanitize.js';
 import { memo } from 'react';
 import { useUi } from '../context.js';
 import { useStore } from '../hooks/useStore.js';
@@ -13,8 +14,8 @@ export const Header = memo(function Header({ roomKey, width }: { roomKey: string
   const profile = useStore((s) => (roomKey ? s.rooms[roomKey]?.profile : undefined));
   if (!roomKey || name === undefined) return <Text dimColor wrap="truncate">{truncate('no room open — /join ROOM or Ctrl-N', width)}</Text>;
   const liveMark = live ? ' ● LIVE' : '';
-  const title = `#${name}`;
-  const rest = topic ? ` — ${topic}` : '';
+  const title = `#${sanitizeLine(name)}`;
+  const rest = topic ? ` — ${sanitizeLine(topic)}` : '';
   const prof = profile ? `  [${profile}]` : '';
   return (
     <Text wrap="truncate">

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { sanitizeLine } from '../../core/sanitize.js';
 import { memo, type Ref, useImperativeHandle, useRef, useState } from 'react';
 import type { UserRef } from '../../core/events.js';
 import { useUi } from '../context.js';
@@ -64,7 +65,7 @@ export const RoomSwitcher = memo(function RoomSwitcher(props: { width: number; h
     const multi = new Set(s.roomOrder.map((k) => s.rooms[k]?.profile)).size > 1;
     return s.roomOrder.flatMap((k) => {
       const r = s.rooms[k];
-      return r ? [{ key: k, label: `#${r.name || r.id}${multi ? ` [${r.profile}]` : ''}`, unread: r.unread, mentions: r.mentions }] : [];
+      return r ? [{ key: k, label: sanitizeLine(`#${r.name || r.id}${multi ? ` [${r.profile}]` : ''}`), unread: r.unread, mentions: r.mentions }] : [];
     });
   };
   useStore((s) => s.roomOrder);
@@ -135,7 +136,7 @@ export const MemberList = memo(function MemberList(props: { roomKey: string | un
         <Text key={m.user.id} wrap="truncate">
           {m.online === undefined ? ' ' : <Text {...theme.fg(m.online ? 'green' : undefined)} dimColor={!m.online}>{m.online ? '●' : '○'}</Text>}
           {' '}
-          <Text {...theme.fg(theme.userColor(m.user.id))}>{truncate(m.user.name || m.user.id, inner - 2)}</Text>
+          <Text {...theme.fg(theme.userColor(m.user.id))}>{truncate(sanitizeLine(m.user.name || m.user.id), inner - 2)}</Text>
         </Text>
       ))}
     </Box>

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { sanitizeLine } from '../../core/sanitize.js';
 import { memo } from 'react';
 import type { ConnectionState } from '../../core/events.js';
 import { useUi } from '../context.js';
@@ -35,7 +36,7 @@ export function roomListItems(s: UiSnapshot): RoomListItem[] {
     out.push({ type: 'profile', name: p, state: s.profiles[p]?.state ?? 'connecting' });
     for (const key of byProfile.get(p) ?? []) {
       const r = s.rooms[key];
-      if (r) out.push({ type: 'room', key, profile: p, name: r.name || r.id, unread: r.unread, mentions: r.mentions });
+      if (r) out.push({ type: 'room', key, profile: p, name: sanitizeLine(r.name || r.id), unread: r.unread, mentions: r.mentions });
     }
   }
   return out;

@@ -1,4 +1,5 @@
 import { Text } from 'ink';
+import { sanitizeLine } from '../../core/sanitize.js';
 import { memo } from 'react';
 import type { NoticeLine } from '../../core/state.js';
 import { useUi } from '../context.js';
@@ -46,7 +47,7 @@ export const StatusLine = memo(function StatusLine({ width, profile, hints, uiNo
   const left = `${options.title ?? 'chat-tui'} · ${profile ?? '-'} · `;
   const leftW = cellWidth(left) + cellWidth(state);
   const rest = Math.max(0, width - leftW - 1);
-  const right = notice ? truncate(notice.text, rest) : truncate(hints, rest);
+  const right = notice ? truncate(sanitizeLine(notice.text), rest) : truncate(hints, rest);
   return (
     <Text wrap="truncate" inverse>
       {truncate(left, width)}
