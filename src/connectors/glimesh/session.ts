@@ -501,7 +501,7 @@ export class GlimeshSession implements ConnectorSession {
     const first = !this.everJoined;
     this.everJoined = true;
     this.emit({ type: 'connection', state: 'connected' });
-    if (first && this.cred.kind === 'token') void this.loadMyself();
+    const myself = first && this.cred.kind === 'token' ? this.loadMyself() : Promise.resolve();
     const refs = this.pendingRefs;
     this.pendingRefs = [];
     const failures: ChatError[] = [];
@@ -532,6 +532,7 @@ export class GlimeshSession implements ConnectorSession {
       }
     }
     if (this.pendingRefs.length) this.retryRefs(gen);
+    await myself; // so that me() is known when connect resolves (never rejects)
     this.settleReady?.();
   }
 
