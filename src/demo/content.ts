@@ -91,16 +91,18 @@ export const ROOMS: DemoRoomSpec[] = [
   },
 ];
 
-/** Replies to what the demo user said; `{you}` → their name, `{said}` → a short quote of it. */
+/**
+ * Replies to what the demo user said; `{said}` → a short quote of it. The user's name only ever appears
+ * as an `@name` mention (MENTION_REPLIES), so every message that names them is a proper mention.
+ */
 export const REPLIES: string[] = [
-  'good point, {you}',
+  'good point',
   '+1 to that',
   'haha, true',
   '"{said}" — agreed',
   'interesting, tell me more',
   'I was thinking the same thing',
-  'noted! thanks {you}',
-  'welcome, {you} 👋',
+  'noted, thanks!',
   'hmm, not sure about "{said}"',
   'let me check and get back to you',
 ];

@@ -99,6 +99,7 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
   const people = new Map(PEOPLE.map((p) => [p.id, p]));
+  const welcomed = new Set<string>();
 
   /** Runs `fn` after `ms / pace` (human-pace ms), unless the server has closed. */
   const later = (ms: number, fn: () => void): void => {
@@ -223,10 +224,15 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
    * A newcomer is noticed: the room picks up (a line within a few seconds) and in the first room someone
    * says hello — so a fresh `chat-tui demo` shows conversation at once, not only after the first ticks.
    */
-  function welcome(st: RoomState, name: string): void {
+  function welcome(st: RoomState, who: Conn): void {
+    const key = `${st.spec.id}\u0000${who.userId}`;
+    if (welcomed.has(key)) return; // once per user and room (not again after a reconnect)
+    welcomed.add(key);
     const present = [...st.present].map((id) => people.get(id)).filter((p): p is DemoPerson => p !== undefined);
     if (!present.length) return;
-    if (st.spec.id === ROOMS[0]?.id) later(between(700, 1500), () => say(st, pick(present), `welcome, ${name} 👋 have a look around`));
+    if (st.spec.id === ROOMS[0]?.id) {
+      later(between(700, 1500), () => say(st, pick(present), `welcome @${who.userName} 👋 have a look around`, [who.userId]));
+    }
     later(between(1500, 3500), () => say(st, pick(present), st.spec.lines[st.next++ % st.spec.lines.length] ?? 'hello'));
   }
 
@@ -343,7 +349,7 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
       ws.send(statusFrame(st, uid));
       if (!wasOnline) {
         broadcast(st, envelope('user_joined', { user_id: uid, user_name: conn.userName, joined_at: new Date().toISOString(), meta: { role: 'member' } }, st.spec.id), ws);
-        if (!people.has(uid)) welcome(st, conn.userName);
+        if (!people.has(uid)) welcome(st, conn);
       }
       ws.on('message', (data, isBinary) => {
         if (isBinary) return;

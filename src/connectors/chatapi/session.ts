@@ -488,7 +488,11 @@ function describeEnd(end: SocketEnd): string {
   return `server closed the socket (${end.code}${why ? `: ${why}` : ''})`;
 }
 
-/** The session object the registry's `create` returns. */
+/**
+ * The session object the registry's `create` returns: one `RoomLink` (socket + reconnect loop) per open
+ * room, REST through the transport. Events go to `ctx.emit` (sanitised); nothing is emitted after
+ * `disconnect()`.
+ */
 export class ChatApiSession implements ConnectorSession {
   readonly capabilities: Capabilities;
   readonly transport: ChatApiTransport;
@@ -559,6 +563,7 @@ export class ChatApiSession implements ConnectorSession {
     }
   }
 
+  /** The name learned for a user id, or the id itself. */
   nameOf(id: string): string {
     return this.names.get(id) ?? id;
   }
