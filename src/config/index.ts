@@ -3,4 +3,4 @@ export { configDir, stateDir, ensureSecureDir, modeOf, DIR_MODE, FILE_MODE } fro
 export { ConfigStore, checkProfileName, PROFILE_NAME, profileSchema } from './store.js';
 export type { ConfigStoreOptions } from './store.js';
 export { resolveToken, redact, registerSecret, registerProfileSecrets, describeCredential, TOKEN_CMD_TIMEOUT_MS } from './secrets.js';
-export { validateProfile, checkServiceUrl, isLoopbackHost, credentialSources } from './validate.js';
+export { validateProfile, checkServiceUrl, isLoopbackHost, credentialSources, needsCredential } from './validate.js';

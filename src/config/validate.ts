@@ -47,9 +47,22 @@ export function credentialSources(p: Profile): number {
 }
 
 /**
+ * Whether a profile of this service must have a credential before it is used: when the connector marks
+ * `token` required, or when it has no `login` (there is no other way to get one). A service with a login
+ * and an optional token (talkee, rooms) may run without one (read-only, or until `chat-tui login`); its
+ * own `validate` says otherwise if it must.
+ */
+export function needsCredential(def: ConnectorDefinition): boolean {
+  const field = def.profileFields?.find((f) => f.key === 'token');
+  if (field?.required) return true;
+  return !def.login;
+}
+
+/**
  * Validates a profile: known service, URLs (the profile's or the connector's default), credential given
- * once (a client id alone counts: it is how read-only access is configured), then the connector's own
- * `validate`. `lookup` finds a connector by service id. Throws UsageError (one line).
+ * at most once and present where the service needs one (`needsCredential`; a client id counts: it is how
+ * read-only access is configured), then the connector's own `validate`. `lookup` finds a connector by
+ * service id. Throws UsageError (one line).
  */
 export function validateProfile(p: Profile, lookup: (id: string) => ConnectorDefinition | undefined, ids: readonly string[]): ConnectorDefinition {
   const def = lookup(p.service);
@@ -60,7 +73,7 @@ export function validateProfile(p: Profile, lookup: (id: string) => ConnectorDef
   if (p.apiUrl !== undefined) checkServiceUrl(p.apiUrl, '--api-url', insecure);
   const sources = credentialSources(p);
   if (sources > 1) throw new UsageError('give only one of --token, --token-env, --token-cmd');
-  if (sources === 0 && !p.clientId) {
+  if (sources === 0 && !p.clientId && needsCredential(def)) {
     throw new UsageError(`missing credential for ${def.id}: give --token, --token-env VAR or --token-cmd "command"`);
   }
   if (p.tokenEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(p.tokenEnv)) {

@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { configDir, ensureSecureDir } from '../../src/config/paths.js';
 import { describeCredential, redact, registerSecret, resolveToken } from '../../src/config/secrets.js';
 import { ConfigStore, checkProfileName } from '../../src/config/store.js';
-import { checkServiceUrl, isLoopbackHost, validateProfile } from '../../src/config/validate.js';
+import { checkServiceUrl, isLoopbackHost, needsCredential, validateProfile } from '../../src/config/validate.js';
 import type { ConnectorDefinition } from '../../src/core/connector.js';
 import { ChatError, UsageError } from '../../src/core/errors.js';
 
@@ -166,5 +166,16 @@ describe('validation', () => {
     assert.equal(v({ service: 'fake', url: 'https://x', token: 't', rooms: ['ok'] }), fake);
     assert.equal(v({ service: 'fake', url: 'https://x', clientId: 'read-only' }), fake);
     assert.ok(calls.length >= 3);
+  });
+
+  it('a service with a login may go without a token unless it marks the token required', () => {
+    const withLogin: ConnectorDefinition = { ...fake, id: 'withlogin', login: async () => ({ token: 'x' }) };
+    const strict: ConnectorDefinition = { ...withLogin, id: 'strict', profileFields: [{ key: 'token', required: true, description: 'key' }] };
+    const look = (id: string) => [withLogin, strict].find((d) => d.id === id);
+    assert.equal(needsCredential(fake), true);
+    assert.equal(needsCredential(withLogin), false);
+    assert.equal(needsCredential(strict), true);
+    assert.equal(validateProfile({ service: 'withlogin', url: 'https://x' }, look, ['withlogin', 'strict']), withLogin);
+    assert.throws(() => validateProfile({ service: 'strict', url: 'https://x' }, look, ['withlogin', 'strict']), /missing credential/);
   });
 });

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { describeCredential, registerProfileSecrets } from '../../config/secrets.js';
 import { checkProfileName } from '../../config/store.js';
-import { validateProfile } from '../../config/validate.js';
+import { credentialSources, validateProfile } from '../../config/validate.js';
 import { connectors, getConnector } from '../../connectors/index.js';
 import { UsageError } from '../../core/errors.js';
 import type { NamedProfile, Profile } from '../../core/profile.js';
@@ -115,20 +115,12 @@ Secrets: --token is stored in the config file (mode 0600); --token-env and --tok
 }
 
 /**
- * Validates a new profile. A profile without any credential is accepted only when its connector has a
- * `login` (the token comes later from `chat-tui login`); returns true in that case.
+ * Validates a new profile (`validateProfile`). Returns true when it has no credential but its service
+ * has a login: the caller then suggests `chat-tui login`.
  */
 function validateForAdd(p: Profile): boolean {
-  const ids = connectors.map((c) => c.id);
-  const def = getConnector(p.service);
-  const hasCredential = Boolean(p.token || p.tokenEnv || p.tokenCmd || p.clientId);
-  if (def?.login && !hasCredential) {
-    // Validate everything else with a placeholder credential, then store without it.
-    validateProfile({ ...p, token: 'placeholder-for-validation' }, getConnector, ids);
-    return true;
-  }
-  validateProfile(p, getConnector, ids);
-  return false;
+  const def = validateProfile(p, getConnector, connectors.map((c) => c.id));
+  return Boolean(def.login) && credentialSources(p) === 0 && !p.clientId;
 }
 
 function listCommand(): Command {
