@@ -330,6 +330,19 @@ describe('chatapi REST', () => {
     await assert.rejects(h.session.resolveRoom('nope'), (e: unknown) => e instanceof ChatError && e.code === 'not_found');
   });
 
+  test('redirects are followed within the origin only (the key never goes to another host)', async () => {
+    const h = await harness();
+    h.server.redirect(1, '');
+    const sent = await h.session.send(ROOM, 'via redirect', 't');
+    assert.equal(sent.text, 'via redirect');
+    assert.equal(h.server.messages.get(ROOM)?.length, 1);
+    const other = await startChatApiServer({ rooms: [{ id: ROOM, name: 'general' }] });
+    servers.push(other);
+    h.server.redirect(1, other.url.replace('127.0.0.1', 'localhost'));
+    await assert.rejects(h.session.send(ROOM, 'x', 't'), (e: unknown) => e instanceof ChatError && e.code === 'protocol' && /another host/.test(e.message));
+    assert.equal(other.requests.length, 0);
+  });
+
   test('rooms given by name are looked up at connect; an unknown name is not_found', async () => {
     const s = await server();
     const h = await harness({ server: s, profile: { rooms: ['general', '#random', 'nope'] } });

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import type { RoomInfo } from '../../core/connector.js';
 import { ChatError, toChatError } from '../../core/errors.js';
+import { sanitizeLine } from '../../core/sanitize.js';
 import type { UserRef } from '../../core/events.js';
 import {
   MAX_FRAME_BYTES,
@@ -271,15 +272,26 @@ export class DocBTransport implements ChatApiTransport {
       authorization: `Bearer ${this.opts.token}`,
       'user-agent': 'chat-tui',
     };
-    const init: RequestInit = { method, headers, signal: sig, redirect: 'follow' };
+    // Redirects are followed by hand and only within the server's origin: fetch would carry X-API-Key
+    // (a custom header) to any other host it is sent to.
+    const init: RequestInit = { method, headers, signal: sig, redirect: 'manual' };
     if (body !== undefined) {
       headers['content-type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
     let res: Response;
     try {
-      res = await fetch(this.urls.rest + path, init);
+      let target = new URL(this.urls.rest + path);
+      res = await fetch(target, init);
+      for (let hops = 0; hops < 3 && res.status >= 300 && res.status < 400 && res.headers.get('location'); hops++) {
+        const next = new URL(res.headers.get('location') ?? '', target);
+        await res.body?.cancel();
+        if (next.origin !== target.origin) throw new ChatError('protocol', `${what}: the server redirected to another host (${sanitizeLine(next.host).slice(0, 80)}); not followed`, { retryable: false });
+        target = next;
+        res = await fetch(target, init);
+      }
     } catch (err) {
+      if (err instanceof ChatError) throw err;
       const e = toChatError(err);
       throw new ChatError('network', `${what}: ${e.message}`, { retryable: true });
     }

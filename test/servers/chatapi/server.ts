@@ -80,6 +80,8 @@ export interface ChatApiTestServer {
   drop(room?: string, code?: number, reason?: string): void;
   /** The next `count` REST requests (of `method`, when given) answer 429 with `Retry-After: retryAfterS`. */
   rateLimit(count: number, retryAfterS?: number, method?: string): void;
+  /** The next `count` REST requests answer 307 with `Location: base + path` (relative when base is ''). */
+  redirect(count: number, base: string): void;
   /** The next `count` sockets are closed right after the upgrade with `code` (4001…4004, 1011…). */
   refuseSockets(count: number, code: number, reason?: string): void;
   close(): Promise<void>;
@@ -97,6 +99,7 @@ export async function startChatApiServer(opts: { rooms: TestRoom[]; apiKey?: str
   let rateLimited = 0;
   let retryAfter = 1;
   let rateLimitMethod: string | undefined;
+  let redirects: { count: number; base: string } | undefined;
   let refuse: { count: number; code: number; reason: string } | undefined;
 
   const envelope = (type: string, data: unknown, roomId: string): string =>
@@ -145,6 +148,10 @@ export async function startChatApiServer(opts: { rooms: TestRoom[]; apiKey?: str
   function route(method: string, url: URL, body: unknown, headers: http.IncomingHttpHeaders): { status: number; body: unknown; headers?: Record<string, string> } {
     const parts = url.pathname.replace(/\/+$/, '').split('/').filter(Boolean);
     if (parts[0] !== 'api' || parts[1] !== 'v1') return { status: 404, body: { detail: 'Not Found' } };
+    if (redirects && redirects.count > 0) {
+      redirects.count--;
+      return { status: 307, body: {}, headers: { location: `${redirects.base}${url.pathname}${url.search}` } };
+    }
     if (rateLimited > 0 && (rateLimitMethod === undefined || rateLimitMethod === method)) {
       rateLimited--;
       return { ...fail(429, 'RATE_LIMIT_EXCEEDED', 'Rate limit exceeded'), headers: { 'retry-after': String(retryAfter) } };
@@ -306,6 +313,9 @@ export async function startChatApiServer(opts: { rooms: TestRoom[]; apiKey?: str
       rateLimited = count;
       rateLimitMethod = method;
       retryAfter = retryAfterS;
+    },
+    redirect(count: number, base: string) {
+      redirects = { count, base };
     },
     refuseSockets(count: number, code: number, reason = '') {
       refuse = { count, code, reason };
