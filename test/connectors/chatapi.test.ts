@@ -1,4 +1,4 @@
-import { after, afterEach, describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createChatApiSession, definition } from '../../src/connectors/chatapi/index.js';
 import type { ChatApiSession, ChatApiSessionOptions } from '../../src/connectors/chatapi/session.js';
@@ -73,7 +73,6 @@ afterEach(async () => {
   for (const h of open.splice(0)) await h.session.disconnect();
   for (const s of servers.splice(0)) await s.close();
 });
-after(() => {});
 
 describe('chatapi definition', () => {
   test('capabilities and validation', () => {
