@@ -49,10 +49,12 @@ interface Completion {
   index: number;
 }
 
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
 /** Visible window of one line around the cursor, as [before, cursorChar, after] plain strings fitting `w` cells. */
 export function windowLine(line: string, cursor: number | undefined, w: number): { before: string; at: string; after: string } {
   if (cursor === undefined) return { before: truncate(line, w), at: '', after: '' };
-  const seg = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  const seg = graphemes;
   let before = line.slice(0, cursor);
   const restSegs = [...seg.segment(line.slice(cursor))].map((s) => s.segment);
   const at = restSegs[0] ?? ' ';
