@@ -75,6 +75,14 @@ Config: $CHAT_TUI_CONFIG_DIR, else the platform config directory (file mode 0600
     .addCommand(doctorCommand())
     .addCommand(demoCommand());
 
+  // `chat-tui --profile work tail` means `chat-tui tail --profile work`.
+  program.hook('preSubcommand', (root, sub) => {
+    const name = root.opts<{ profile?: string }>().profile;
+    if (name && sub.options.some((o) => o.attributeName() === 'profile') && sub.getOptionValue('profile') === undefined) {
+      sub.setOptionValueWithSource('profile', name, 'cli');
+    }
+  });
+
   for (const c of allCommands(program)) {
     c.exitOverride();
     c.showSuggestionAfterError(true);

@@ -163,6 +163,18 @@ describe('profiles', () => {
     assert.ok(!(b.stdout + b.stderr).includes('NOT_FOR_EYES_42'));
   });
 
+  it('--token - reads the token from stdin; a root --profile reaches the subcommand', async () => {
+    const add = await cli.run(['profile', 'add', 'stdin', ...chatapiArgs(url), '--token', '-'], { input: `${TOKEN}\n` });
+    assert.equal(add.code, 0, add.stderr);
+    assert.equal(cli.readConfig().profiles.stdin?.token, TOKEN);
+    const empty = await cli.run(['profile', 'add', 'stdin2', ...chatapiArgs(url), '--token', '-'], { input: '' });
+    assert.equal(empty.code, 2);
+    const r = await cli.run(['--profile', 'ghost2', 'history', '--room', ROOM]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no profile named "ghost2"/);
+    assert.equal((await cli.run(['profile', 'remove', 'stdin'])).code, 0);
+  });
+
   it('a looser directory or file is reported and fixed at start', async () => {
     fs.chmodSync(cli.dir, 0o755);
     fs.chmodSync(path.join(cli.dir, 'config.json'), 0o644);

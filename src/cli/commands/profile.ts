@@ -55,6 +55,15 @@ export function profileFromOptions(o: AddOptions, typingGiven: boolean): Profile
   return p;
 }
 
+/** Reads a token from stdin (`--token -`): the first line, trimmed; UsageError when empty. */
+async function readToken(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const token = (Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '').trim();
+  if (!token) throw new UsageError('--token -: nothing on stdin');
+  return token;
+}
+
 /** The profile as printable key/value pairs, without secrets. */
 export function publicProfile(p: NamedProfile): Record<string, unknown> {
   const o: Record<string, unknown> = { name: p.name, service: p.service };
@@ -81,7 +90,7 @@ function addCommand(): Command {
     .argument('<name>', 'profile name (letters, digits, . _ -)')
     .addOption(new Option('--service <service>', 'service').choices(connectors.map((c) => c.id)).makeOptionMandatory())
     .option('--url <url>', 'service base URL (http:// and ws:// only to this machine unless --insecure)')
-    .option('--token <token>', 'access token / API key (stored in the 0600 config file)')
+    .option('--token <token>', 'access token / API key (stored in the 0600 config file); "-" reads it from stdin')
     .option('--token-env <var>', 'read the token from this environment variable at connect time')
     .option('--token-cmd <command>', 'run this shell command at connect time; its output is the token')
     .option('--room <room>', 'room to open (repeatable): chatapi room UUID, glimesh channel, talkee slug, rooms room id', collect)
@@ -101,8 +110,9 @@ ${connectors.map((d) => `  ${exampleAddLine(d)}`).join('\n')}
   chat-tui profile add work --service chatapi --url https://chat.example.com --token-cmd "pass show chat" --room ROOM
 
 Secrets: --token is stored in the config file (mode 0600); --token-env and --token-cmd keep it out of the file.`)
-    .action(function (this: Command, name: string, o: AddOptions) {
+    .action(async function (this: Command, name: string, o: AddOptions) {
       checkProfileName(name);
+      if (o.token === '-') o.token = await readToken();
       const store = config();
       if (store.get(name) && !o.force) throw new UsageError(`profile "${name}" exists; add --force to replace it`);
       const p = profileFromOptions(o, this.getOptionValueSource('typing') === 'cli');
