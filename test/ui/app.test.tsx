@@ -538,9 +538,109 @@ describe('App overlays and commands', () => {
     await ui.press(KEY.ctrl('p'));
     assert.match(ui.frame(), /› draft for general/);
   });
+
+  test('/help, /members, /reconnect, /quit', async () => {
+    const st = demoState();
+    const rt = new TestRuntime(st);
+    const ui = await open(rt);
+    await ui.press('/help', KEY.enter);
+    assert.match(ui.frame(), /Keys and commands/);
+    await ui.press('q');
+    await ui.press('/members', KEY.enter);
+    assert.match(ui.frame(), /Members \(0\)/);
+    await ui.press('/members', KEY.enter);
+    assert.doesNotMatch(ui.frame(), /Members/);
+    await ui.press('/reconnect', KEY.enter);
+    assert.deepEqual(rt.reconnects, ['demo']);
+    await ui.press('/quit', KEY.enter);
+    await ui.exited;
+    assert.equal(ui.exitCode(), 0);
+    current = undefined;
+  });
+
+  test('/dm needs the dms capability; with it the notice from the service shows', async () => {
+    const ui = await open(new TestRuntime(demoState()));
+    await ui.press('/dm bob', KEY.enter);
+    assert.match(ui.lines().at(-1)!, /no direct messages/);
+    ui.unmount();
+    const ui2 = await open(new TestRuntime(demoState({ caps: { dms: true } })));
+    await ui2.press('/dm bob', KEY.enter);
+    await ui2.waitFor((f) => f.split('\n').at(-1)!.includes('DM with bob requested'), 'DM notice');
+  });
+
+  test('/part leaves the room and shows another one', async () => {
+    const st = demoState();
+    const rt = new TestRuntime(st);
+    rt.part = async (key: string) => {
+      st.set((s) => {
+        const rooms = { ...s.rooms };
+        delete rooms[key];
+        return { rooms, roomOrder: s.roomOrder.filter((k) => k !== key) };
+      });
+    };
+    const ui = await open(rt);
+    await ui.press('/part', KEY.enter);
+    await ui.waitFor(() => st.active === RANDOM, 'moved to the remaining room');
+    assert.doesNotMatch(ui.frame(), /#general/);
+  });
+
+  test('Home/End on an empty composer go to the top/bottom of the room; Esc returns to the bottom', async () => {
+    const st = demoState();
+    st.setRoom(GENERAL, () => ({ messages: Array.from({ length: 100 }, (_, i) => msg({ id: `h${i}`, text: `row-${i}` }, 1_800_000_000_000 + i * 1000)) }));
+    const ui = await open(new TestRuntime(st), { rows: 20 });
+    await ui.press(KEY.home);
+    assert.match(ui.frame(), /row-0\b/);
+    await ui.press(KEY.end);
+    assert.match(ui.frame(), /row-99\b/);
+    await ui.press(KEY.pageUp);
+    assert.match(ui.frame(), /more below/);
+    await ui.press(KEY.escape);
+    await ui.waitFor((f) => !f.includes('more below') && f.includes('row-99'), 'Esc back at the bottom');
+    await ui.press('abc', KEY.home, 'X');
+    assert.match(ui.frame(), /› Xabc/, 'with text, Home moves in the line');
+  });
+
+  test('Alt-F / Alt-B move by words; Ctrl-D deletes at the cursor; Alt-D kills a word', async () => {
+    const rt = new TestRuntime(demoState());
+    const ui = await open(rt);
+    await ui.press('one two three', KEY.ctrl('a'), KEY.alt('f'), KEY.alt('f'), '!');
+    assert.match(ui.frame(), /› one two! three/);
+    await ui.press(KEY.ctrl('a'), KEY.ctrl('d'));
+    assert.match(ui.frame(), /› ne two! three/);
+    await ui.press(KEY.alt('d'));
+    assert.match(ui.frame(), /› {2}two! three/);
+  });
+
+  test('F3 hides the room list in a wide terminal', async () => {
+    const ui = await open(new TestRuntime(demoState()));
+    assert.match(ui.frame(), /● demo/);
+    await ui.press(KEY.f3);
+    assert.doesNotMatch(ui.frame(), /● demo/);
+  });
+
+  test('a failed profile disables the composer with the reason; F5 reconnects', async () => {
+    const st = demoState({ state: 'failed' });
+    st.set((s) => ({ profiles: { ...s.profiles, demo: { ...s.profiles['demo']!, reason: 'auth: bad token' } } }));
+    const rt = new TestRuntime(st);
+    const ui = await open(rt);
+    assert.match(ui.frame(), /✗ demo failed: auth: bad token/);
+    await ui.press('hello', KEY.enter);
+    assert.deepEqual(rt.sent, []);
+    await ui.press(KEY.f5);
+    assert.deepEqual(rt.reconnects, ['demo']);
+  });
+
+  test('a message over the service limit is refused with an error line and kept', async () => {
+    const rt = new TestRuntime(demoState({ caps: { maxMessageLength: 5 } }));
+    const ui = await open(rt);
+    await ui.press('too long text', KEY.enter);
+    assert.deepEqual(rt.sent, []);
+    assert.match(ui.lines().at(-1)!, /message too long: 13 characters, the limit is 5/);
+    assert.match(ui.frame(), /› too long text/);
+  });
 });
+
 
 function plainCheck(s: string): string {
   return s.replace(/\x1b\[[0-9;]*m/g, '');
 }
-
