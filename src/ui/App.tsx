@@ -1,5 +1,6 @@
 import { Box, Text, useApp, useStdout, useWindowSize } from 'ink';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { sanitizeLine } from '../core/sanitize.js';
 import { splitRoomKey } from '../core/state.js';
 import { type ParsedInput, completeCommand, parseInput } from './commands.js';
 import { Composer, type ComposerHandle, type SubmitResult } from './components/Composer.js';
@@ -97,11 +98,14 @@ export function App({ onExit }: AppProps) {
     store.setActiveRoom(activeKey);
   }, [activeKey, store]);
 
-  // Bell on a new mention in a room that is not shown (issue 9 mentions).
+  // Bell (and, opt-in, a desktop notification through the terminal, OSC 9) on a new mention in a
+  // room that is not shown (issue 9 mentions).
   const activeRef = useRef(activeKey);
   activeRef.current = activeKey;
   useEffect(() => {
-    if (options.bell === false) return;
+    const bell = options.bell !== false;
+    const notifyDesktop = options.notify === true;
+    if (!bell && !notifyDesktop) return;
     const seen = new Map<string, number>();
     for (const [k, r] of Object.entries(store.getState().rooms)) seen.set(k, r.mentions);
     let last: unknown;
@@ -109,15 +113,26 @@ export function App({ onExit }: AppProps) {
       const s = store.getState();
       if (s.rooms === last) return;
       last = s.rooms;
-      let ring = false;
+      const hits: string[] = [];
       for (const [k, r] of Object.entries(s.rooms)) {
         const before = seen.get(k) ?? 0;
-        if (r.mentions > before && k !== activeRef.current) ring = true;
+        if (r.mentions > before && k !== activeRef.current) hits.push(k);
         seen.set(k, r.mentions);
       }
-      if (ring) stdout.write('\u0007');
+      if (hits.length === 0) return;
+      if (bell) stdout.write('\u0007');
+      if (notifyDesktop) {
+        for (const k of hits) {
+          const r = s.rooms[k];
+          if (!r) continue;
+          let m;
+          for (let i = r.messages.length - 1; i >= Math.max(0, r.messages.length - 50) && !m; i--) if (r.messages[i]?.mention) m = r.messages[i];
+          const text = sanitizeLine(m ? `#${r.name}: ${m.author.name}: ${m.text}` : `#${r.name}: you were mentioned`).replace(/;/g, ',').slice(0, 200);
+          stdout.write(`\u001b]9;${text}\u0007`);
+        }
+      }
     });
-  }, [store, stdout, options.bell]);
+  }, [store, stdout, options.bell, options.notify]);
 
   // ---- layout (every height explicit: the tree is never taller than the window) ----
   const narrow = columns < NARROW_COLS;

@@ -49,6 +49,8 @@ export interface UiOptions {
   timeFormat?: string;
   /** Ring the terminal bell on a mention in a room that is not shown (true). */
   bell?: boolean;
+  /** Desktop notification through the terminal (OSC 9) on a mention in a room that is not shown (false). */
+  notify?: boolean;
   /** Mouse wheel / click support (false). */
   mouse?: boolean;
   /** Title in the status line (`chat-tui`). */

@@ -468,6 +468,11 @@ describe('App overlays and commands', () => {
     st2.setRoom(RANDOM, () => ({ mentions: 1 }));
     await ui2.press('');
     assert.ok(!ui2.output().includes('\x07'), 'bell off by config');
+    ui2.unmount();
+    const st3 = demoState();
+    const ui3 = await open(new TestRuntime(st3), { options: { bell: false, notify: true } });
+    st3.setRoom(RANDOM, () => ({ mentions: 1, messages: [msg({ text: 'ping @me', mention: true, author: { id: 'b', name: 'Bob' } })] }));
+    await ui3.waitFor(() => ui3.output().includes('\x1b]9;#random: Bob: ping @me\x07'), 'OSC 9 desktop notification');
   });
 
   test('NO_COLOR: frames carry no colour codes; with colours they do', async () => {
