@@ -1,5 +1,5 @@
 /**
- * `npm run soak -- --minutes N [--seed S] [--no-tui]` (issue 7, "Proof"): a chatapi-protocol server of the
+ * `npm run soak -- --minutes N [--seed S] [--no-tui] [--flood-max 800]` (issue 7, "Proof"): a chatapi-protocol server of the
  * bench's own (bench/lib/server.ts, with REST history so reconnects can backfill) keeps two rooms busy
  * with a steady stream, and at random times floods a room, drops its sockets (terminate without close,
  * or close with a retryable code) and pushes hostile frames (non-JSON, binary, wrong types, deep
@@ -21,6 +21,8 @@ const arg = (name: string, dflt: string): string => {
 };
 const MINUTES = Number(arg('--minutes', '1'));
 let seed = Number(arg('--seed', String(Date.now() % 1_000_000)));
+/** Largest flood (messages); see the flood comment below. */
+const FLOOD_MAX = Math.max(101, Number(arg('--flood-max', '800')));
 const withTui = !argv.includes('--no-tui') && spawnSync('tmux', ['-V']).status === 0;
 if (!(MINUTES > 0)) {
   process.stderr.write('usage: npm run soak -- --minutes N [--seed S] [--no-tui]\n');
@@ -79,6 +81,9 @@ function hostileIn(v: unknown): boolean {
 }
 
 interface ClientOut {
+  gaps: number;
+  /** Notice texts (numbers masked) and how often each came. */
+  notices: Map<string, number>;
   lines: number;
   ids: Map<string, number>;
   leaks: number;
@@ -97,7 +102,7 @@ async function main(): Promise<void> {
 
   // tail --json, its stdout parsed line by line.
   const tail = spawn(CLI[0] as string, [...CLI.slice(1), 'tail', '--profile', 'soak', '--json'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: ClientOut = { lines: 0, ids: new Map(), leaks: 0, bad: 0 };
+  const out: ClientOut = { lines: 0, ids: new Map(), leaks: 0, bad: 0, gaps: 0, notices: new Map() };
   let buf = '';
   tail.stdout.setEncoding('utf8').on('data', (d: string) => {
     buf += d;
@@ -106,7 +111,7 @@ async function main(): Promise<void> {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
       out.lines++;
-      let ev: { type?: string; id?: string };
+      let ev: { type?: string; id?: string; text?: string };
       try {
         ev = JSON.parse(line) as typeof ev;
       } catch {
@@ -117,6 +122,11 @@ async function main(): Promise<void> {
       // bidi formatting or a lone surrogate: the sanitiser removes them before anything is printed.
       if (hostileIn(ev)) out.leaks++;
       if (ev.type === 'message' && typeof ev.id === 'string') out.ids.set(ev.id, (out.ids.get(ev.id) ?? 0) + 1);
+      else if (ev.type === 'gap') out.gaps++;
+      else if (ev.type === 'notice' && typeof ev.text === 'string') {
+        const k = ev.text.replace(/\d+/g, 'N').slice(0, 100);
+        out.notices.set(k, (out.notices.get(k) ?? 0) + 1);
+      }
     }
   });
   let tailErr = '';
@@ -159,7 +169,9 @@ async function main(): Promise<void> {
       const what = random();
       if (what < 0.3) {
         counts.floods++;
-        const n = 500 + Math.floor(random() * 2000);
+        // Up to 800: below the connector's bounded backfill (10 pages of 100), so a flood while the
+        // socket is down can still be fetched back; a longer outage ends in a gap event by design.
+        const n = 100 + Math.floor(random() * (FLOOD_MAX - 100));
         const batch = server.prepare(room.id, n, () => {
           const id = `soak-${seq++}`;
           sent.add(id);
@@ -216,6 +228,8 @@ async function main(): Promise<void> {
     `messages lost ${lost}`,
     `messages duplicated ${duplicated}`,
     `unknown message ids ${unknown}`,
+    `gap events ${out.gaps}`,
+    ...[...out.notices].map(([k, n]) => `notice ×${n}: ${k}`),
     `control characters in output ${out.leaks}`,
     `unparsable output lines ${out.bad}`,
     `events: ${counts.floods} floods, ${counts.drops} drops, ${counts.hostileFrames} hostile frames, ${counts.hostileMessages} hostile messages`,
