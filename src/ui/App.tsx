@@ -137,7 +137,7 @@ export function App({ onExit }: AppProps) {
   // ---- layout (every height explicit: the tree is never taller than the window) ----
   const narrow = columns < NARROW_COLS;
   const showRooms = narrow ? roomsToggled : !roomsToggled;
-  const roomW = showRooms ? Math.min(28, Math.max(14, Math.floor(columns * (narrow ? 0.45 : 0.22)))) : 0;
+  const roomW = showRooms ? Math.min(narrow ? 18 : 28, Math.max(12, Math.floor(columns * (narrow ? 0.36 : 0.22)))) : 0;
   const memberW = showMembers && !narrow ? Math.min(24, Math.max(14, Math.floor(columns * 0.2))) : 0;
   const mainW = Math.max(10, columns - roomW - memberW);
   const bodyH = Math.max(1, rows - 1);

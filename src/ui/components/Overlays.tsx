@@ -18,7 +18,8 @@ export const HelpOverlay = memo(function HelpOverlay(props: { width: number; hei
   const { width, height, lines, onClose, ref } = props;
   const [offset, setOffset] = useState(0);
   const bodyH = Math.max(1, height - 2);
-  const maxOff = Math.max(0, lines.length - bodyH);
+  const rowCount = width < 56 ? lines.reduce((n, [, d]) => n + (d ? 2 : 1), 0) : lines.length;
+  const maxOff = Math.max(0, rowCount - bodyH);
   useImperativeHandle(ref, () => ({
     handleKey(ev) {
       if (ev.name === 'down') setOffset((o) => Math.min(maxOff, o + 1));
@@ -28,17 +29,29 @@ export const HelpOverlay = memo(function HelpOverlay(props: { width: number; hei
       else onClose();
     },
   }));
+  // Wide: two columns (keys | what they do). Narrow: each entry on two rows.
+  const stacked = width < 56;
   const keyW = Math.min(38, Math.max(...lines.map(([k]) => cellWidth(k)), 4) + 2);
+  const rows: { key: string; k: string; d: string }[] = [];
+  lines.forEach(([k, d], i) => {
+    if (!stacked) rows.push({ key: `${i}`, k: pad(truncate(k, keyW - 1), keyW), d: truncate(d, Math.max(0, width - keyW)) });
+    else {
+      rows.push({ key: `${i}k`, k: truncate(k, width), d: '' });
+      if (d) rows.push({ key: `${i}d`, k: '', d: truncate(`  ${d}`, width) });
+    }
+  });
+  const maxOffset = Math.max(0, rows.length - bodyH);
+  const off = Math.min(offset, maxOffset);
   return (
     <Box width={width} height={height} flexDirection="column">
       <Text bold wrap="truncate">{truncate('Keys and commands — any other key closes', width)}</Text>
-      {lines.slice(offset, offset + bodyH).map(([k, d], i) => (
-        <Text key={i} wrap="truncate">
-          <Text bold>{pad(truncate(k, keyW - 1), keyW)}</Text>
-          {truncate(d, Math.max(0, width - keyW))}
+      {rows.slice(off, off + bodyH).map((r) => (
+        <Text key={r.key} wrap="truncate">
+          <Text bold>{r.k}</Text>
+          {r.d}
         </Text>
       ))}
-      {maxOff > 0 ? <Text dimColor wrap="truncate">{truncate(`↑/↓ PgUp/PgDn to scroll (${offset + 1}–${Math.min(lines.length, offset + bodyH)} of ${lines.length})`, width)}</Text> : null}
+      {maxOffset > 0 ? <Text dimColor wrap="truncate">{truncate(`↑/↓ PgUp/PgDn to scroll (${off + 1}–${Math.min(rows.length, off + bodyH)} of ${rows.length})`, width)}</Text> : null}
     </Box>
   );
 });
