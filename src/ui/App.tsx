@@ -409,6 +409,7 @@ export function App({ onExit }: AppProps) {
   else if (!activeKey) note = 'no room open — /join ROOM';
   else if (pstate && pstate !== 'connected') note = `${pstate}: sends are queued`;
 
+  const composerOrigin = useMemo(() => ({ x: roomW, y: 1 + paneH + typingRows }), [roomW, paneH, typingRows]);
   const hints = narrow ? '^N/^P · F3 rooms · F1 help · ^C quit' : '^N/^P rooms · PgUp/PgDn · ^G find · F1 help · ^C quit';
 
   if (rows < 6 || columns < 20) {
@@ -462,6 +463,7 @@ export function App({ onExit }: AppProps) {
             onMultiLinePaste={onMultiLinePaste}
             onHeight={setComposerRows}
             active={overlay.kind === 'none'}
+            origin={composerOrigin}
           />
         </Box>
         {memberW ? <MemberList roomKey={activeKey} width={memberW} height={bodyH} presence={caps?.presence ?? false} /> : null}

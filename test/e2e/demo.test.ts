@@ -32,12 +32,12 @@ after(() => {
   for (const t of sessions) t.close();
 });
 
-async function startDemo(columns: number, rows: number): Promise<Tmux> {
+async function startDemo(columns: number, rows: number, envPrefix = ''): Promise<Tmux> {
   const t = new Tmux(columns, rows);
   sessions.push(t);
   t.start();
   await t.waitFor((s) => /^[$#] ?$/m.test(s), 'shell prompt');
-  t.type('node bin/chat-tui.js demo; echo "EXIT=$?"');
+  t.type(`${envPrefix}node bin/chat-tui.js demo; echo "EXIT=$?"`);
   t.keys('Enter');
   await t.waitFor((s) => roomNames(s).length >= 3, 'three rooms in the room list');
   return t;
@@ -149,6 +149,22 @@ describe('chat-tui demo in tmux', { skip: skip ?? false }, () => {
       if (!mentionRow) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(mentionRow, `the mention is highlighted (inverse author):\n${screen}`);
+    t.keys('C-c');
+    await t.waitFor((s) => /EXIT=0/.test(s), 'exit 0', 10_000);
+  });
+
+  test('NO_COLOR: no colour codes on screen, the terminal cursor marks the composer (100×30)', async () => {
+    const t = await startDemo(100, 30, 'NO_COLOR=1 ');
+    await t.waitFor((s) => messageRows(s).length >= 2, 'messages', 20_000);
+    t.type('abc');
+    await t.waitFor((s) => s.includes('› abc'), 'typed');
+    const styled = t.captureStyled();
+    assert.doesNotMatch(styled, /\x1b\[[0-9;]*(3[0-7]|9[0-7]|38;[0-9;]+)m/, 'no foreground colours');
+    assert.equal(t.display('#{cursor_flag}'), '1', 'cursor shown');
+    const [x, y] = t.display('#{cursor_x} #{cursor_y}').split(' ').map(Number);
+    const row = t.capture().split('\n')[y!] ?? '';
+    assert.match(row, /› abc/, 'cursor on the composer row');
+    assert.equal(x, row.indexOf('› abc') + 5, 'cursor after the text');
     t.keys('C-c');
     await t.waitFor((s) => /EXIT=0/.test(s), 'exit 0', 10_000);
   });

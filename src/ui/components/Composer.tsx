@@ -1,4 +1,5 @@
-import { Box, Text, usePaste } from 'ink';
+import chalk from 'chalk';
+import { Box, Text, useCursor, usePaste } from 'ink';
 import { memo, type Ref, useEffect, useImperativeHandle, useReducer, useRef } from 'react';
 import { useUi } from '../context.js';
 import { edit, type EditOp, type EditorState, emptyEditor, historyStep, type HistoryCursor, onFirstLine, onLastLine } from '../editor.js';
@@ -36,6 +37,8 @@ export interface ComposerProps {
   onHeight(rows: number): void;
   /** Whether keys/pastes reach the composer (false while an overlay is open). */
   active: boolean;
+  /** Where the composer's top-left cell is in the window (for the terminal cursor when there are no attributes). */
+  origin?: { x: number; y: number };
   ref?: Ref<ComposerHandle>;
 }
 
@@ -76,7 +79,8 @@ export function windowLine(line: string, cursor: number | undefined, w: number):
  * through `runtime.setTyping` (the connector debounces). Its keystrokes re-render only itself.
  */
 export const Composer = memo(function Composer(props: ComposerProps) {
-  const { roomKey, width, disabledReason, note, active, ref } = props;
+  const { roomKey, width, disabledReason, note, active, ref, origin } = props;
+  const { setCursorPosition } = useCursor();
   const { runtime, theme } = useUi();
   // Editor state per room, read synchronously during render (a room switch shows that room's draft
   // in the same frame; keys that arrive before any effect ran edit the right room).
@@ -265,11 +269,13 @@ export const Composer = memo(function Composer(props: ComposerProps) {
   let offset = 0;
   for (let i = 0; i < first; i++) offset += (lines[i] ?? '').length + 1;
   const out = [];
+  let cursorX: number | undefined;
   for (let i = first; i < first + rows; i++) {
     const line = lines[i] ?? '';
     const cur = i === cursorLine ? st.cursor - offset : undefined;
     offset += line.length + 1;
     const win = windowLine(line, cur, w - (i === first && noteText ? cellWidth(noteText) : 0));
+    if (cur !== undefined) cursorX = cellWidth(win.before);
     out.push(
       <Text key={i} wrap="truncate">
         <Text {...theme.fg('cyan')} bold>{i === 0 ? '› ' : '  '}</Text>
@@ -280,6 +286,10 @@ export const Composer = memo(function Composer(props: ComposerProps) {
       </Text>,
     );
   }
+  // Without text attributes (NO_COLOR / --no-color set chalk's level to 0) the inverse cursor cell is
+  // invisible: show the terminal's own cursor there instead.
+  if (chalk.level === 0 && active && origin && cursorX !== undefined) setCursorPosition({ x: origin.x + 2 + cursorX, y: origin.y + cursorLine - first });
+  else setCursorPosition(undefined);
   return (
     <Box width={width} height={rows} flexDirection="column">
       {out}
