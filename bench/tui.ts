@@ -139,16 +139,16 @@ async function loadHundredK(c: TuiBenchContext): Promise<{ server: BenchServer; 
   await server.waitForSockets(10);
   await tui.settle(700, 8000);
   c.log(`rss: ${rssMb(tui.pty.pid).toFixed(1)} MiB before the messages (TUI connected to 10 rooms)`);
-  const PER_ROOM = Number(process.env.BENCH_PER_ROOM) || 10_000;
+  // 10 × 10,000: the store keeps at most 10,000 messages a room (its default scrollback limit).
+  const PER_ROOM = 10_000;
   let lastShown = false;
   const lastToken = `msg#${PER_ROOM - 1}:`;
   const off = tui.onFrame((f) => {
     if (f.plain().includes(lastToken)) lastShown = true;
   });
-  const rate = Number(process.env.BENCH_LOAD_RATE) || undefined;
   for (const r of rooms) {
     const batch = server.prepare(r.id, PER_ROOM, (i) => ({ id: `${r.name}-${i}`, content: `msg#${i}: in ${r.name} from the bench, the quick brown fox`, senderId: `user_${i % 20}`, senderName: `User ${i % 20}` }));
-    await server.stream(batch, rate ? { store: false, rate } : { store: false });
+    await server.stream(batch, { store: false });
   }
   await tui.settle(1000, 20_000);
   off();
