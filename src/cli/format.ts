@@ -34,13 +34,44 @@ function clean(value: unknown): unknown {
   return value;
 }
 
+/** `{id, name}` as strings on one line (names with a newline become spaces). */
 function user(u: unknown): { id: string; name: string } {
   const o = (u && typeof u === 'object' ? u : {}) as { id?: unknown; name?: unknown };
-  return { id: sanitizeLine(o.id ?? ''), name: sanitizeLine(o.name ?? '') };
+  const id = typeof o.id === 'string' && !/[\n\t]/.test(o.id) ? o.id : sanitizeLine(o.id ?? '');
+  const name = typeof o.name === 'string' && !/[\n\t]/.test(o.name) ? o.name : sanitizeLine(o.name ?? '');
+  return { id, name };
 }
 
 /** The `--json` object of an event (contract fields only), or undefined for events `tail` does not print. */
 export function toJsonEvent(ev: ChatEvent, opts: { includeRoomEvents?: boolean } = {}): Record<string, unknown> | undefined {
+  const o = project(ev, opts);
+  return o && (clean(o) as Record<string, unknown>);
+}
+
+/** Characters JSON.stringify leaves raw that a terminal may act on: DEL, C1, bidi controls. */
+const RAW_UNSAFE = /[\u007f-\u009f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * The `--json` line of an event (no newline), or undefined for events not printed. Same result as
+ * `JSON.stringify(toJsonEvent(ev))`, faster: JSON.stringify already escapes C0 controls (ESC included)
+ * and lone surrogates, so the strings are re-sanitised only when the line holds DEL, C1 or bidi controls.
+ */
+export function jsonLine(ev: ChatEvent, opts: { includeRoomEvents?: boolean } = {}): string | undefined {
+  const o = project(ev, opts);
+  if (!o) return undefined;
+  const line = JSON.stringify(o);
+  return RAW_UNSAFE.test(line) ? JSON.stringify(clean(o)) : line;
+}
+
+/** Contract fields of an event, strings as they are (see `toJsonEvent`). */
+function project(ev: ChatEvent, opts: { includeRoomEvents?: boolean }): Record<string, unknown> | undefined {
+  if (ev.type === 'message') {
+    // The hot path of `tail --json`: written out by hand.
+    const o: Record<string, unknown> = { type: 'message', profile: ev.profile, room: ev.room, id: ev.id, author: user(ev.author), text: ev.text, time: ev.time };
+    if (ev.edited) o.edited = true;
+    if (ev.replyTo !== undefined) o.replyTo = ev.replyTo;
+    return o;
+  }
   if (ev.type === 'room' && !opts.includeRoomEvents) return undefined;
   const fields = FIELDS[ev.type];
   if (!fields) return undefined;
@@ -51,7 +82,7 @@ export function toJsonEvent(ev: ChatEvent, opts: { includeRoomEvents?: boolean }
     if (v === undefined) continue;
     if (f === 'author' || f === 'user') outObj[f] = user(v);
     else if (f === 'online' || f === 'members') outObj[f] = Array.isArray(v) ? v.map(user) : [];
-    else outObj[f] = clean(v);
+    else outObj[f] = v;
   }
   return outObj;
 }

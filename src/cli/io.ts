@@ -50,6 +50,11 @@ export function errLine(line: string): void {
   sink.stderr(redact(line.replace(/\s*\n\s*/g, ' ').trimEnd()) + '\n');
 }
 
+/** Writes an already serialised NDJSON line (no newline) to stdout. */
+export function jsonLineOut(line: string): void {
+  sink.stdout(redact(line) + '\n');
+}
+
 /** Writes one NDJSON line (a JSON object) to stdout. */
 export function jsonOut(value: unknown): void {
   sink.stdout(redact(JSON.stringify(value)) + '\n');

@@ -9,11 +9,12 @@ import type { Profile } from '../core/profile.js';
  * over everything it prints, as a last line of defence.
  */
 
-const known = new Set<string>();
+/** Registered secrets and their URL-encoded forms (computed once). */
+const known = new Map<string, string>();
 
 /** Remembers a secret so that `redact` removes it from any text. Ignores strings shorter than 4 chars. */
 export function registerSecret(secret: string | undefined): void {
-  if (secret && secret.length >= 4) known.add(secret);
+  if (secret && secret.length >= 4 && !known.has(secret)) known.set(secret, encodeURIComponent(secret));
 }
 
 /** Registers the secrets stored in a profile itself (token, client secret). */
@@ -25,9 +26,8 @@ export function registerProfileSecrets(p: Partial<Profile>): void {
 /** `text` with every registered secret (and its URL-encoded form) replaced by `***`. */
 export function redact(text: string): string {
   let out = text;
-  for (const s of known) {
+  for (const [s, enc] of known) {
     if (out.includes(s)) out = out.split(s).join('***');
-    const enc = encodeURIComponent(s);
     if (enc !== s && out.includes(enc)) out = out.split(enc).join('***');
   }
   return out;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatMessage, formatOther, oneLineText, toJsonEvent } from '../../src/cli/format.js';
+import { formatMessage, formatOther, jsonLine, oneLineText, toJsonEvent } from '../../src/cli/format.js';
 import { BoundedSet } from '../../src/cli/commands/tail.js';
 import { demoProfileLine, shellQuote } from '../../src/cli/commands/demo.js';
 import { exampleAddLine } from '../../src/cli/commands/tui.js';
@@ -41,6 +41,22 @@ describe('--json projection', () => {
     assert.equal(toJsonEvent({ type: 'gap', profile: 'p', room: 'r' })?.type, 'gap');
     assert.equal(toJsonEvent({ type: 'error', profile: 'p', code: 'auth', message: 'no' })?.code, 'auth');
     assert.equal(toJsonEvent({ type: 'room', profile: 'p', room: 'r', name: 'n' }), undefined);
+  });
+
+  it('jsonLine (the fast path of tail) prints what toJsonEvent gives, hostile strings included', () => {
+    const evs = [
+      msg(),
+      msg({ text: 'a\u009b31mb\u202ec\u001b[2J', author: { id: 'u', name: 'ev\u001b]0;x\u0007il\u0085' }, edited: true, txnId: 't' }),
+      msg({ text: 'line\nbreak\ttab', author: { id: 'u', name: 'two\nlines' } }),
+      { type: 'notice', profile: 'p', text: 'n\u2066o', room: 'r' } as const,
+      { type: 'presence', profile: 'p', room: 'r', online: [{ id: 'u', name: 'N\u009d' }] } as const,
+    ];
+    for (const ev of evs) {
+      const line = jsonLine(ev);
+      assert.equal(line, JSON.stringify(toJsonEvent(ev)));
+      assert.ok(!CONTROL.test(line ?? ''), line);
+    }
+    assert.equal(jsonLine({ type: 'room', profile: 'p', room: 'r' }), undefined);
   });
 
   it('re-sanitises strings that a connector let through', () => {

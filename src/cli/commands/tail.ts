@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { ChatError, toChatError, UsageError } from '../../core/errors.js';
 import type { ChatEvent, ErrorEvent } from '../../core/events.js';
-import { formatMessage, formatOther, learnRooms, toJsonEvent, type RoomNames } from '../format.js';
-import { EXIT_FAIL, EXIT_OK, ExitCode, describeError, errLine, flushStdout, jsonOut, out } from '../io.js';
+import { formatMessage, formatOther, jsonLine, learnRooms, toJsonEvent, type RoomNames } from '../format.js';
+import { EXIT_FAIL, EXIT_OK, ExitCode, describeError, errLine, flushStdout, jsonLineOut, jsonOut, out } from '../io.js';
 import { collect, jsonOption, profileOption } from '../options.js';
 import { createSession, loadProfile, safeRooms } from '../session.js';
 
@@ -82,8 +82,8 @@ errors and notices on stderr. Exit: 0 on Ctrl-C/SIGTERM, 1 when the connection i
           lastError = ev;
         }
         if (o.json) {
-          const j = toJsonEvent(ev);
-          if (j) jsonOut(j);
+          const line = jsonLine(ev);
+          if (line !== undefined) jsonLineOut(line);
         } else if (ev.type === 'message') {
           out(formatMessage(ev, names));
         } else {
