@@ -157,4 +157,21 @@ describe('App over the real store and runtime', () => {
     await ui.waitFor((x) => /old-1\d/.test(x), 'older messages reachable by PgUp');
     assert.equal(s.session().historyCalls.length, 1, 'no more fetches: the page was short (no more history)');
   });
+
+  test('edits re-wrap in place, deletes leave a placeholder, a gap shows a marker', async () => {
+    const s = setup();
+    rt = s.runtime;
+    await s.runtime.start();
+    ui = await mount(s.runtime);
+    await ui.waitFor((f) => f.includes('#lobby'), 'rooms');
+    s.session().say('lobby', 'e1', 'first version');
+    s.session().say('lobby', 'e2', 'to be removed');
+    await ui.waitFor((f) => f.includes('to be removed'), 'messages shown');
+    s.session().ctx.emit({ type: 'message.edit', room: 'lobby', id: 'e1', text: 'second version', time: new Date().toISOString() });
+    s.session().ctx.emit({ type: 'message.delete', room: 'lobby', id: 'e2' });
+    s.session().ctx.emit({ type: 'gap', room: 'lobby' });
+    const f = await ui.waitFor((x) => x.includes('second version (edited)') && x.includes('message deleted') && x.includes('messages may be missing here'), 'edit, delete, gap');
+    assert.doesNotMatch(f, /first version|to be removed/);
+  });
 });
+
