@@ -85,8 +85,16 @@ export class RowCache {
 /** The process-wide cache used by the message pane. */
 export const rowCache = new RowCache();
 
+const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+[^\s<>"'`.,;:!?)\]}]/g;
+
+/** Wraps every whole URL of `line` in an OSC 8 hyperlink (URLs broken across rows stay plain text). */
+export function linkify(line: string, urls: ReadonlySet<string>): string {
+  if (urls.size === 0) return line;
+  return line.replace(URL_RE, (u) => (urls.has(u) ? `\u001b]8;;${u}\u0007${u}\u001b]8;;\u0007` : u));
+}
+
 function highlightMention(line: string, name: string | undefined, t: Theme): string {
-  if (!name || name.length < 2) return line;
+  if (!name || name.length < 2 || line.includes('\u001b]')) return line; // never inside a hyperlink
   const i = line.toLowerCase().indexOf(name.toLowerCase());
   if (i < 0) return line;
   return line.slice(0, i) + t.c.bold.underline(line.slice(i, i + name.length)) + line.slice(i + name.length);
@@ -95,7 +103,7 @@ function highlightMention(line: string, name: string | undefined, t: Theme): str
 /** The rows of one message without separators (cached). */
 export function messageLines(m: StoredMessage, grouped: boolean, o: LayoutOptions, cache: RowCache = rowCache): string[] {
   const fmt = o.timeFormat ?? 'HH:mm';
-  const key = `${m.id}\u0000${m.rev}\u0000${o.width}\u0000${grouped ? 1 : 0}\u0000${fmt}\u0000${o.theme.noColor ? 0 : 1}\u0000${m.status}\u0000${m.deleted ? 1 : 0}\u0000${m.edited ? 1 : 0}`;
+  const key = `${m.id}\u0000${m.rev}\u0000${o.width}\u0000${grouped ? 1 : 0}\u0000${fmt}\u0000${o.theme.noColor ? 0 : 1}${o.theme.hyperlinks ? 1 : 0}\u0000${m.status}\u0000${m.deleted ? 1 : 0}\u0000${m.edited ? 1 : 0}`;
   return cache.get(key, () => layoutMessage(m, grouped, o));
 }
 
@@ -124,8 +132,10 @@ export function layoutMessage(m: StoredMessage, grouped: boolean, o: LayoutOptio
   if (m.deleted) body = 'message deleted';
   else body = sanitize(m.text);
   const wrapped = wrapPlain(body, textW);
+  const urls = t.hyperlinks && !m.deleted ? new Set(body.match(URL_RE) ?? []) : new Set<string>();
   // Style of the body.
-  const style = (line: string): string => {
+  const style = (plainLine: string): string => {
+    const line = linkify(plainLine, urls);
     if (m.deleted) return c.dim.italic(line);
     if (m.kind === 'system') return c.dim(line);
     if (m.status === 'pending') return c.dim(line);

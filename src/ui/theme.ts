@@ -19,6 +19,24 @@ export interface Theme {
   userColor(userId: string): ForegroundColorName | undefined;
   /** Styles a string in a colour (no-op without colours). */
   paint(name: ForegroundColorName | undefined, s: string): string;
+  /** Whether URLs are wrapped in OSC 8 hyperlinks. */
+  hyperlinks: boolean;
+}
+
+/**
+ * Whether the terminal shows OSC 8 hyperlinks (issue 9 "OSC 8 hyperlinks when the terminal supports
+ * them"). `FORCE_HYPERLINK=1`/`0` decides; otherwise known terminals (iTerm2, WezTerm, VS Code,
+ * Ghostty, kitty, foot, Windows Terminal, VTE ≥ 0.50), and never inside tmux/screen (which may drop
+ * or mangle them) or with `TERM=dumb`.
+ */
+export function supportsHyperlinks(env: NodeJS.ProcessEnv = process.env): boolean {
+  const force = env['FORCE_HYPERLINK'];
+  if (force !== undefined && force !== '') return force !== '0';
+  if (env['TMUX'] || env['STY'] || env['TERM'] === 'dumb' || (env['TERM'] ?? '').startsWith('screen') || (env['TERM'] ?? '').startsWith('tmux')) return false;
+  const program = env['TERM_PROGRAM'] ?? '';
+  if (['iTerm.app', 'WezTerm', 'vscode', 'ghostty'].includes(program)) return true;
+  if (env['KITTY_WINDOW_ID'] || env['WT_SESSION'] || env['TERM'] === 'xterm-kitty' || env['TERM'] === 'foot') return true;
+  return Number(env['VTE_VERSION'] ?? 0) >= 5000;
 }
 
 /** Palette for authors: readable on dark and light terminals. */
@@ -42,7 +60,7 @@ export function colorDisabled(env: NodeJS.ProcessEnv = process.env, argv: string
 }
 
 /** Builds a theme. `level` overrides chalk's detected colour level (tests pass 0..3). */
-export function makeTheme(opts: { noColor?: boolean; level?: 0 | 1 | 2 | 3 } = {}): Theme {
+export function makeTheme(opts: { noColor?: boolean; level?: 0 | 1 | 2 | 3; hyperlinks?: boolean } = {}): Theme {
   const noColor = opts.noColor ?? colorDisabled();
   // A separate chalk instance when a level is forced, so tests never touch the global one Ink uses.
   const inst = opts.level === undefined ? chalk : new Chalk({ level: opts.level });
@@ -53,6 +71,7 @@ export function makeTheme(opts: { noColor?: boolean; level?: 0 | 1 | 2 | 3 } = {
     fg: (name) => (noColor || !name ? {} : { color: name }),
     userColor: (id) => (noColor ? undefined : USER_PALETTE[hash32(id) % USER_PALETTE.length]),
     paint: (name, s) => (noColor || !name ? s : inst[name](s)),
+    hyperlinks: opts.hyperlinks ?? (opts.level === undefined && supportsHyperlinks()),
   };
 }
 

@@ -65,6 +65,17 @@ describe('App layout', () => {
     assert.match(f, /\* │ bob followed/);
   });
 
+  test('hyperlinked URLs keep the layout (OSC 8 takes no cells)', async () => {
+    const st = demoState();
+    const url = 'https://example.com/path';
+    st.setRoom(GENERAL, () => ({ messages: [msg({ text: `link ${url} here`, author: { id: 'j', name: 'Jane' } })] }));
+    const ui = await open(new TestRuntime(st), { hyperlinks: true });
+    assert.ok(ui.stdout.lastFrame().includes(`\x1b]8;;${url}\x07`), 'OSC 8 written');
+    const row = ui.lines().find((l) => l.includes(url))!;
+    assert.match(row, /Jane │ link https:\/\/example\.com\/path here$/);
+    assert.ok(row.length <= 100);
+  });
+
   test('the tree is exactly the terminal size (never taller), at several sizes', async () => {
     const st = demoState();
     st.setRoom(GENERAL, () => ({ messages: Array.from({ length: 200 }, (_, i) => msg({ text: `line ${i} ${'x '.repeat(i % 30)}` })) }));

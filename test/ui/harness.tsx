@@ -76,11 +76,11 @@ export interface Mounted {
 }
 
 /** Mounts `node` (default: the App) with the runtime in context on a `columns`×`rows` fake terminal. */
-export async function mount(runtime: UiRuntime, opts: { columns?: number; rows?: number; options?: UiOptions; node?: ReactNode; noColor?: boolean } = {}): Promise<Mounted> {
+export async function mount(runtime: UiRuntime, opts: { columns?: number; rows?: number; options?: UiOptions; node?: ReactNode; noColor?: boolean; hyperlinks?: boolean } = {}): Promise<Mounted> {
   const stdout = new FakeStdout(opts.columns ?? 100, opts.rows ?? 30);
   const stdin = new FakeStdin();
   let code: number | undefined;
-  const theme = makeTheme({ noColor: opts.noColor ?? false, level: opts.noColor ? 0 : 1 });
+  const theme = makeTheme({ noColor: opts.noColor ?? false, level: opts.noColor ? 0 : 1, hyperlinks: opts.hyperlinks ?? false });
   const inst = render(
     <UiContext value={{ runtime, store: runtime.store, options: opts.options ?? {}, theme }}>
       {opts.node ?? <App onExit={(c) => (code = c)} />}

@@ -8,7 +8,7 @@ import { fuzzyFilter } from '../../src/ui/fuzzy.js';
 import { actionOf, buildKeymap, keyLabel } from '../../src/ui/keymap.js';
 import { keyId, parseKeys } from '../../src/ui/keys.js';
 import { layoutMessage, RowCache, rowsOf } from '../../src/ui/lines.js';
-import { hash32, makeTheme, USER_PALETTE } from '../../src/ui/theme.js';
+import { hash32, makeTheme, supportsHyperlinks, USER_PALETTE } from '../../src/ui/theme.js';
 import { computeView, countAfter, findIndex, scrollBy, topPos } from '../../src/ui/viewport.js';
 import { wrapPlain } from '../../src/ui/wrap.js';
 import { msg } from './fixtures.js';
@@ -181,6 +181,20 @@ describe('lines and colours', () => {
     assert.match(r3[0]!, /new messages/);
     const withMention = [...msgs, msg({ id: 'e', text: 'hey Me', mention: true, author: { id: 'b', name: 'Bob' } }, day1 + 22 * 60_000)];
     assert.match(rowsOf(withMention, 4, -1, o)[0]!, /Bob/, 'a mention is never grouped: its author shows');
+  });
+  test('URLs become OSC 8 hyperlinks when the terminal supports them, and only whole ones', () => {
+    const url = 'https://example.com/a/b?c=1';
+    const on = makeTheme({ noColor: true, hyperlinks: true });
+    const rows = layoutMessage(msg({ text: `see ${url}.` }), false, { width: 80, theme: on });
+    assert.ok(rows.join('').includes(`\x1b]8;;${url}\x07${url}\x1b]8;;\x07`), JSON.stringify(rows));
+    const off = makeTheme({ noColor: true, hyperlinks: false });
+    assert.ok(!layoutMessage(msg({ text: `see ${url}` }), false, { width: 80, theme: off }).join('').includes('\x1b]8'));
+    const long = `https://example.com/${'x'.repeat(120)}`;
+    assert.ok(!layoutMessage(msg({ text: long }), false, { width: 60, theme: on }).join('').includes('\x1b]8'), 'a URL broken across rows is not linked');
+    assert.equal(supportsHyperlinks({ TERM_PROGRAM: 'iTerm.app' }), true);
+    assert.equal(supportsHyperlinks({ TERM_PROGRAM: 'iTerm.app', TMUX: '/tmp/x' }), false);
+    assert.equal(supportsHyperlinks({ TERM: 'xterm-256color' }), false);
+    assert.equal(supportsHyperlinks({ FORCE_HYPERLINK: '1', TMUX: '/tmp/x' }), true);
   });
   test('mentions are marked without colour too', () => {
     const nc = makeTheme({ noColor: true, level: 1 });
