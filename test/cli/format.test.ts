@@ -92,14 +92,18 @@ describe('plain output', () => {
 });
 
 describe('helpers', () => {
-  it('BoundedSet de-duplicates and forgets the oldest beyond its limit', () => {
-    const s = new BoundedSet(2);
+  it('BoundedSet de-duplicates the recent keys and forgets old ones', () => {
+    const s = new BoundedSet(4);
     assert.equal(s.add('a'), true);
     assert.equal(s.add('a'), false);
-    s.add('b');
-    s.add('c');
-    assert.equal(s.add('a'), true);
+    assert.equal(s.add('b'), true);
+    assert.equal(s.add('c'), true); // a, b move to the older generation
+    assert.equal(s.add('a'), false);
+    assert.equal(s.add('d'), true);
+    assert.equal(s.add('e'), true); // c, d older; a, b forgotten
     assert.equal(s.add('c'), false);
+    assert.equal(s.add('d'), false);
+    assert.equal(s.add('a'), true);
   });
 
   it('the demo profile line is shell-quoted and complete', () => {

@@ -9,18 +9,25 @@ import { createSession, loadProfile, safeRooms } from '../session.js';
 /** How many message ids `tail` remembers to print each message once (oldest forgotten first). */
 export const TAIL_SEEN_LIMIT = 100_000;
 
-/** A set that forgets its oldest entries beyond `limit`. */
+/**
+ * A set that remembers at least the last `limit / 2` and at most the last `limit` keys: two generations,
+ * the older dropped whole when the newer fills up (no per-key eviction on the hot path).
+ */
 export class BoundedSet {
-  private readonly items = new Set<string>();
-  constructor(private readonly limit: number) {}
+  private current = new Set<string>();
+  private previous = new Set<string>();
+  private readonly half: number;
+  constructor(limit: number) {
+    this.half = Math.max(1, Math.floor(limit / 2));
+  }
   /** Adds `key`; returns false when it was already there. */
   add(key: string): boolean {
-    if (this.items.has(key)) return false;
-    this.items.add(key);
-    if (this.items.size > this.limit) {
-      const oldest = this.items.values().next().value;
-      if (oldest !== undefined) this.items.delete(oldest);
+    if (this.current.has(key) || this.previous.has(key)) return false;
+    if (this.current.size >= this.half) {
+      this.previous = this.current;
+      this.current = new Set();
     }
+    this.current.add(key);
     return true;
   }
 }
