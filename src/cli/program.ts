@@ -43,6 +43,7 @@ export function buildProgram(): Command {
     .option('--mouse', 'enable mouse wheel scrolling and clicks')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .enablePositionalOptions()
+    .helpCommand(true)
     .addHelpText(
       'after',
       `

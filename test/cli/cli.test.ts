@@ -36,6 +36,9 @@ describe('chat-tui basics', () => {
       assert.equal(s.code, 0, sub.join(' '));
       assert.match(s.stdout, /^Usage: chat-tui /m);
     }
+    const h = await cli.run(['help', 'tail']);
+    assert.equal(h.code, 0);
+    assert.match(h.stdout, /^Usage: chat-tui tail /m);
   });
 
   it('--version prints the package version and exits 0', async () => {
