@@ -114,7 +114,7 @@ describe('chat-tui demo in tmux', { skip: skip ?? false }, () => {
     await t.waitFor((s) => /EXIT=0/.test(s), 'exit 0', 10_000);
   });
 
-  test('history is fetched on open; a mention in another room is counted and highlighted (120×40)', async () => {
+  test('history is fetched on open; a mention in another room is counted and highlighted (120×40)', { timeout: 120_000 }, async () => {
     const t = await startDemo(120, 40);
     // Connectors emit no history on connect: these rows come from the pane's history fetch.
     await t.waitFor((s) => messageRows(s).length >= 3, 'history in the pane', 20_000);
