@@ -654,6 +654,25 @@ describe('App overlays and commands', () => {
     assert.match(ui.lines().at(-1)!, /message too long: 13 characters, the limit is 5/);
     assert.match(ui.frame(), /› too long text/);
   });
+
+  test('PgDn scrolls back down to the bottom; Ctrl-B / Ctrl-F move the cursor; Alt-L toggles the room list', async () => {
+    const st = demoState();
+    st.setRoom(GENERAL, () => ({ messages: Array.from({ length: 100 }, (_, i) => msg({ id: `d${i}`, text: `down-${i}` }, 1_800_000_000_000 + i * 1000)) }));
+    const ui = await open(new TestRuntime(st), { rows: 20 });
+    await ui.press(KEY.pageUp, KEY.pageUp);
+    assert.doesNotMatch(ui.frame(), /down-99\b/);
+    await ui.press(KEY.pageDown);
+    assert.match(ui.frame(), /more below/);
+    await ui.press(KEY.pageDown, KEY.pageDown);
+    assert.match(ui.frame(), /down-99\b/);
+    assert.doesNotMatch(ui.frame(), /more below/);
+    await ui.press('ac', KEY.ctrl('b'), 'b', KEY.ctrl('f'), 'd');
+    assert.match(ui.frame(), /› abcd/);
+    await ui.press(KEY.alt('l'));
+    assert.doesNotMatch(ui.frame(), /● demo/);
+    await ui.press(KEY.alt('l'));
+    assert.match(ui.frame(), /● demo/);
+  });
 });
 
 
