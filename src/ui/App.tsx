@@ -13,6 +13,7 @@ import { TypingBar } from './components/TypingBar.js';
 import { useUi } from './context.js';
 import { useKeys } from './hooks/useKeys.js';
 import { type MouseEvent, useMouse } from './hooks/useMouse.js';
+import { useTerminalFocus } from './hooks/useTerminalFocus.js';
 import { useStore } from './hooks/useStore.js';
 import type { KeyEvent } from './keys.js';
 import { type Action, EMPTY_COMPOSER_KEYS, actionOf, buildKeymap, helpLines } from './keymap.js';
@@ -99,40 +100,61 @@ export function App({ onExit }: AppProps) {
   }, [activeKey, store]);
 
   // Bell (and, opt-in, a desktop notification through the terminal, OSC 9) on a new mention in a
-  // room that is not shown (issue 9 mentions).
+  // room that is not shown, or in the shown room while the terminal is not focused (issue 9).
   const activeRef = useRef(activeKey);
   activeRef.current = activeKey;
+  const alerts = options.bell !== false || options.notify === true;
+  const focused = useTerminalFocus(alerts);
   useEffect(() => {
     const bell = options.bell !== false;
     const notifyDesktop = options.notify === true;
     if (!bell && !notifyDesktop) return;
     const seen = new Map<string, number>();
     for (const [k, r] of Object.entries(store.getState().rooms)) seen.set(k, r.mentions);
-    let last: unknown;
+    let lastRooms: unknown;
+    let shown: { key: string | undefined; lastId: string | undefined } = { key: undefined, lastId: undefined };
     return store.subscribe(() => {
       const s = store.getState();
-      if (s.rooms === last) return;
-      last = s.rooms;
-      const hits: string[] = [];
+      if (s.rooms === lastRooms) return;
+      lastRooms = s.rooms;
+      const hits: { key: string; text: string | undefined }[] = [];
       for (const [k, r] of Object.entries(s.rooms)) {
         const before = seen.get(k) ?? 0;
-        if (r.mentions > before && k !== activeRef.current) hits.push(k);
+        if (r.mentions > before && k !== activeRef.current) hits.push({ key: k, text: undefined });
         seen.set(k, r.mentions);
       }
+      // The shown room: its counters stay 0, so look at the messages that arrived since last time.
+      const key = activeRef.current;
+      const room = key ? s.rooms[key] : undefined;
+      const newest = room?.messages[room.messages.length - 1];
+      if (room && shown.key === key && newest && newest.id !== shown.lastId && !focused.current) {
+        for (let i = room.messages.length - 1; i >= Math.max(0, room.messages.length - 50); i--) {
+          const m = room.messages[i];
+          if (!m || m.id === shown.lastId) break;
+          if (m.mention && m.status === 'sent') {
+            hits.push({ key: room.key, text: `${m.author.name}: ${m.text}` });
+            break;
+          }
+        }
+      }
+      shown = { key, lastId: newest?.id };
       if (hits.length === 0) return;
       if (bell) stdout.write('\u0007');
       if (notifyDesktop) {
-        for (const k of hits) {
-          const r = s.rooms[k];
+        for (const h of hits) {
+          const r = s.rooms[h.key];
           if (!r) continue;
-          let m;
-          for (let i = r.messages.length - 1; i >= Math.max(0, r.messages.length - 50) && !m; i--) if (r.messages[i]?.mention) m = r.messages[i];
-          const text = sanitizeLine(m ? `#${r.name}: ${m.author.name}: ${m.text}` : `#${r.name}: you were mentioned`).replace(/;/g, ',').slice(0, 200);
-          stdout.write(`\u001b]9;${text}\u0007`);
+          let text = h.text;
+          for (let i = r.messages.length - 1; text === undefined && i >= Math.max(0, r.messages.length - 50); i--) {
+            const m = r.messages[i];
+            if (m?.mention) text = `${m.author.name}: ${m.text}`;
+          }
+          const line = sanitizeLine(`#${r.name}: ${text ?? 'you were mentioned'}`).replace(/;/g, ',').slice(0, 200);
+          stdout.write(`\u001b]9;${line}\u0007`);
         }
       }
     });
-  }, [store, stdout, options.bell, options.notify]);
+  }, [store, stdout, options.bell, options.notify, focused]);
 
   // ---- layout (every height explicit: the tree is never taller than the window) ----
   const narrow = columns < NARROW_COLS;

@@ -4,6 +4,7 @@ import { createElement } from 'react';
 import { App } from './App.js';
 import { UiContext, type UiContextValue } from './context.js';
 import { MOUSE_OFF } from './hooks/useMouse.js';
+import { FOCUS_OFF } from './hooks/useTerminalFocus.js';
 import { makeTheme } from './theme.js';
 import type { UiOptions, UiRuntime } from './types.js';
 
@@ -81,7 +82,7 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
     for (const s of signals) process.removeListener(s, onSignal);
     process.removeListener('uncaughtException', onCrash);
     unmount();
-    if (options.mouse && process.stdout.isTTY) process.stdout.write(MOUSE_OFF);
+    if (process.stdout.isTTY) process.stdout.write((options.mouse ? MOUSE_OFF : '') + FOCUS_OFF);
   }
   await Promise.race([
     runtime.stop().catch(() => undefined),

@@ -486,6 +486,25 @@ describe('App overlays and commands', () => {
     await ui3.waitFor(() => ui3.output().includes('\x1b]9;#random: Bob: ping @me\x07'), 'OSC 9 desktop notification');
   });
 
+  test('a mention in the shown room rings only while the terminal is not focused (focus reporting)', async () => {
+    const st = demoState();
+    const ui = await open(new TestRuntime(st));
+    assert.ok(ui.output().includes('\x1b[?1004h'), 'focus reporting on');
+    const bells = (): number => ui.output().split('\x07').length - 1;
+    const add = (id: string): void => st.setRoom(GENERAL, (r) => ({ messages: [...r.messages, msg({ id, text: `hey me ${id}`, mention: true, author: { id: 'b', name: 'Bob' } })] }));
+    add('f1');
+    await ui.press('');
+    assert.equal(bells(), 0, 'focused: no bell for the room being read');
+    await ui.press('\x1b[O');
+    add('f2');
+    await ui.waitFor(() => bells() === 1, 'bell while unfocused');
+    await ui.press('\x1b[I');
+    add('f3');
+    await ui.press('');
+    assert.equal(bells(), 1, 'focused again: no bell');
+    assert.doesNotMatch(ui.frame(), /\[I|\[O/, 'focus reports are not typed');
+  });
+
   test('NO_COLOR: frames carry no colour codes; with colours they do', async () => {
     const st = demoState();
     st.setRoom(GENERAL, () => ({ messages: [msg({ text: 'colourful', author: { id: 'j', name: 'Jane' } })] }));
