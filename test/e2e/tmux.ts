@@ -36,6 +36,7 @@ export class Tmux {
   readonly socket = `chat-tui-e2e-${process.pid}-${++seq}`;
   readonly session = 'e2e';
   readonly home: string;
+  private socketPath: string | undefined;
   constructor(readonly columns: number, readonly rows: number) {
     this.home = fs.mkdtempSync(path.join(os.tmpdir(), 'chat-tui-e2e-'));
   }
@@ -62,6 +63,7 @@ export class Tmux {
   start(): void {
     this.run(['new-session', '-d', '-s', this.session, '-x', String(this.columns), '-y', String(this.rows), '-c', ROOT, 'sh']);
     this.run(['set-option', '-t', this.session, 'status', 'off']);
+    this.socketPath = this.run(['display-message', '-p', '-t', this.session, '#{socket_path}']).trim() || undefined;
   }
 
   /** Types a literal string (no key names). */
@@ -119,5 +121,6 @@ export class Tmux {
       /* already gone */
     }
     fs.rmSync(this.home, { recursive: true, force: true });
+    if (this.socketPath?.includes('chat-tui-e2e-')) fs.rmSync(this.socketPath, { force: true });
   }
 }
