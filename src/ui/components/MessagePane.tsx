@@ -118,7 +118,10 @@ export function buildPane(room: RoomState | undefined, layout: LayoutOptions, he
   const rows: PaneContent['rows'] = [];
   const width = layout.width;
   if (top) rows.push({ key: 'loading', text: separator('loading older messages…', width, theme, 'yellow') });
-  if (messages.length === 0 && !loading) rows.push({ key: 'empty', text: room ? 'no messages yet' : '', dim: true });
+  if (messages.length === 0 && !loading) {
+    const text = !room ? '' : wantOlder ? 'loading messages…' : canLoadOlder || !(room.hasMoreHistory ?? false) ? 'no messages yet' : 'waiting for the connection…';
+    rows.push({ key: 'empty', text, dim: true });
+  }
   view.rows.forEach((text, i) => rows.push({ key: `r${i}`, text }));
   if (footer) {
     const n = countAfter(messages, scroll.lastSeen);
