@@ -1,5 +1,5 @@
 /**
- * `npm run soak -- --minutes N [--seed S] [--no-tui] [--flood-max 800]` (issue 7, "Proof"): a chatapi-protocol server of the
+ * `npm run soak -- --minutes N [--seed S] [--no-tui] [--flood-max 800] [--verbose]` (issue 7, "Proof"): a chatapi-protocol server of the
  * bench's own (bench/lib/server.ts, with REST history so reconnects can backfill) keeps two rooms busy
  * with a steady stream, and at random times floods a room, drops its sockets (terminate without close,
  * or close with a retryable code) and pushes hostile frames (non-JSON, binary, wrong types, deep
@@ -66,6 +66,9 @@ const HOSTILE_FRAMES: Array<() => string | Buffer> = [
   () => JSON.stringify({ type: 'typing', data: { user_id: null, user_name: '\u001b[2Jx', is_typing: 'yes' } }),
   () => '['.repeat(5000) + ']'.repeat(5000),
   () => JSON.stringify({ type: 'message_updated', data: { id: 'nope', content: '\u001b[31m' } }),
+  // Well-formed, but pushed live only (never in REST history) and stamped an hour ahead (clock skew):
+  // must not stop later backfills from fetching what was missed.
+  () => JSON.stringify({ type: 'message', data: { id: `live-only-${Math.floor(random() * 1e9)}`, sender_id: 'skew', sender_name: 'Skewed Clock', content: 'from the future', created_at: new Date(Date.now() + 3_600_000).toISOString() } }),
   () => JSON.stringify({ type: 'message', data: { id: 'huge', sender_id: 'x', sender_name: 'x', content: 'A'.repeat(1_200_000), created_at: new Date().toISOString() } }),
 ];
 
@@ -111,7 +114,7 @@ async function main(): Promise<void> {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
       out.lines++;
-      let ev: { type?: string; id?: string; text?: string };
+      let ev: { type?: string; id?: string; text?: string; room?: string };
       try {
         ev = JSON.parse(line) as typeof ev;
       } catch {
@@ -121,7 +124,11 @@ async function main(): Promise<void> {
       // No string in the output may carry a control sequence, a C0/C1 control other than \n and \t,
       // bidi formatting or a lone surrogate: the sanitiser removes them before anything is printed.
       if (hostileIn(ev)) out.leaks++;
-      if (ev.type === 'message' && typeof ev.id === 'string') out.ids.set(ev.id, (out.ids.get(ev.id) ?? 0) + 1);
+      // Keyed by room and id: ids are unique per room (a hostile frame may reuse one in another room).
+      if (ev.type === 'message' && typeof ev.id === 'string') {
+        const key = `${ev.room ?? ''}/${ev.id}`;
+        out.ids.set(key, (out.ids.get(key) ?? 0) + 1);
+      }
       else if (ev.type === 'gap') out.gaps++;
       else if (ev.type === 'notice' && typeof ev.text === 'string') {
         const k = ev.text.replace(/\d+/g, 'N').slice(0, 100);
@@ -149,12 +156,15 @@ async function main(): Promise<void> {
   const tailPid = tail.pid ?? 0;
   const rssStart = { tail: rssMb(tailPid), tui: tuiPid ? rssMb(tuiPid) : Number.NaN };
 
+  /** Keys `room/id` of every message the server stored. */
   const sent = new Set<string>();
   let seq = 0;
   const counts = { floods: 0, drops: 0, hostileFrames: 0, hostileMessages: 0 };
+  /** What happened when, by message sequence number (printed with --verbose). */
+  const events: string[] = [];
   const post = (room: BenchRoom, content: string, name?: string): void => {
     const id = `soak-${seq++}`;
-    sent.add(id);
+    sent.add(`${room.id}/${id}`);
     server.post(room.id, { id, content, senderId: `user_${seq % 7}`, senderName: name ?? `User ${seq % 7}` });
   };
 
@@ -174,13 +184,16 @@ async function main(): Promise<void> {
         const n = 100 + Math.floor(random() * (FLOOD_MAX - 100));
         const batch = server.prepare(room.id, n, () => {
           const id = `soak-${seq++}`;
-          sent.add(id);
+          sent.add(`${room.id}/${id}`);
           return { id, content: `flood ${seq} in ${room.name}`, senderId: 'flooder', senderName: 'Flooder' };
         });
+        events.push(`seq ${seq - n}–${seq - 1}: flood of ${n} into ${room.name} (${server.sockets(room.id).length} socket(s) open)`);
         await server.stream(batch, { store: true });
       } else if (what < 0.6) {
         counts.drops++;
-        server.drop(room.id, pick(['terminate', 'terminate', 1001, 1011, 1012, 1013, 4004] as const));
+        const how = pick(['terminate', 'terminate', 1001, 1011, 1012, 1013, 4004] as const);
+        events.push(`seq ${seq}: drop ${room.name} (${how})`);
+        server.drop(room.id, how);
       } else if (what < 0.8) {
         counts.hostileFrames++;
         server.raw(room.id, pick(HOSTILE_FRAMES)());
@@ -220,14 +233,23 @@ async function main(): Promise<void> {
   let duplicated = 0;
   for (const n of out.ids.values()) if (n > 1) duplicated += n - 1;
   const unknown = [...out.ids.keys()].filter((id) => !sent.has(id)).length;
+  // Lost messages as ranges of their sequence numbers (what was happening then: see the event log).
+  const lostSeqs = [...sent].filter((id) => !out.ids.has(id)).map((key) => Number(key.slice(key.lastIndexOf('/soak-') + 6))).sort((a, b) => a - b);
+  const ranges: string[] = [];
+  for (let i = 0; i < lostSeqs.length; ) {
+    let j = i;
+    while (j + 1 < lostSeqs.length && (lostSeqs[j + 1] as number) <= (lostSeqs[j] as number) + 2) j++;
+    ranges.push(i === j ? `${lostSeqs[i]}` : `${lostSeqs[i]}–${lostSeqs[j]} (${j - i + 1})`);
+    i = j + 1;
+  }
 
   const report = [
     `minutes ${MINUTES} (seed ${arg('--seed', 'random')})`,
     `messages sent ${sent.size}`,
     `messages received ${received}`,
-    `messages lost ${lost}`,
+    `messages lost ${lost}${ranges.length ? ` (seq ${ranges.slice(0, 10).join(', ')}${ranges.length > 10 ? ', …' : ''})` : ''}`,
     `messages duplicated ${duplicated}`,
-    `unknown message ids ${unknown}`,
+    `unknown message ids ${unknown} (live-only hostile messages that the client accepted)`,
     `gap events ${out.gaps}`,
     ...[...out.notices].map(([k, n]) => `notice ×${n}: ${k}`),
     `control characters in output ${out.leaks}`,
@@ -237,6 +259,7 @@ async function main(): Promise<void> {
     withTui ? `tui (tmux): ${tuiAlive ? 'alive' : 'DEAD'}, RSS start ${rssStart.tui.toFixed(1)} MiB, end ${rssEnd.tui.toFixed(1)} MiB` : 'tui: not run (no tmux or --no-tui)',
   ];
   process.stdout.write(`${report.join('\n')}\n`);
+  if (argv.includes('--verbose')) process.stderr.write(`${events.join('\n')}\n`);
 
   tail.kill('SIGTERM');
   if (withTui) tmux(['kill-session', '-t', session]);

@@ -148,8 +148,9 @@ export async function startBenchServer(opts: { apiKey?: string; rooms?: BenchRoo
   const open = new Set<BenchSocket>();
   const requests = new Map<string, number>();
   const waiters: Array<() => void> = [];
-  let clock = Date.UTC(2026, 0, 1);
-  const nextTime = (): string => isoFrom((clock += 1));
+  // Server times: wall-clock ms, strictly increasing (so every message has its own time and order).
+  let clock = 0;
+  const nextTime = (): string => isoFrom((clock = Math.max(Date.now(), clock + 1)));
 
   const json = (res: ServerResponse, status: number, body: unknown): void => {
     const text = JSON.stringify(body);
