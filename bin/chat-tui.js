@@ -8,4 +8,11 @@ try {
 } catch {
   // not fatal: only a slower start
 }
-await import('../dist/cli/main.js');
+try {
+  await import('../dist/cli/main.js');
+} catch (err) {
+  // A broken or missing build: one line, never a stack trace.
+  const text = String((err && err.message) || err).split('\n')[0];
+  process.stderr.write(`error: chat-tui could not start (${text}); reinstall it or run: npm run build\n`);
+  process.exit(1);
+}
