@@ -2,7 +2,7 @@ import { Box, Text, useApp, useStdout, useWindowSize } from 'ink';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { sanitizeLine } from '../core/sanitize.js';
 import { splitRoomKey } from '../core/state.js';
-import { type ParsedInput, completeCommand, parseInput } from './commands.js';
+import { type ParsedInput, completeCommand, parseInput, pickMessageToDelete } from './commands.js';
 import { Composer, type ComposerHandle, type SubmitResult } from './components/Composer.js';
 import { Header } from './components/Header.js';
 import { MessagePane, type PaneScroll, useLayout } from './components/MessagePane.js';
@@ -356,6 +356,21 @@ export function App({ onExit }: AppProps) {
         runtime.dm(prof, cmd.rest).then((text) => notify(text, 'info'), err);
         break;
       }
+      case 'delete': {
+        if (!activeKey) return notify('no room open'), 'keep';
+        const target = pickMessageToDelete(store.getState().rooms[activeKey]?.messages ?? [], cmd.rest);
+        if ('error' in target) return notify(target.error), 'keep';
+        runtime.moderate(activeKey, { kind: 'delete', messageId: target.id }).then(() => notify(`deleted a message from ${target.author.name}`, 'info'), err);
+        break;
+      }
+      case 'timeout':
+      case 'ban':
+      case 'unban': {
+        if (!activeKey) return notify('no room open'), 'keep';
+        const kind = cmd.name;
+        runtime.moderate(activeKey, { kind, user: cmd.args[0] ?? '' }).catch(err);
+        break;
+      }
       case 'profile': {
         const name = cmd.args[0] ?? '';
         const s = store.getState();
@@ -384,17 +399,17 @@ export function App({ onExit }: AppProps) {
   }, [activeKey, caps, pstate, profileName, preason, runtime, notify, setScrollPos]);
 
   const onSubmit = useCallback((raw: string): SubmitResult => {
-    const p = parseInput(raw);
+    const p = parseInput(raw, caps);
     switch (p.kind) {
       case 'empty': return 'keep';
       case 'error': notify(p.message); return 'keep';
       case 'command': return runCommand(p);
       case 'text': return sendText(p.text);
     }
-  }, [notify, runCommand, sendText]);
+  }, [notify, runCommand, sendText, caps]);
 
   const complete = useCallback((word: string, atLineStart: boolean): string[] => {
-    if (atLineStart && word.startsWith('/')) return completeCommand(word.slice(1));
+    if (atLineStart && word.startsWith('/')) return completeCommand(word.slice(1), caps);
     const s = store.getState();
     const r = activeKey ? s.rooms[activeKey] : undefined;
     if (!r) return [];
@@ -414,7 +429,7 @@ export function App({ onExit }: AppProps) {
     const useAt = at || (s.profiles[r.profile]?.capabilities.atMentions ?? false);
     const suffix = atLineStart && !useAt ? ': ' : ' ';
     return [...names.values()].filter((n) => n.toLowerCase().startsWith(prefix)).map((n) => `${useAt ? '@' : ''}${n}${suffix}`);
-  }, [store, activeKey]);
+  }, [store, activeKey, caps]);
 
   const onMultiLinePaste = useCallback((text: string) => setOverlay({ kind: 'paste', text }), []);
   const closeOverlay = useCallback(() => setOverlay({ kind: 'none' }), []);
@@ -449,7 +464,7 @@ export function App({ onExit }: AppProps) {
         <Box width={mainW} height={bodyH} flexDirection="column">
           <Header roomKey={activeKey} width={mainW} />
           {overlay.kind === 'help' ? (
-            <HelpOverlay ref={overlayRef} width={mainW} height={mainH} lines={helpLines(keymap)} onClose={closeOverlay} />
+            <HelpOverlay ref={overlayRef} width={mainW} height={mainH} lines={helpLines(keymap, caps?.moderation ?? false)} onClose={closeOverlay} />
           ) : overlay.kind === 'switcher' ? (
             <RoomSwitcher ref={overlayRef} width={mainW} height={mainH} onPick={pickRoom} onClose={closeOverlay} />
           ) : overlay.kind === 'paste' ? (

@@ -65,8 +65,8 @@ export function keyLabel(id: string): string {
     .replace(/(Ctrl-|Alt-|Shift-|^)([a-z0-9]+)$/, (_m, pre: string, k: string) => pre + (k.length === 1 ? k.toUpperCase() : k === 'pageup' ? 'PgUp' : k === 'pagedown' ? 'PgDn' : k.charAt(0).toUpperCase() + k.slice(1)));
 }
 
-/** Help lines: [keys, what they do]. */
-export function helpLines(map: Map<string, Action>): [string, string][] {
+/** Help lines: [keys, what they do]; the moderation commands only when the shown profile can moderate. */
+export function helpLines(map: Map<string, Action>, moderation = false): [string, string][] {
   const keysOf = (a: Action): string => [...map.entries()].filter(([, v]) => v === a).map(([k]) => keyLabel(k)).join(' / ') || '(unbound)';
   return [
     [keysOf('nextRoom'), 'next room'],
@@ -95,5 +95,11 @@ export function helpLines(map: Map<string, Action>): [string, string][] {
     ['/help /join /part /dm /retry', ''],
     ['/reconnect /members /clear', ''],
     ['/profile NAME /quit', 'commands; //text sends "/text"'],
+    ...(moderation
+      ? ([
+          ['/delete [USER|ID]', 'delete the newest message, USER\'s newest, or by id'],
+          ['/timeout USER /ban USER /unban USER', 'moderation (channel owners and moderators)'],
+        ] as [string, string][])
+      : []),
   ];
 }

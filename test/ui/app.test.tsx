@@ -603,6 +603,52 @@ describe('App overlays and commands', () => {
     await ui2.waitFor((f) => f.split('\n').at(-1)!.includes('DM with bob requested'), 'DM notice');
   });
 
+  test('moderation commands: an error and hidden without the capability; with it they reach the runtime', async () => {
+    const ui = await open(new TestRuntime(demoState()));
+    await ui.press('/ban troll', KEY.enter);
+    assert.match(ui.lines().at(-1)!, /no moderation rights here/);
+    await ui.press(KEY.f1);
+    await ui.waitFor((f) => f.includes('Keys and commands'), 'help overlay');
+    await ui.press(KEY.pageDown);
+    await ui.waitFor((f) => f.includes('/profile NAME'), 'end of the help');
+    assert.doesNotMatch(ui.frame(), /\/timeout/);
+    ui.unmount();
+
+    const st = demoState({ caps: { moderation: true } });
+    st.setRoom(GENERAL, () => ({
+      messages: [
+        msg({ id: 'a1', text: 'spam one', author: { id: 'u9', name: 'Troll' } }),
+        msg({ id: 'a2', text: 'fine', author: { id: 'u2', name: 'bob' } }),
+      ],
+    }));
+    const rt = new TestRuntime(st);
+    const ui2 = await open(rt);
+    await ui2.press('/delete @troll', KEY.enter);
+    await ui2.press('/delete', KEY.enter);
+    await ui2.press('/timeout Troll', KEY.enter);
+    await ui2.press('/ban Troll', KEY.enter);
+    await ui2.press('/unban Troll', KEY.enter);
+    await ui2.waitFor(() => rt.moderated.length === 5, 'five moderation calls');
+    assert.deepEqual(
+      rt.moderated.map((m) => m.action),
+      [
+        { kind: 'delete', messageId: 'a1' },
+        { kind: 'delete', messageId: 'a2' },
+        { kind: 'timeout', user: 'Troll' },
+        { kind: 'ban', user: 'Troll' },
+        { kind: 'unban', user: 'Troll' },
+      ],
+    );
+    assert.ok(rt.moderated.every((m) => m.key === GENERAL));
+    await ui2.press('/delete nobody', KEY.enter);
+    assert.match(ui2.lines().at(-1)!, /no loaded message from nobody/);
+    assert.equal(rt.moderated.length, 5);
+    await ui2.press(KEY.f1);
+    await ui2.waitFor((f) => f.includes('Keys and commands'), 'help overlay');
+    await ui2.press(KEY.pageDown);
+    await ui2.waitFor((f) => f.includes('/timeout USER'), 'help lists moderation');
+  });
+
   test('/part leaves the room and shows another one', async () => {
     const st = demoState();
     const rt = new TestRuntime(st);

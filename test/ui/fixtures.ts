@@ -152,7 +152,10 @@ export class TestRuntime implements UiRuntime {
   async dm(_p: string, user: string): Promise<string> {
     return `DM with ${user} requested`;
   }
-  async moderate(_k: string, _a: ModerationAction): Promise<void> {}
+  readonly moderated: { key: string; action: ModerationAction }[] = [];
+  async moderate(key: string, action: ModerationAction): Promise<void> {
+    this.moderated.push({ key, action });
+  }
 }
 
 /** A store with one profile `demo` and rooms `general`, `random` (capabilities overridable). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import stringWidth from 'string-width';
-import { completeCommand, parseInput } from '../../src/ui/commands.js';
+import { completeCommand, parseInput, pickMessageToDelete } from '../../src/ui/commands.js';
 import { edit, type EditorState, emptyEditor, historyStep } from '../../src/ui/editor.js';
 import { connectionText, formatTime, onlineText, typingText } from '../../src/ui/format.js';
 import { fuzzyFilter } from '../../src/ui/fuzzy.js';
@@ -277,6 +277,31 @@ describe('commands', () => {
     assert.deepEqual(parseInput('/join'), { kind: 'error', message: 'usage: /join ROOM' });
     assert.deepEqual(parseInput('   '), { kind: 'empty' });
     assert.deepEqual(completeCommand('re'), ['/retry', '/reconnect']);
+  });
+
+  test('moderation commands need the capability: hidden from completion, an error without it', () => {
+    assert.deepEqual(completeCommand('b'), []);
+    assert.deepEqual(completeCommand('b', { moderation: true }), ['/ban']);
+    assert.match((parseInput('/ban troll') as { message: string }).message, /no moderation rights/);
+    assert.deepEqual(parseInput('/ban troll', { moderation: true }), { kind: 'command', name: 'ban', args: ['troll'], rest: 'troll' });
+    assert.deepEqual(parseInput('/timeout', { moderation: true }), { kind: 'error', message: 'usage: /timeout USER' });
+  });
+
+  test('/delete picks the newest sent message, by id, or the newest of an author', () => {
+    const base = { room: 'r', time: '2026-01-01T00:00:00.000Z', ts: 0, edited: false, deleted: false, status: 'sent' as const, mention: false, kind: 'normal' as const, rev: 1 };
+    const list = [
+      { ...base, id: '1', author: { id: 'u1', name: 'Troll' }, text: 'a' },
+      { ...base, id: '2', author: { id: 'u2', name: 'Bob' }, text: 'b' },
+      { ...base, id: '3', author: { id: 'u2', name: 'Bob' }, text: 'c', deleted: true },
+      { ...base, id: '4', author: { id: 'me', name: 'me' }, text: 'd', status: 'pending' as const },
+      { ...base, id: '5', author: { id: 'sys', name: '' }, text: 'joined', kind: 'system' as const },
+    ];
+    assert.equal((pickMessageToDelete(list, '') as { id: string }).id, '2');
+    assert.equal((pickMessageToDelete(list, '@troll') as { id: string }).id, '1');
+    assert.equal((pickMessageToDelete(list, 'U1') as { id: string }).id, '1');
+    assert.equal((pickMessageToDelete(list, '1') as { id: string }).id, '1');
+    assert.ok('error' in pickMessageToDelete(list, '3'), 'a deleted message is not picked');
+    assert.ok('error' in pickMessageToDelete([], ''));
   });
 });
 
