@@ -426,7 +426,22 @@ export class ChatRuntime {
 
   private populateRooms(run: ProfileRun): void {
     const rooms = safe(() => run.session?.rooms()) ?? [];
-    for (const r of rooms) this.store.addRoom(run.profile.name, r);
+    const name = run.profile.name;
+    for (const r of rooms) this.store.addRoom(name, r);
+    // A configured room given by name (a Glimesh streamer username, say) was shown under that name
+    // before connecting; once the session knows it by its id, drop the empty placeholder and keep the
+    // user's place (the active room moves to the resolved one).
+    const ids = new Set(rooms.map((r) => r.id));
+    const state = this.store.getState();
+    for (const ref of run.profile.rooms ?? []) {
+      if (ids.has(ref)) continue;
+      const resolved = rooms.find((r) => r.name.toLowerCase() === ref.toLowerCase());
+      const placeholder = state.rooms[roomKey(name, ref)];
+      if (!resolved || !placeholder || placeholder.messages.some((m) => m.kind === 'normal')) continue;
+      const wasActive = this.store.getActiveRoom() === placeholder.key;
+      this.store.removeRoom(placeholder.key);
+      if (wasActive) this.store.setActiveRoom(roomKey(name, resolved.id));
+    }
   }
 
   /** Marks a profile failed with an error event (message must already be free of secrets). */

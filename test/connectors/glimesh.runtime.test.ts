@@ -91,3 +91,15 @@ test('runtime: a client-id profile is read-only and says why; its sends fail loc
   const m = s.post('6', 'Kirby', 'reading works');
   await until(() => store.getState().rooms[roomKey('ro', '6')]!.messages.some((x) => x.id === m.id), 'live message');
 });
+
+test('runtime: a channel configured by streamer username leaves no empty placeholder room behind', async () => {
+  const s = await startGlimeshServer();
+  cleanups.push(() => s.close());
+  const { store } = await setup(s, [{ name: 'u', service: 'glimesh', url: s.url, token: s.token, rooms: ['mytho'] }]);
+  // Before connecting, the room shows under the name the user gave.
+  await until(() => store.getState().profiles.u?.state === 'connected', 'connected');
+  await until(() => store.getState().rooms[roomKey('u', '6')] !== undefined, 'the resolved channel');
+  const keys = store.getState().roomOrder.filter((k) => store.getState().rooms[k]?.profile === 'u');
+  assert.deepEqual(keys, [roomKey('u', '6')], 'only the channel id remains, not "mytho"');
+  assert.equal(store.getState().rooms[roomKey('u', '6')]?.name, 'Mytho');
+});
