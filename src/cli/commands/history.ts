@@ -15,7 +15,7 @@ export const HISTORY_MAX_LIMIT = 1000;
  * `chat-tui history --profile NAME --room ROOM [--limit N] [--json]` (conformance README): the latest N
  * messages of the room, oldest first, as `message` lines (`--json`) or plain lines. Notices and errors
  * the connector emits while fetching (e.g. "this list is not filtered by room") are printed too:
- * as events with `--json`, on stderr otherwise. A service without history is an error (exit 1).
+ * as events with `--json`, on stderr otherwise. A service without history is a usage error (exit 2: the profile cannot do this), one line naming `tail`.
  */
 export function historyCommand(): Command {
   return new Command('history')
