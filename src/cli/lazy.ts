@@ -60,12 +60,22 @@ export function requireTty(): void {
   }
 }
 
+/**
+ * The per-room scrollback limit (messages kept in memory, issue 8 "Bounded memory") from the config's
+ * `ui.scrollback`: an integer ≥ 100, else undefined (the store's default, 10,000).
+ */
+export function scrollbackFrom(ui: Record<string, unknown>): number | undefined {
+  const n = ui.scrollback;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 100 ? n : undefined;
+}
+
 /** Picks the known UI options out of the config's `ui` section, ignoring values of the wrong type. */
 export function uiOptionsFrom(ui: Record<string, unknown>): Omit<TuiRunOptions, 'runtime'> {
   const o: Omit<TuiRunOptions, 'runtime'> = {};
   if (typeof ui.timeFormat === 'string') o.timeFormat = ui.timeFormat;
   if (typeof ui.bell === 'boolean') o.bell = ui.bell;
   if (typeof ui.mouse === 'boolean') o.mouse = ui.mouse;
+  if (typeof ui.notify === 'boolean') o.notify = ui.notify;
   if (ui.keys && typeof ui.keys === 'object' && !Array.isArray(ui.keys)) {
     const keys: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(ui.keys)) {

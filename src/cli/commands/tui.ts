@@ -6,7 +6,7 @@ import { validateProfile } from '../../config/validate.js';
 import { connectors, getConnector } from '../../connectors/index.js';
 import { config } from '../config.js';
 import { ExitCode, errLine, out } from '../io.js';
-import { loadRuntime, loadUi, requireTty, uiOptionsFrom } from '../lazy.js';
+import { loadRuntime, loadUi, requireTty, scrollbackFrom, uiOptionsFrom } from '../lazy.js';
 
 /** Placeholder values of `profile add` flags in the welcome text, by profile field. */
 const FLAG: Partial<Record<keyof Profile, string>> = {
@@ -91,8 +91,10 @@ export async function runTuiCommand(o: TuiOptions): Promise<void> {
     if (!chosen.length) throw new UsageError('no usable profile; fix one (chat-tui doctor) or try: chat-tui demo');
   }
   requireTty();
-  const [{ ChatRuntime }, { runTui }] = await Promise.all([loadRuntime(), loadUi()]);
+  const [{ ChatRuntime }, { runTui }, { SessionStore }] = await Promise.all([loadRuntime(), loadUi(), import('../../core/store.js')]);
+  const scrollbackLimit = scrollbackFrom(store.ui());
   const runtime = new ChatRuntime({
+    ...(scrollbackLimit !== undefined ? { store: new SessionStore({ scrollbackLimit }) } : {}),
     profiles: chosen,
     resolveToken: (p) => resolveToken(p),
     saveProfile: async (name, patch) => {
