@@ -58,6 +58,8 @@ errors and notices on stderr. Exit: 0 on Ctrl-C/SIGTERM, 1 when the connection i
       const loaded = await loadProfile(o.profile, { rooms: o.room });
       const seen = new BoundedSet(TAIL_SEEN_LIMIT);
       const names: RoomNames = new Map();
+      /** Last connection state per room (services with one socket per room report per room). */
+      const roomStates = new Map<string, string>();
       let printedErrors = 0;
       let finish!: (code: number) => void;
       const finished = new Promise<number>((resolve) => {
@@ -97,7 +99,9 @@ errors and notices on stderr. Exit: 0 on Ctrl-C/SIGTERM, 1 when the connection i
           const f = formatOther(ev, names);
           if (f) (f.stream === 'stdout' ? out : errLine)(f.line);
         }
-        if (ev.type === 'connection' && ev.state === 'failed' && !ev.room) {
+        // The profile failed, or (services with one socket per room) every room it follows did.
+        if (ev.type === 'connection' && ev.room) roomStates.set(ev.room, ev.state);
+        if (ev.type === 'connection' && ev.state === 'failed' && (!ev.room || [...roomStates.values()].every((st) => st === 'failed'))) {
           const said = lastError;
           fail(said ? new ChatError(said.code, said.message) : new ChatError('network', ev.reason ?? 'connection failed'));
         }
@@ -115,7 +119,11 @@ errors and notices on stderr. Exit: 0 on Ctrl-C/SIGTERM, 1 when the connection i
         () => learnRooms(names, safeRooms(s.session)),
         (err: unknown) => fail(err instanceof UsageError ? err : toChatError(err)),
       );
+      // tail runs until a signal: keep the event loop alive even when no socket or timer is pending
+      // (otherwise Node would end the process with an "unsettled top-level await" warning, exit 13).
+      const keepAlive = setInterval(() => {}, 1 << 30);
       const code = await finished;
+      clearInterval(keepAlive);
       // A second signal while disconnecting ends at once.
       const force = (): void => {
         flushStdout();
