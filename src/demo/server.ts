@@ -118,11 +118,14 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
   for (const [ri, spec] of ROOMS.entries()) {
     const present = new Set(PEOPLE.filter((_, i) => (i + ri) % 3 !== 0).map((p) => p.id));
     const st: RoomState = { spec, messages: [], present, conns: new Set(), next: 0 };
-    const count = 18 + ri * 3;
+    // The first room has more than one history page (the runtime loads 100 at a time), spread over
+    // two days, so scrolling up fetches older history from the server and crosses a day separator.
+    const count = ri === 0 ? 260 : 18 + ri * 3;
+    const gap = ri === 0 ? 420_000 : 97_000;
     for (let i = 0; i < count; i++) {
       const who = pick([...present]);
       const person = people.get(who) as DemoPerson;
-      const at = new Date(now - (count - i) * 97_000 - Math.floor(Math.random() * 30_000)).toISOString();
+      const at = new Date(now - (count - i) * gap - Math.floor(Math.random() * 30_000)).toISOString();
       st.messages.push(makeMsg(spec.id, person, spec.lines[i % spec.lines.length] ?? 'hi', at));
     }
     st.next = count;

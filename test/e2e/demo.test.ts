@@ -76,8 +76,25 @@ describe('chat-tui demo in tmux', { skip: skip ?? false }, () => {
   test('Ctrl-K switcher, help overlay, scrollback and resize at 80×24', async () => {
     const t = await startDemo(80, 24);
     await t.waitFor((s) => messageRows(s).length >= 2, 'messages', 20_000);
+    // Scrollback with a history fetch: #general holds 260 messages on the demo server and the first page
+    // is 100, so paging to the top must fetch older pages (more distinct message rows than one page).
     t.keys('PageUp');
     await t.waitFor((s) => /more below|new messages? below|loading older/.test(s), 'scrolled up: marker at the bottom');
+    const seen = new Set<string>();
+    let unchanged = 0;
+    let last = '';
+    for (let i = 0; i < 80 && unchanged < 4; i++) {
+      t.keys('PageUp');
+      await new Promise((r) => setTimeout(r, 150));
+      const screen = t.capture();
+      for (const l of screen.split('\n')) {
+        const pane = l.slice(l.indexOf('│') + 1);
+        if (/^\d\d:\d\d /.test(pane)) seen.add(pane);
+      }
+      unchanged = screen === last ? unchanged + 1 : 0;
+      last = screen;
+    }
+    assert.ok(seen.size > 120, `paged through ${seen.size} message rows: older history was fetched`);
     t.keys('C-End');
     await t.waitFor((s) => !/more below|new messages? below/.test(s), 'back at the bottom');
     const names = roomNames(t.capture());
