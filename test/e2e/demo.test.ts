@@ -32,14 +32,14 @@ after(() => {
   for (const t of sessions) t.close();
 });
 
-async function startDemo(columns: number, rows: number, envPrefix = ''): Promise<Tmux> {
+async function startDemo(columns: number, rows: number, envPrefix = '', ready: (s: string) => boolean = (s) => roomNames(s).length >= 3): Promise<Tmux> {
   const t = new Tmux(columns, rows);
   sessions.push(t);
   t.start();
   await t.waitFor((s) => /^[$#] ?$/m.test(s), 'shell prompt');
   t.type(`${envPrefix}node bin/chat-tui.js demo; echo "EXIT=$?"`);
   t.keys('Enter');
-  await t.waitFor((s) => roomNames(s).length >= 3, 'three rooms in the room list');
+  await t.waitFor(ready, 'the demo on screen');
   return t;
 }
 
@@ -118,6 +118,29 @@ describe('chat-tui demo in tmux', { skip: skip ?? false }, () => {
     t.keys('C-c');
     await t.waitFor((s) => /EXIT=0/.test(s), 'exit 0', 10_000);
     assert.equal(t.display('#{alternate_on}'), '0');
+  });
+
+  test('narrow 50×20: the room list is behind F3, Ctrl-K switches rooms, sending works', async () => {
+    const t = await startDemo(50, 20, '', (s) => /^#general/.test(s));
+    const narrowHeader = (s: string): string => /^#(\S+)/.exec(s)?.[1] ?? '';
+    let screen = await t.waitFor((s) => s.split('\n').some((l) => /^\d\d:\d\d /.test(l)), 'messages', 20_000);
+    assert.deepEqual(roomNames(screen), [], 'no room list below 60 columns');
+    t.keys('F3');
+    screen = await t.waitFor((s) => roomNames(s).length >= 3, 'room list shown with F3');
+    t.keys('F3');
+    await t.waitFor((s) => roomNames(s).length === 0, 'hidden again');
+    t.keys('C-k');
+    await t.waitFor((s) => s.includes('Go to room:'), 'switcher open');
+    t.type('help');
+    t.keys('Enter');
+    await t.waitFor((s) => narrowHeader(s) === 'help', 'switched to #help');
+    const text = `narrow ${process.pid}`;
+    t.type(text);
+    t.keys('Enter');
+    screen = await t.waitFor((s) => s.includes(text) && !s.includes(`› ${text}`), 'own message in the pane');
+    for (const l of screen.split('\n')) assert.ok(l.length <= 50, `row within 50 columns: ${l}`);
+    t.keys('C-c');
+    await t.waitFor((s) => /EXIT=0/.test(s), 'exit 0', 10_000);
   });
 
   test('a bracketed paste of several lines asks before sending (120×40)', async () => {
