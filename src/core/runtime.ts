@@ -221,6 +221,7 @@ export class ChatRuntime {
    * Throws ChatError `not_found` for an unknown profile.
    */
   send(key: string, text: string): string {
+    key = this.resolveKey(key);
     const { profile, room } = splitRoomKey(key);
     const run = this.runs.get(profile);
     if (!run) throw new ChatError('not_found', `unknown profile "${sanitizeLine(profile)}"`);
@@ -249,6 +250,7 @@ export class ChatRuntime {
    * what is already queued. Returns false when there is nothing to retry.
    */
   retry(key: string, txnId?: string): boolean {
+    key = this.resolveKey(key);
     const { profile, room } = splitRoomKey(key);
     const run = this.runs.get(profile);
     if (!run) return false;
@@ -277,6 +279,7 @@ export class ChatRuntime {
 
   /** Drops a failed send from the outbox and from the room. Returns whether it existed. */
   discard(key: string, txnId: string): boolean {
+    key = this.resolveKey(key);
     const { profile } = splitRoomKey(key);
     const e = this.outbox.get(txnId);
     if (!e || e.status !== 'failed' || e.profile !== profile) return false;
@@ -312,6 +315,7 @@ export class ChatRuntime {
    * ChatError (also shown as a notice) when the fetch fails.
    */
   async loadOlder(key: string): Promise<void> {
+    key = this.resolveKey(key);
     const { profile, room } = splitRoomKey(key);
     const run = this.runs.get(profile);
     const session = run?.session;
@@ -326,8 +330,10 @@ export class ChatRuntime {
     try {
       const opts = oldest ? { before: oldest.id, limit: HISTORY_PAGE } : { limit: HISTORY_PAGE };
       const msgs = await session.history(room, opts);
-      const mine = msgs.map((m) => ({ ...m, profile, room }));
-      this.store.prependHistory(profile, room, mine, msgs.length >= HISTORY_PAGE);
+      // The room may have been resolved to another id while the page was on its way (a placeholder).
+      const target = splitRoomKey(this.resolveKey(key)).room;
+      const mine = msgs.map((m) => ({ ...m, profile, room: target }));
+      this.store.prependHistory(profile, target, mine, msgs.length >= HISTORY_PAGE);
     } catch (err) {
       const e = toChatError(err);
       this.store.addNotice(profile, 'error', this.redact(run, `history: ${e.message}`), room);
@@ -339,6 +345,7 @@ export class ChatRuntime {
 
   /** Our typing indicator on/off in a room; a no-op without capability `typingSend` or while not connected. */
   setTyping(key: string, typing: boolean): void {
+    key = this.resolveKey(key);
     const { profile, room } = splitRoomKey(key);
     const run = this.runs.get(profile);
     const s = run?.session;
@@ -358,6 +365,7 @@ export class ChatRuntime {
 
   /** Leaves a room (capability `join`) and removes it from the store. Rejects with ChatError. */
   async part(key: string): Promise<void> {
+    key = this.resolveKey(key);
     const { profile, room } = splitRoomKey(key);
     const run = this.runs.get(profile);
     const s = run?.session;
@@ -376,6 +384,7 @@ export class ChatRuntime {
 
   /** A moderation action in a room (capability `moderation`). Rejects with ChatError (`forbidden` when not allowed). */
   async moderate(key: string, action: ModerationAction): Promise<void> {
+    key = this.resolveKey(key);
     const { profile, room } = splitRoomKey(key);
     const run = this.runs.get(profile);
     const s = run?.session;
@@ -424,6 +433,14 @@ export class ChatRuntime {
     }
   }
 
+  /** Room keys of placeholders (a configured room given by name) → the key of the room they resolved to. */
+  private readonly aliases = new Map<string, string>();
+
+  /** The key a caller's room key stands for now (a removed placeholder's resolved room), else itself. */
+  private resolveKey(key: string): string {
+    return this.aliases.get(key) ?? key;
+  }
+
   private populateRooms(run: ProfileRun): void {
     const rooms = safe(() => run.session?.rooms()) ?? [];
     const name = run.profile.name;
@@ -439,6 +456,7 @@ export class ChatRuntime {
       const placeholder = state.rooms[roomKey(name, ref)];
       if (!resolved || !placeholder || placeholder.messages.some((m) => m.kind === 'normal')) continue;
       const wasActive = this.store.getActiveRoom() === placeholder.key;
+      this.aliases.set(placeholder.key, roomKey(name, resolved.id));
       this.store.removeRoom(placeholder.key);
       if (wasActive) this.store.setActiveRoom(roomKey(name, resolved.id));
     }
