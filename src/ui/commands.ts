@@ -22,6 +22,7 @@ export interface CommandSpec {
   needs?: 'moderation';
 }
 
+/** Every slash command, in help order; gated ones carry `needs` (issue 9 "Slash commands", issue 4 moderation). */
 export const COMMANDS: CommandSpec[] = [
   { name: 'help', args: '', help: 'show keys and commands', min: 0 },
   { name: 'join', args: 'ROOM', help: 'open another room (channel, room id, slug)', min: 1 },

@@ -10,6 +10,7 @@ export interface UiContextValue {
   theme: Theme;
 }
 
+/** The React context carrying {@link UiContextValue}; `useUi()` reads it (throws outside a provider). */
 export const UiContext = createContext<UiContextValue | null>(null);
 
 /** The UI context; throws when a component is rendered outside `<UiContext>` (a programming error). */

@@ -11,6 +11,7 @@ export interface EditorState {
   kill: string;
 }
 
+/** An empty composer: no text, cursor at 0, nothing killed. */
 export const emptyEditor: EditorState = { text: '', cursor: 0, kill: '' };
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
@@ -152,6 +153,8 @@ export function edit(st: EditorState, e: EditOp): EditorState {
 export function onFirstLine(st: EditorState): boolean {
   return st.text.lastIndexOf('\n', st.cursor - 1) < 0;
 }
+
+/** Whether the cursor is on the last line of a multi-line text (Down then walks the sent history). */
 export function onLastLine(st: EditorState): boolean {
   return st.text.indexOf('\n', st.cursor) < 0;
 }

@@ -12,6 +12,7 @@ export type Action =
   | 'help' | 'members' | 'switcher' | 'activity' | 'toggleRooms'
   | 'jump1' | 'jump2' | 'jump3' | 'jump4' | 'jump5' | 'jump6' | 'jump7' | 'jump8' | 'jump9';
 
+/** Default bindings: action → key ids (`C-x` Ctrl, `M-x` Alt, `f1`, `pageup` …); `ui.keys` in the config overrides per action. */
 export const DEFAULT_KEYS: Record<Action, string[]> = {
   quit: ['C-c'],
   nextRoom: ['C-n', 'M-down'],
