@@ -1,10 +1,20 @@
 #!/usr/bin/env node
 // Entry point for `npx chat-tui` / `npm i -g chat-tui`: runs the compiled CLI.
 // The compile cache (Node >= 22.1) makes later starts faster; it is skipped silently where unsupported.
+// It lives in Node's default place (os.tmpdir()/node-compile-cache, or $NODE_COMPILE_CACHE), keyed by
+// Node version and file content, so an installed package and a clone both use it.
 import module from 'node:module';
+import { installInkThrottleHook } from './ink-throttle-hook.js';
 
 try {
   module.enableCompileCache?.();
+} catch {
+  // not fatal: only a slower start
+}
+
+try {
+  // Ink's one es-toolkit import without the ~415 modules of the toolkit's entry (see the hook's file).
+  installInkThrottleHook();
 } catch {
   // not fatal: only a slower start
 }

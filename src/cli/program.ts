@@ -1,16 +1,6 @@
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
-import { connectors } from '../connectors/index.js';
-import { demoCommand } from './commands/demo.js';
-import { dmCommand } from './commands/dm.js';
-import { doctorCommand } from './commands/doctor.js';
-import { historyCommand } from './commands/history.js';
-import { loginCommand } from './commands/login.js';
-import { profileCommand } from './commands/profile.js';
-import { roomsCommand } from './commands/rooms.js';
-import { sendCommand } from './commands/send.js';
-import { tailCommand } from './commands/tail.js';
-import { runTuiCommand, type TuiOptions } from './commands/tui.js';
+import type { TuiOptions } from './commands/tui.js';
 import chalk from 'chalk';
 import { redact } from '../config/secrets.js';
 import { exitCodeFor, sink } from './io.js';
@@ -29,15 +19,47 @@ function allCommands(c: Command): Command[] {
   return [c, ...c.commands.flatMap(allCommands)];
 }
 
+/** A subcommand factory, imported when the command line needs it. */
+type CommandLoader = () => Promise<() => Command>;
+
+/**
+ * The subcommands in `--help` order, each imported on demand (issue 8 `startup_ms`): a run that names
+ * its subcommand first (`chat-tui demo`, `chat-tui tail …`) imports only that command's module, so
+ * `demo` never loads the config store or the other services' libraries.
+ */
+const SUBCOMMANDS: readonly (readonly [string, CommandLoader])[] = [
+  ['profile', async () => (await import('./commands/profile.js')).profileCommand],
+  ['rooms', async () => (await import('./commands/rooms.js')).roomsCommand],
+  ['history', async () => (await import('./commands/history.js')).historyCommand],
+  ['send', async () => (await import('./commands/send.js')).sendCommand],
+  ['tail', async () => (await import('./commands/tail.js')).tailCommand],
+  ['login', async () => (await import('./commands/login.js')).loginCommand],
+  ['dm', async () => (await import('./commands/dm.js')).dmCommand],
+  ['doctor', async () => (await import('./commands/doctor.js')).doctorCommand],
+  ['demo', async () => (await import('./commands/demo.js')).demoCommand],
+];
+
 /**
  * The commander program (issue 3 §5–8, issue 9): one factory per subcommand, added with `addCommand`.
  * Every command gets `exitOverride` (errors become CommanderError for main to map: usage → exit 2,
  * help/version → 0), suggestions after a typo, and an error writer that keeps messages to one line.
  * The bare command opens the TUI (or the welcome when there is no profile).
+ *
+ * `argv` (without node and script) only decides what is imported: when its first word is a subcommand,
+ * the program holds the root options and that one subcommand — commander then parses and reports
+ * exactly as with the full tree, since a subcommand's parsing, help and errors never look at its
+ * siblings. Anything else (no argv, root options first, `help`, a typo) builds the full tree.
  */
-export function buildProgram(): Command {
-  const program = new Command('chat-tui')
-    .description(`A full-screen terminal chat client for ${connectors.map((c) => c.id).join(', ')}, with headless tail/send/history/rooms.`)
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
+  const only = SUBCOMMANDS.find(([name]) => name === argv?.[0]);
+  const [factories, services] = await Promise.all([
+    Promise.all((only ? [only] : SUBCOMMANDS).map(([, load]) => load())),
+    only ? undefined : import('../connectors/index.js').then((m) => m.connectors.map((c) => c.id).join(', ')),
+  ]);
+  const program = new Command('chat-tui');
+  // The description is shown only by the root's help, which a single-subcommand program never prints.
+  if (services !== undefined) program.description(`A full-screen terminal chat client for ${services}, with headless tail/send/history/rooms.`);
+  program
     .version(packageVersion(), '-V, --version', 'print the version')
     .option('-p, --profile <name>', 'open only this profile')
     .option('--mouse', 'enable mouse wheel scrolling and clicks')
@@ -62,19 +84,11 @@ Config: $CHAT_TUI_CONFIG_DIR, else the platform config directory (file mode 0600
         // Commander would run this action with the stray word; report it like an unknown command.
         (this as unknown as { unknownCommand(): void }).unknownCommand();
       }
+      const { runTuiCommand } = await import('./commands/tui.js');
       await runTuiCommand(o);
     });
 
-  program
-    .addCommand(profileCommand())
-    .addCommand(roomsCommand())
-    .addCommand(historyCommand())
-    .addCommand(sendCommand())
-    .addCommand(tailCommand())
-    .addCommand(loginCommand())
-    .addCommand(dmCommand())
-    .addCommand(doctorCommand())
-    .addCommand(demoCommand());
+  for (const factory of factories) program.addCommand(factory());
 
   // `chat-tui --profile work tail` means `chat-tui tail --profile work`.
   program.hook('preSubcommand', (root, sub) => {
@@ -105,8 +119,8 @@ Config: $CHAT_TUI_CONFIG_DIR, else the platform config directory (file mode 0600
  */
 export async function run(argv: string[]): Promise<number> {
   if (process.env.NO_COLOR || argv.includes('--no-color')) chalk.level = 0;
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
