@@ -4,7 +4,6 @@
 // It lives in Node's default place (os.tmpdir()/node-compile-cache, or $NODE_COMPILE_CACHE), keyed by
 // Node version and file content, so an installed package and a clone both use it.
 import module from 'node:module';
-import { installInkThrottleHook } from './ink-throttle-hook.js';
 
 try {
   module.enableCompileCache?.();
@@ -14,7 +13,7 @@ try {
 
 try {
   // Ink's one es-toolkit import without the ~415 modules of the toolkit's entry (see the hook's file).
-  installInkThrottleHook();
+  (await import('./ink-throttle-hook.js')).installInkThrottleHook();
 } catch {
   // not fatal: only a slower start
 }

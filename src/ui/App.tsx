@@ -45,7 +45,8 @@ export function App({ onExit }: AppProps) {
   const keymap = useMemo(() => buildKeymap(options.keys), [options.keys]);
 
   const roomOrder = useStore((s) => s.roomOrder);
-  const [activeKey, setActiveKey] = useState<string | undefined>(undefined);
+  // The first room from the first frame on (issue 8 startup: no frame without the room's messages).
+  const [activeKey, setActiveKey] = useState<string | undefined>(() => roomKeysInOrder(roomListItems(store.getState()))[0]);
   const [overlay, setOverlay] = useState<Overlay>({ kind: 'none' });
   const [showMembers, setShowMembers] = useState(false);
   const [roomsToggled, setRoomsToggled] = useState(false);

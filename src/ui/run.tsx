@@ -2,6 +2,7 @@ import './production.js';
 import { render } from 'ink';
 import { createElement } from 'react';
 import { App } from './App.js';
+import { roomKeysInOrder, roomListItems } from './components/RoomList.js';
 import { UiContext, type UiContextValue } from './context.js';
 import { MOUSE_OFF } from './hooks/useMouse.js';
 import { FOCUS_OFF } from './hooks/useTerminalFocus.js';
@@ -11,6 +12,62 @@ import type { UiOptions, UiRuntime } from './types.js';
 /** Options of `runTui`: the runtime plus the UI options (config `ui` section, `--mouse`). */
 export interface RunTuiOptions extends UiOptions {
   runtime: UiRuntime;
+  /** Longest wait for the first room's messages before the first frame, ms (default {@link FIRST_FRAME_WAIT_MS}). */
+  firstFrameWaitMs?: number;
+}
+
+/** Default longest wait for the first room's messages before the first frame (ms). */
+export const FIRST_FRAME_WAIT_MS = 400;
+
+/** The room the App shows first: the first room of the room list (App.tsx picks the same). */
+export function firstRoomKey(store: UiRuntime['store']): string | undefined {
+  return roomKeysInOrder(roomListItems(store.getState()))[0];
+}
+
+/**
+ * Resolves when the room the App shows first has something to show, or will not have it soon: it has
+ * messages; its first history page came back (even empty); its profile failed or the service has no
+ * history; there is no room and every profile has settled; or after `capMs` (ms). While it waits it asks
+ * for that room's first history page as soon as the profile is connected — the request the message pane
+ * makes on its first render anyway (`loadOlder` does nothing while a load runs) — so that the first
+ * frame shows the conversation rather than "loading messages…" and one frame later the messages
+ * (issue 8 `startup_ms`: spawn → first frame with messages). Never rejects.
+ */
+export function firstRoomReady(runtime: UiRuntime, capMs: number): Promise<void> {
+  const store = runtime.store;
+  return new Promise<void>((resolve) => {
+    let requested: string | undefined;
+    let done = false;
+    let unsubscribe: (() => void) | undefined;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      unsubscribe?.();
+      resolve();
+    };
+    const check = (): void => {
+      if (done) return;
+      const s = store.getState();
+      const profiles = Object.values(s.profiles);
+      const key = firstRoomKey(store);
+      const room = key ? s.rooms[key] : undefined;
+      if (!key || !room) {
+        if (profiles.every((p) => p.state === 'connected' || p.state === 'failed')) finish();
+        return;
+      }
+      const profile = s.profiles[room.profile];
+      if (room.messages.length > 0 || !profile || profile.state === 'failed') return finish();
+      if (profile.state !== 'connected') return;
+      if (!profile.capabilities.history || !room.hasMoreHistory) return finish();
+      if (requested === key || room.loadingHistory) return;
+      requested = key;
+      runtime.loadOlder(key).then(finish, finish);
+    };
+    const timer = setTimeout(finish, Math.max(0, capMs));
+    unsubscribe = store.subscribe(check);
+    check();
+  });
 }
 
 /** Exit codes for signals: 128 + signal number. */
@@ -29,16 +86,20 @@ const STOP_TIMEOUT_MS = 3000;
  * - The terminal is restored on every exit path: quit keys unmount Ink; a render error rejects
  *   `waitUntilExit` (caught → exit 1 with the message on stderr after the screen is restored);
  *   SIGTERM/SIGHUP/SIGINT and uncaught exceptions unmount first, then we return.
- * - `runtime.start()` runs in the background (a failing profile becomes a notice, never throws);
- *   `runtime.stop()` runs on the way out.
+ * - `runtime.start()` runs in the background (a failing profile becomes a notice, never throws), begun
+ *   before the first frame, which waits (at most `firstFrameWaitMs`) for the first room's messages
+ *   ({@link firstRoomReady}); `runtime.stop()` runs on the way out.
  * Throws nothing; errors end as exit code 1 with one line on stderr.
  */
 export async function runTui(opts: RunTuiOptions): Promise<number> {
-  const { runtime, ...options } = opts;
+  const { runtime, firstFrameWaitMs = FIRST_FRAME_WAIT_MS, ...options } = opts;
   const theme = makeTheme();
   const ctx: UiContextValue = { runtime, store: runtime.store, options, theme };
   let code = 0;
   let crash: unknown;
+  // Connect first, and draw the first frame once the first room has its messages (or after a short wait).
+  void runtime.start().catch(() => undefined);
+  await firstRoomReady(runtime, firstFrameWaitMs);
   // No JSX in this file: the JSX runtime import would load React before ./production.js runs.
   const instance = render(
     createElement(UiContext, { value: ctx }, createElement(App, { onExit: (c: number) => (code = c) })),
@@ -72,7 +133,6 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
   for (const s of signals) process.on(s, onSignal);
   process.on('uncaughtException', onCrash);
-  void runtime.start().catch(() => undefined);
   try {
     await instance.waitUntilExit();
   } catch (err) {

@@ -61,12 +61,16 @@ export function demoCommand(): Command {
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .action(async (o: { serve?: boolean; port?: number; mouse?: boolean }) => {
       if (!o.serve) requireTty();
+      // The TUI's modules (Ink, React) start loading now, alongside the server and the connection
+      // (issue 8 `startup_ms`); `--serve` never loads them.
+      const ui = o.serve ? undefined : loadUi();
+      ui?.catch(() => undefined); // awaited below; a failure is reported there
       const { startDemoServer } = await loadDemo();
       const opts: { port?: number } = {};
       if (o.port !== undefined) opts.port = o.port;
       const server = await startDemoServer(opts);
       try {
-        if (o.serve) {
+        if (o.serve || !ui) {
           out(`demo server listening on ${server.url} (Ctrl-C to stop)`);
           out('use it with:');
           out(`  ${demoProfileLine(server)}`);
@@ -74,12 +78,15 @@ export function demoCommand(): Command {
           await untilSignal();
           return;
         }
-        const [{ ChatRuntime }, { runTui }] = await Promise.all([loadRuntime(), loadUi()]);
+        const { ChatRuntime } = await loadRuntime();
         const runtime = new ChatRuntime({
           profiles: [demoProfile(server)],
           resolveToken: async (p) => p.token,
           saveProfile: async () => {},
         });
+        // Connect while the UI loads: the sockets open and the room list is asked for meanwhile.
+        void runtime.start().catch(() => undefined);
+        const { runTui } = await ui;
         const tuiOpts: Parameters<typeof runTui>[0] = { runtime, title: 'chat-tui demo' };
         if (o.mouse) tuiOpts.mouse = true;
         const code = await runTui(tuiOpts);
