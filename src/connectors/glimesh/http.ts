@@ -1,4 +1,4 @@
-import { ClientError, GraphQLClient } from 'graphql-request';
+import type { GraphQLClient } from 'graphql-request';
 import { ChatError, toChatError } from '../../core/errors.js';
 import { sanitizeLine } from '../../core/sanitize.js';
 import { errorsOf, isRecord, type GqlError } from './wire.js';
@@ -60,9 +60,21 @@ export function httpError(status: number, body: string, what: string, cred: Cred
   return new ChatError('protocol', `${what}: HTTP ${status}${said}`, { retryable: false });
 }
 
+/**
+ * graphql-request and graphql (~140 modules) are imported on the first request, not when the connector
+ * registry loads: a start that never talks to Glimesh (`chat-tui demo`, other services) does not pay
+ * for them (issue 8 `startup_ms`).
+ */
+let graphqlRequest: Promise<typeof import('graphql-request')> | undefined;
+function loadGraphqlRequest(): Promise<typeof import('graphql-request')> {
+  graphqlRequest ??= import('graphql-request');
+  return graphqlRequest;
+}
+
 /** GraphQL over HTTP with one credential. */
 export class GraphHttp {
-  private readonly client: GraphQLClient;
+  private client: GraphQLClient | undefined;
+  private readonly endpoint: string;
 
   /** `base`: the site base URL (`https://glimesh.tv`); requests go to `{base}/api/graph`. */
   constructor(
@@ -70,10 +82,7 @@ export class GraphHttp {
     private readonly cred: Credential,
     private readonly timeoutMs = HTTP_TIMEOUT_MS,
   ) {
-    this.client = new GraphQLClient(`${httpBase(base)}/api/graph`, {
-      headers: { authorization: authorization(cred) },
-      errorPolicy: 'all',
-    });
+    this.endpoint = `${httpBase(base)}/api/graph`;
   }
 
   /**
@@ -84,12 +93,18 @@ export class GraphHttp {
   async run(query: string, variables: Record<string, unknown>, what: string, signal?: AbortSignal): Promise<GqlResult> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    let lib: typeof import('graphql-request') | undefined;
     try {
+      lib = await loadGraphqlRequest();
+      this.client ??= new lib.GraphQLClient(this.endpoint, {
+        headers: { authorization: authorization(this.cred) },
+        errorPolicy: 'all',
+      });
       const res = await this.client.rawRequest<unknown>({ query, variables, signal: combined });
       const data = isRecord(res.data) ? res.data : {};
       return { data, errors: errorsOf({ errors: res.errors }) };
     } catch (err) {
-      if (err instanceof ClientError) {
+      if (lib && err instanceof lib.ClientError) {
         const status = err.response.status;
         if (status >= 200 && status < 300) {
           // A 200 whose body graphql-request could not take as a result.
