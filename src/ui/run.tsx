@@ -1,4 +1,5 @@
 import './production.js';
+import module from 'node:module';
 import { render } from 'ink';
 import { createElement } from 'react';
 import { App } from './App.js';
@@ -114,6 +115,16 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
       incrementalRendering: true,
     },
   );
+  // The compile cache (bin/chat-tui.js) is written at exit; a session that ends without one (kill -9,
+  // a closed terminal) would leave the next start uncached. Write it once the first frame is out
+  // (~30 ms the very first time, under 1 ms once cached).
+  setImmediate(() => {
+    try {
+      (module as { flushCompileCache?: () => void }).flushCompileCache?.();
+    } catch {
+      // only a slower next start
+    }
+  });
   const unmount = (): void => {
     try {
       instance.unmount();
