@@ -3,6 +3,13 @@
  * development or production build from NODE_ENV when it is first loaded, and the development build
  * costs about a third more CPU per frame under a message flood (issue 8). The TUI runs React in
  * production mode unless NODE_ENV says otherwise.
+ *
+ * It also sets the TUI process's memory policy (heap.ts, issue 8 `rss_100k_mb`) before Ink and React
+ * load: a young generation that does not grow, and — in a terminal — the idle memory reducer.
  */
+import { boundYoungGeneration, startHeapReducer } from './heap.js';
+
 if (!process.env['NODE_ENV']) process.env['NODE_ENV'] = 'production';
+boundYoungGeneration();
+if (process.stdout.isTTY) startHeapReducer();
 export {};

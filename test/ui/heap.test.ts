@@ -1,0 +1,53 @@
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { getHeapStatistics } from 'node:v8';
+import { startHeapReducer } from '../../src/ui/heap.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+test('heap reducer: after the heap grew and the process went idle, one memory-reducing GC gives the memory back', async () => {
+  const reductions: { before: number; after: number }[] = [];
+  const stop = startHeapReducer({ intervalMs: 50, growthBytes: 8 * 1024 * 1024, onReduce: (before, after) => reductions.push({ before, after }) });
+  try {
+    // A burst: ~40 MB of objects that become garbage at once.
+    let burst: { id: string; n: number }[][] | undefined = [];
+    for (let i = 0; i < 200; i++) burst.push(Array.from({ length: 2000 }, (_, j) => ({ id: `m${i}-${j}`, n: j })));
+    const grown = getHeapStatistics().total_heap_size;
+    assert.ok(burst.length === 200);
+    burst = undefined;
+    for (let i = 0; i < 100 && reductions.length === 0; i++) await sleep(50);
+    assert.equal(reductions.length, 1, 'one reduction once idle');
+    const r = reductions[0]!;
+    assert.ok(r.before >= grown - 1024 * 1024, 'measured the grown heap');
+    assert.ok(r.after < r.before - 8 * 1024 * 1024, `the heap shrank (${r.before} → ${r.after})`);
+    // Idle again without growth: no further collections.
+    await sleep(300);
+    assert.equal(reductions.length, 1);
+    // The app's own context never gets a global gc.
+    assert.equal(typeof (globalThis as { gc?: unknown }).gc, 'undefined');
+  } finally {
+    stop();
+  }
+});
+
+test('heap reducer: no collection while busy', async () => {
+  const reductions: number[] = [];
+  const stop = startHeapReducer({ intervalMs: 50, growthBytes: 1, onReduce: (b) => reductions.push(b) });
+  try {
+    // Busy (well over 10 % of a core) for ~400 ms, yielding to timers between slices.
+    const keep: unknown[] = [];
+    const end = performance.now() + 400;
+    while (performance.now() < end) {
+      const sliceEnd = performance.now() + 20;
+      while (performance.now() < sliceEnd) keep.push({ x: keep.length });
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(reductions.length, 0);
+    assert.ok(keep.length > 0);
+    // …and the same reducer does collect once the process goes idle (the busy phase was not vacuous).
+    for (let i = 0; i < 100 && reductions.length === 0; i++) await sleep(50);
+    assert.equal(reductions.length, 1);
+  } finally {
+    stop();
+  }
+});
