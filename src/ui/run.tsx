@@ -20,6 +20,11 @@ export interface RunTuiOptions extends UiOptions {
 /** Default longest wait for the first room's messages before the first frame (ms). */
 export const FIRST_FRAME_WAIT_MS = 400;
 
+/** A runtime that reports every event after applying it to the store (ChatRuntime `onEvent`). */
+interface EventSource {
+  onEvent(listener: () => void): () => void;
+}
+
 /** The room the App shows first: the first room of the room list (App.tsx picks the same). */
 export function firstRoomKey(store: UiRuntime['store']): string | undefined {
   return roomKeysInOrder(roomListItems(store.getState()))[0];
@@ -66,7 +71,15 @@ export function firstRoomReady(runtime: UiRuntime, capMs: number): Promise<void>
       runtime.loadOlder(key).then(finish, finish);
     };
     const timer = setTimeout(finish, Math.max(0, capMs));
-    unsubscribe = store.subscribe(check);
+    // The store tells its subscribers at most once per frame; the runtime's event hook (ChatRuntime
+    // `onEvent`, when the runtime has one) runs right after each event is applied, so the history
+    // request goes out the moment the profile connects, ahead of the connector's own requests.
+    const offStore = store.subscribe(check);
+    const offEvents = (runtime as Partial<EventSource>).onEvent?.(() => check());
+    unsubscribe = () => {
+      offStore();
+      offEvents?.();
+    };
     check();
   });
 }

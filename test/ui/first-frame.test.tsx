@@ -53,6 +53,29 @@ describe('firstRoomReady', () => {
     assert.equal(await settled(ready), true);
   });
 
+  it("reacts to the runtime's event hook without waiting for the store's (once per frame) notification", async () => {
+    const store = connecting();
+    const rt = new HistoryRuntime(store);
+    const hooks = new Set<() => void>();
+    const withEvents = Object.assign(rt, {
+      onEvent(l: () => void): () => void {
+        hooks.add(l);
+        return () => hooks.delete(l);
+      },
+    });
+    // a store that has not told its subscribers yet
+    const silent = Object.assign(Object.create(store) as TestStore, { subscribe: () => () => {} });
+    Object.defineProperty(withEvents, 'store', { value: silent });
+    const ready = firstRoomReady(withEvents, 10_000);
+    store.set((s) => ({ profiles: { demo: { ...s.profiles.demo!, state: 'connected' } } }));
+    assert.deepEqual(rt.older, [], 'nothing seen yet: neither the store nor the runtime told');
+    for (const h of hooks) h();
+    assert.deepEqual(rt.older, ['demo\u0000general']);
+    rt.pending.shift()!();
+    assert.equal(await settled(ready), true);
+    assert.equal(hooks.size, 0, 'the hook is removed once ready');
+  });
+
   it('resolves at once when the room already has messages, or its profile failed, or the service has no history', async () => {
     const withMessages = demoState();
     withMessages.setRoom('demo\u0000general', () => ({ messages: [msg({ text: 'hi' })] }));
