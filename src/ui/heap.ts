@@ -1,10 +1,11 @@
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /**
  * Memory policy of the TUI process (issue 8 "Bounded memory", figure `rss_100k_mb`: RSS with 100k
- * messages over 10 rooms in the store). Measured on Node 24 / V8 13.6 (see the bench notes in the
- * README): after a burst of messages the process kept ~60 MiB of V8 memory that held nothing —
+ * messages over 10 rooms in the store). Measured on Node 24 / V8 13.6: after a burst of messages the
+ * process kept ~60 MiB of V8 memory that held nothing —
  *
  * 1. the young generation: V8 doubles the two semi-spaces while many new objects survive (a burst of
  *    messages that the store keeps) up to 32 MiB each, and keeps all 64 MiB resident afterwards;
@@ -13,23 +14,56 @@ import { runInNewContext } from 'node:vm';
  *    some mark-compacts and ≥ 8 s of idleness, and in practice it never ran after a burst here.
  *
  * Hence two levers, both in this module:
- * - {@link boundYoungGeneration}: `--semi-space-growth-factor=1`, the one semi-space flag V8 reads
- *   after start-up (`--max-semi-space-size` is read only when the heap is set up, and re-executing
- *   node with it would cost start-up time). The semi-spaces stay at their initial size (1 MiB); the
- *   ingest of 100k messages measured no slower with it.
- * - {@link startHeapReducer}: once the heap has grown by {@link HeapReducerOptions.growthBytes} since the
- *   last reduction and the process is idle (under 10 % of a core for one tick), one memory-reducing
- *   GC (V8's "last resort" collection: compacts, shrinks the young generation and releases the page
- *   pool). It runs only when nothing is happening, so the pause (tens of ms up to ~200 ms for a store of
- *   100k messages) is not felt while reading or typing; it never runs during a flood.
+ * - {@link boundYoungGeneration}: the young generation may grow up to {@link YOUNG_GENERATION_CAP}
+ *   (2 × 4 MiB semi-spaces) and no further. `--max-semi-space-size` is read only when the heap is set
+ *   up (re-executing node with it would cost start-up time); `--semi-space-growth-factor` is read at
+ *   each resize, so it is 2 while the young generation is under the cap and 1 from then on (looked at
+ *   after each GC). bin/chat-tui.js sets it to 1 before anything loads, so start-up does not grow it.
+ *   4 MiB semi-spaces: a keystroke's frame (~5 MB of short-lived Ink objects) costs one or two
+ *   scavenges instead of five with the initial 1 MiB, and the ingest of 100k messages measured faster
+ *   than with V8's default 32 MiB.
+ * - {@link startHeapReducer}: once the old generation has grown by {@link HeapReducerOptions.growthBytes}
+ *   since the last reduction and the process is idle (under 10 % of a core for one tick), one
+ *   memory-reducing GC (V8's "last resort" collection: compacts, shrinks the young generation and
+ *   releases the page pool). It runs only when nothing is happening — never during a flood — and only
+ *   after the store grew (a burst of messages, a backfill), not while typing: the pause (tens of ms up
+ *   to ~200 ms for a store of 100k messages) comes once after a burst.
  */
 
-/** Keeps the young generation at its initial size (see the module comment). Never throws. */
-export function boundYoungGeneration(): void {
+/** Largest young generation (both semi-spaces) the TUI lets V8 grow to, bytes. */
+export const YOUNG_GENERATION_CAP = 8 * 1024 * 1024;
+
+function newSpaceBytes(): number {
+  for (const s of getHeapSpaceStatistics()) if (s.space_name === 'new_space') return s.space_size;
+  return 0;
+}
+
+let youngObserver: PerformanceObserver | undefined;
+
+/**
+ * Lets the young generation grow up to `cap` bytes and no further (see the module comment): the growth
+ * factor is set after each GC from the young generation's size. Idempotent; never throws (an engine
+ * without the flag only uses more memory).
+ */
+export function boundYoungGeneration(cap = YOUNG_GENERATION_CAP): void {
+  if (youngObserver) return;
+  let factor = 0;
+  const apply = (): void => {
+    const want = newSpaceBytes() >= cap ? 1 : 2;
+    if (want === factor) return;
+    factor = want;
+    try {
+      setFlagsFromString(`--semi-space-growth-factor=${want}`);
+    } catch {
+      // an engine without the flag: only more memory
+    }
+  };
+  apply();
   try {
-    setFlagsFromString('--semi-space-growth-factor=1');
+    youngObserver = new PerformanceObserver(apply);
+    youngObserver.observe({ entryTypes: ['gc'] });
   } catch {
-    // an engine without the flag: only more memory
+    youngObserver = undefined;
   }
 }
 
@@ -65,11 +99,11 @@ function getGc(): GcFunction | null {
 export interface HeapReducerOptions {
   /** How often the heap and the CPU use are looked at, ms (default 500). */
   intervalMs?: number;
-  /** Committed heap growth since the last reduction that makes one worthwhile, bytes (default 16 MiB). */
+  /** Growth of the committed old generation (the heap without the young generation) since the last reduction that makes one worthwhile, bytes (default 16 MiB). */
   growthBytes?: number;
   /** Below this share of one core during the last tick the process counts as idle (default 0.1). */
   idleCpuShare?: number;
-  /** Called after each reduction with the committed heap before and after, bytes (tests, diagnostics). */
+  /** Called after each reduction with the committed old generation before and after, bytes (tests, diagnostics). */
   onReduce?: (before: number, after: number) => void;
 }
 
@@ -82,7 +116,10 @@ export function startHeapReducer(o: HeapReducerOptions = {}): () => void {
   const intervalMs = o.intervalMs ?? 500;
   const growth = o.growthBytes ?? 16 * 1024 * 1024;
   const idleShare = o.idleCpuShare ?? 0.1;
-  let baseline = getHeapStatistics().total_heap_size;
+  // The young generation is left out: it grows and shrinks with the allocation rate (a typing user),
+  // not with what the store keeps.
+  const oldGeneration = (): number => getHeapStatistics().total_heap_size - newSpaceBytes();
+  let baseline = oldGeneration();
   let cpu = process.cpuUsage();
   let at = performance.now();
   const timer = setInterval(() => {
@@ -92,7 +129,7 @@ export function startHeapReducer(o: HeapReducerOptions = {}): () => void {
     const busyMs = (used.user + used.system) / 1000;
     const idle = busyMs < idleShare * (now - at);
     at = now;
-    const committed = getHeapStatistics().total_heap_size;
+    const committed = oldGeneration();
     // The heap also shrinks by itself (V8's own GCs): growth counts from the lowest point since.
     if (committed < baseline) baseline = committed;
     if (!idle || committed < baseline + growth) return;
@@ -102,7 +139,7 @@ export function startHeapReducer(o: HeapReducerOptions = {}): () => void {
       return;
     }
     gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
-    baseline = getHeapStatistics().total_heap_size;
+    baseline = oldGeneration();
     o.onReduce?.(committed, baseline);
     // The collection itself used CPU: the next tick starts fresh.
     cpu = process.cpuUsage();

@@ -50,12 +50,19 @@ export function isGrouped(prev: StoredMessage | undefined, m: StoredMessage): bo
   );
 }
 
+/**
+ * Entries the pane's row cache keeps: the messages on screen (at most one a row) plus a margin for
+ * scrolling back and forth and for switching rooms — four screens of a 120-row terminal. Bounded by
+ * the screen, never by the scrollback (issue 8 `rss_100k_mb`: ~760 bytes an entry for a one-row chat line).
+ */
+export const ROW_CACHE_ENTRIES = 512;
+
 /** A bounded LRU cache of message rows, keyed by id + rev + width + layout flags. */
 export class RowCache {
   private map = new Map<string, string[]>();
   hits = 0;
   misses = 0;
-  constructor(private readonly max = 4000) {}
+  constructor(private readonly max = ROW_CACHE_ENTRIES) {}
   get(key: string, make: () => string[]): string[] {
     const v = this.map.get(key);
     if (v) {

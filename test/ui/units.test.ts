@@ -7,7 +7,7 @@ import { connectionText, formatTime, onlineText, typingText } from '../../src/ui
 import { fuzzyFilter } from '../../src/ui/fuzzy.js';
 import { actionOf, buildKeymap, keyLabel } from '../../src/ui/keymap.js';
 import { keyId, parseKeys } from '../../src/ui/keys.js';
-import { layoutMessage, RowCache, rowsOf } from '../../src/ui/lines.js';
+import { layoutMessage, ROW_CACHE_ENTRIES, RowCache, rowsOf } from '../../src/ui/lines.js';
 import { hash32, makeTheme, supportsHyperlinks, USER_PALETTE } from '../../src/ui/theme.js';
 import { computeView, countAfter, findIndex, scrollBy, topPos } from '../../src/ui/viewport.js';
 import { wrapPlain } from '../../src/ui/wrap.js';
@@ -158,6 +158,23 @@ describe('lines and colours', () => {
     assert.match(r.join('\n'), /changed/);
     rowsOf([edited], 0, -1, { ...o, width: 30 }, cache);
     assert.equal(cache.misses, 3, 're-wrapped for a new width');
+  });
+  test('the row cache is bounded by the screen, not the scrollback: least recently used entries go first', () => {
+    const cache = new RowCache();
+    const o = { width: 40, theme: t };
+    const msgs = Array.from({ length: ROW_CACHE_ENTRIES * 3 }, (_, i) => msg({ id: `m${i}`, text: `line ${i}` }, 1_000_000 + i));
+    rowsOf(msgs, 0, -1, o, cache);
+    for (let i = 1; i < msgs.length; i++) {
+      rowsOf(msgs, i, -1, o, cache);
+      rowsOf(msgs, 0, -1, o, cache); // the first message stays in use (on screen)
+    }
+    assert.equal(cache.size, ROW_CACHE_ENTRIES);
+    const misses = cache.misses;
+    rowsOf(msgs, 0, -1, o, cache);
+    rowsOf(msgs, msgs.length - 1, -1, o, cache);
+    assert.equal(cache.misses, misses, 'recently used rows are still cached');
+    rowsOf(msgs, 1, -1, o, cache);
+    assert.equal(cache.misses, misses + 1, 'an old row was evicted and is laid out again');
   });
   test('day separator, "new messages" line, grouping of the same author', () => {
     const nc = makeTheme({ noColor: true });
