@@ -24,6 +24,11 @@ const SEQUENCES =
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
 
+/** Any character `sanitize` removes or changes (C0 except `\n`/`\t`, DEL, C1, bidi controls). */
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/;
+/** The same for `sanitizeLine`, which also changes `\n` and `\t`. */
+const UNSAFE_LINE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/;
+
 /**
  * Returns `input` with terminal control sequences, controls and bidi formatting removed.
  * `null`/`undefined` → ''; other non-strings are converted with `String()` first ('' if that throws).
@@ -37,8 +42,10 @@ export function sanitize(input: unknown): string {
       return '';
     }
   }
+  // Fast path: nothing to remove (one precompiled test) and no lone surrogate — the input as it is.
+  if (!UNSAFE.test(input) && input.isWellFormed()) return input;
   let s = input.toWellFormed();
-  if (!/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/.test(s)) return s;
+  if (!UNSAFE.test(s)) return s;
   s = s.replace(/\r\n/g, '\n');
   s = s.replace(SEQUENCES, '');
   return s.replace(CONTROLS, '').replace(BIDI, '');
@@ -46,5 +53,7 @@ export function sanitize(input: unknown): string {
 
 /** `sanitize` for one-line fields (names, room names, error texts): newlines and tabs become spaces. */
 export function sanitizeLine(input: unknown): string {
+  // Fast path: a string `UNSAFE_LINE` does not match comes back unchanged.
+  if (typeof input === 'string' && !UNSAFE_LINE.test(input) && input.isWellFormed()) return input;
   return sanitize(input).replace(/[\n\t]+/g, ' ');
 }

@@ -1,6 +1,7 @@
 import type { Capabilities, RoomInfo } from './connector.js';
 import type { ChatEvent, ConnectionEvent, ConnectionState, MessageEvent, UserRef } from './events.js';
 import { roomKey, splitRoomKey } from './state.js';
+import { isoToMs } from './time.js';
 import type { NoticeLine, ProfileState, RoomState, StoredMessage, TypingUser } from './state.js';
 
 /**
@@ -73,6 +74,12 @@ const STATE_RANK: Record<ConnectionState, number> = { connected: 0, connecting: 
 
 const DIGITS = /^\d+$/;
 
+/** The two results of `apply` (shared, frozen: no object per event). */
+const NEW: { readonly isNew: boolean } = Object.freeze({ isNew: true });
+const KNOWN: { readonly isNew: boolean } = Object.freeze({ isNew: false });
+/** Authors kept for sharing per profile; beyond this the table starts over (messages keep their objects). */
+const AUTHOR_CACHE_LIMIT = 50_000;
+
 /** Compares two ids: all-digit ids numerically (by length, then digits), anything else by code unit. */
 export function compareIds(a: string, b: string): number {
   if (a === b) return 0;
@@ -91,7 +98,7 @@ export function compareMessages(a: { ts: number; id: string }, b: { ts: number; 
 
 /** Parses an ISO time to ms; `fallback` when it is not a valid time. */
 function parseTs(time: string, fallback: number): number {
-  const t = Date.parse(time);
+  const t = isoToMs(time);
   return Number.isFinite(t) ? t : fallback;
 }
 
@@ -122,6 +129,8 @@ interface ProfileEntry {
   /** Per-room socket states (connection events with `room`), aggregated into `st.state`. */
   roomStates: Map<string, { state: ConnectionState; reason?: string; retryAt?: number }>;
   rooms: string[];
+  /** Author objects by user id, shared by that user's messages (one object per user, not per message). */
+  authors: Map<string, UserRef>;
 }
 
 /** The session store. See the module comment for identity, ordering and batching rules. */
@@ -140,6 +149,8 @@ export class SessionStore {
   private gapSeq = 0;
   private lastEchoTs = 0;
   private activeRoom: string | undefined;
+  /** The room of the last `ensureRoom` (a flood goes to one room: no key string and map lookup per message). */
+  private lastRoom: RoomEntry | undefined;
 
   private snapshot: StoreSnapshot;
   private dirty = false;
@@ -233,6 +244,7 @@ export class SessionStore {
         mentionRe: undefined,
         roomStates: new Map(),
         rooms: [],
+        authors: new Map(),
       });
       this.roomOrderDirty = true;
     }
@@ -271,6 +283,7 @@ export class SessionStore {
     const r = this.roomMap.get(key);
     if (!r) return;
     this.roomMap.delete(key);
+    if (this.lastRoom === r) this.lastRoom = undefined;
     for (const txn of r.txns.keys()) this.txnRoom.delete(txn);
     const p = this.profileMap.get(r.st.profile);
     if (p) p.rooms = p.rooms.filter((k) => k !== key);
@@ -335,42 +348,42 @@ export class SessionStore {
   apply(ev: ChatEvent): { isNew: boolean } {
     switch (ev.type) {
       case 'message':
-        return { isNew: this.applyMessage(ev) };
+        return this.applyMessage(ev) ? NEW : KNOWN;
       case 'message.edit': {
         const r = this.roomMap.get(roomKey(ev.profile, ev.room));
         const m = r?.byId.get(ev.id);
-        if (!r || !m || m.deleted) return { isNew: false };
-        if (m.text === ev.text && m.edited) return { isNew: false };
+        if (!r || !m || m.deleted) return KNOWN;
+        if (m.text === ev.text && m.edited) return KNOWN;
         const p = this.profileMap.get(ev.profile);
         this.replaceMessage(r, m, { ...m, text: ev.text, edited: true, mention: m.kind === 'normal' && this.isMention(p, m.author, ev.text, undefined), rev: m.rev + 1 });
         this.touch(r, {});
-        return { isNew: true };
+        return NEW;
       }
       case 'message.delete': {
         const r = this.roomMap.get(roomKey(ev.profile, ev.room));
         const m = r?.byId.get(ev.id);
-        if (!r || !m || m.deleted) return { isNew: false };
+        if (!r || !m || m.deleted) return KNOWN;
         this.replaceMessage(r, m, { ...m, text: '', deleted: true, mention: false, rev: m.rev + 1 });
         this.touch(r, {});
-        return { isNew: true };
+        return NEW;
       }
       case 'typing':
         this.applyTyping(ev.profile, ev.room, ev.user, ev.typing);
-        return { isNew: true };
+        return NEW;
       case 'presence': {
         const r = this.ensureRoom(ev.profile, ev.room);
         this.touch(r, { online: ev.online.slice() });
-        return { isNew: true };
+        return NEW;
       }
       case 'connection':
         this.applyConnection(ev);
-        return { isNew: true };
+        return NEW;
       case 'error':
         this.addNotice(ev.profile, 'error', ev.message, ev.room);
-        return { isNew: true };
+        return NEW;
       case 'notice':
         this.addNotice(ev.profile, 'info', ev.text, ev.room);
-        return { isNew: true };
+        return NEW;
       case 'gap': {
         const r = this.ensureRoom(ev.profile, ev.room);
         const last = r.messages[r.messages.length - 1];
@@ -392,7 +405,7 @@ export class SessionStore {
         this.insert(r, gap);
         this.trim(r);
         this.touch(r, {});
-        return { isNew: true };
+        return NEW;
       }
       case 'room': {
         const info: RoomInfo = { id: ev.room, name: ev.name ?? '' };
@@ -400,10 +413,10 @@ export class SessionStore {
         if (ev.members !== undefined) info.members = ev.members;
         if (ev.live !== undefined) info.live = ev.live;
         this.addRoom(ev.profile, info);
-        return { isNew: true };
+        return NEW;
       }
       default:
-        return { isNew: false };
+        return KNOWN;
     }
   }
 
@@ -584,18 +597,19 @@ export class SessionStore {
     }
     const m = this.toStored(ev, p);
     const idx = this.insert(r, m);
-    const patch: Partial<RoomState> = {};
-    const own = p?.st.me !== undefined && ev.author.id === p.st.me.id;
-    if (!own && this.activeRoom !== r.st.key && m.kind !== 'gap') {
-      patch.unread = r.st.unread + 1;
-      if (m.mention) patch.mentions = r.st.mentions + 1;
-      if (r.st.firstUnread < 0 || idx < r.st.firstUnread) patch.firstUnread = idx;
+    // The hot path of a flood: the room's counters are updated on its own RoomState (see `own`), no patch object.
+    const st = this.own(r);
+    const me = p?.st.me;
+    const isOwn = me !== undefined && ev.author.id === me.id;
+    if (!isOwn && this.activeRoom !== st.key && m.kind !== 'gap') {
+      st.unread++;
+      if (m.mention) st.mentions++;
+      if (st.firstUnread < 0 || idx < st.firstUnread) st.firstUnread = idx;
     }
-    if (r.st.typing.length) {
-      const typing = r.st.typing.filter((t) => t.user.id !== ev.author.id);
-      if (typing.length !== r.st.typing.length) patch.typing = typing;
+    if (st.typing.length) {
+      const typing = st.typing.filter((t) => t.user.id !== ev.author.id);
+      if (typing.length !== st.typing.length) st.typing = typing;
     }
-    this.touch(r, patch);
     this.trim(r);
     return true;
   }
@@ -663,7 +677,7 @@ export class SessionStore {
     const kind = known.kind === 'gap' ? 'gap' : ev.kind === 'system' ? 'system' : 'normal';
     const next: StoredMessage = {
       ...known,
-      author: { id: ev.author.id, name: ev.author.name },
+      author: this.author(p, ev.author),
       text,
       time: ts === known.ts ? known.time : new Date(ts).toISOString(),
       ts,
@@ -678,14 +692,14 @@ export class SessionStore {
   }
 
   private toStored(ev: MessageEvent, p: ProfileEntry | undefined): StoredMessage {
-    const parsed = typeof ev.time === 'string' ? Date.parse(ev.time) : NaN;
+    const parsed = typeof ev.time === 'string' ? isoToMs(ev.time) : NaN;
     const valid = Number.isFinite(parsed);
     const ts = valid ? parsed : this.now();
     const kind = ev.kind === 'system' ? 'system' : 'normal';
     const m: StoredMessage = {
       id: ev.id,
       room: ev.room,
-      author: { id: ev.author.id, name: ev.author.name },
+      author: this.author(p, ev.author),
       text: ev.text,
       time: valid ? ev.time : new Date(ts).toISOString(),
       ts,
@@ -698,6 +712,17 @@ export class SessionStore {
     };
     if (ev.txnId !== undefined) m.txnId = ev.txnId;
     return m;
+  }
+
+  /** A shared `{id, name}` for `u` (a copy: the event's object is not kept). */
+  private author(p: ProfileEntry | undefined, u: UserRef): UserRef {
+    if (!p) return { id: u.id, name: u.name };
+    const known = p.authors.get(u.id);
+    if (known !== undefined && known.name === u.name) return known;
+    if (p.authors.size >= AUTHOR_CACHE_LIMIT) p.authors.clear();
+    const fresh: UserRef = { id: u.id, name: u.name };
+    p.authors.set(u.id, fresh);
+    return fresh;
   }
 
   /** Mentions us: our id in the service's list, or our name/id as a word in the text. Own messages never. */
@@ -872,9 +897,14 @@ export class SessionStore {
   }
 
   private ensureRoom(profile: string, room: string): RoomEntry {
+    const last = this.lastRoom;
+    if (last !== undefined && last.st.id === room && last.st.profile === profile) return last;
     const key = roomKey(profile, room);
     let r = this.roomMap.get(key);
-    if (r) return r;
+    if (r) {
+      this.lastRoom = r;
+      return r;
+    }
     const p = this.ensureProfile(profile);
     const caps = p.st.capabilities;
     const messages: StoredMessage[] = [];
@@ -903,6 +933,7 @@ export class SessionStore {
       published: false,
     };
     this.roomMap.set(key, r);
+    this.lastRoom = r;
     p.rooms.push(key);
     this.roomOrderDirty = true;
     this.changed();
@@ -914,6 +945,21 @@ export class SessionStore {
    * out by `getState()`, a new wrapper (same messages array) replaces it; otherwise nobody has seen
    * it yet and it is updated in place (one wrapper per room per snapshot during a flood).
    */
+  /**
+   * `touch(r, {})` that returns the room's RoomState to change in place: a fresh wrapper when the current
+   * one was handed out (so the caller never mutates a published object), else the unpublished one.
+   */
+  private own(r: RoomEntry): RoomState {
+    if (r.published) {
+      r.st = { ...r.st, version: r.st.version + 1 };
+      r.published = false;
+    } else {
+      r.st.version++;
+    }
+    this.changed();
+    return r.st;
+  }
+
   private touch(r: RoomEntry, patch: Partial<RoomState>): void {
     if (r.published) {
       r.st = { ...r.st, ...patch, version: r.st.version + 1 };

@@ -68,21 +68,26 @@ const NOTICE_EVERY_MS = 10_000;
 const PAGE = 100;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** An insertion-ordered set that forgets its oldest entries beyond `limit`. */
-class BoundedSet {
-  private readonly items = new Set<string>();
+/**
+ * A set that remembers at least the last `limit` ids and at most the last 2 × `limit`: two generations,
+ * the older dropped whole when the newer fills up. (Evicting the oldest entry one by one costs a Set
+ * iterator per add that walks over the deleted slots at the front: the hot spot of a flood.)
+ */
+export class BoundedSet {
+  private current = new Set<string>();
+  private previous = new Set<string>();
   constructor(private readonly limit: number) {}
   has(id: string): boolean {
-    return this.items.has(id);
+    return this.current.has(id) || this.previous.has(id);
   }
   /** Adds `id`; false when it was already there. */
   add(id: string): boolean {
-    if (this.items.has(id)) return false;
-    this.items.add(id);
-    if (this.items.size > this.limit) {
-      const oldest = this.items.values().next().value;
-      if (oldest !== undefined) this.items.delete(oldest);
+    if (this.current.has(id) || this.previous.has(id)) return false;
+    if (this.current.size >= this.limit) {
+      this.previous = this.current;
+      this.current = new Set();
     }
+    this.current.add(id);
     return true;
   }
 }
@@ -359,8 +364,10 @@ class RoomLink {
     }
     if (!this.seen.add(ev.id)) return;
     const anchor = this.anchor;
-    if (typeof anchor !== 'object' || ev.time >= anchor.time) this.anchor = { id: ev.id, time: ev.time };
-    const txn = this.s.sentTxn.get(ev.id);
+    // The event itself is the anchor ({id, time}): no object per message.
+    if (typeof anchor !== 'object' || ev.time >= anchor.time) this.anchor = ev;
+    const sent = this.s.sentTxn;
+    const txn = sent.size === 0 ? undefined : sent.get(ev.id);
     this.s.learnName(ev.author);
     this.s.emit(txn ? { ...ev, txnId: txn } : ev);
   }
@@ -555,7 +562,8 @@ export class ChatApiSession implements ConnectorSession {
 
   /** Remembers a user's name for presence lists that carry only ids. */
   learnName(u: UserRef): void {
-    if (u.name === u.id && this.names.has(u.id)) return;
+    const known = this.names.get(u.id);
+    if (known === u.name || (known !== undefined && u.name === u.id)) return;
     this.names.set(u.id, u.name);
     if (this.names.size > NAMES_LIMIT) {
       const oldest = this.names.keys().next().value;

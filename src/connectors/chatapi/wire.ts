@@ -101,7 +101,8 @@ export function parseMessage(value: unknown, room: string, fallbackTime?: string
   const authorId = asId(o.sender_id) ?? asId(o.sender_user_id) ?? asId(o.user_id) ?? 'unknown';
   const authorName = asName(o.sender_name) ?? asName(o.sender_display_name) ?? asName(o.user_name) ?? authorId;
   const author: UserRef = { id: authorId, name: authorName };
-  const time = toIsoUtc(o.created_at ?? o.timestamp, fallbackTime ?? new Date().toISOString());
+  // The fallback ("now") is made only when it is needed, not for every message.
+  const time = toIsoUtc(o.created_at ?? o.timestamp, '') || (fallbackTime ?? new Date().toISOString());
   const event: Omit<MessageEvent, 'profile'> = { type: 'message', room, id, author, text: sanitize(rawText), time };
   if ((o.edited_at !== undefined && o.edited_at !== null && o.edited_at !== '') || o.is_edited === true) event.edited = true;
   const replyTo = asId(o.reply_to_id);
