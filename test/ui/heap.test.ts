@@ -53,3 +53,40 @@ test('heap reducer: no collection while busy', async () => {
     stop();
   }
 });
+
+test('young generation: bounded at the cap under a burst of surviving objects, unbounded without (child processes)', async () => {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const heapModule = fileURLToPath(new URL('../../src/ui/heap.ts', import.meta.url));
+  // A burst like the store's: many small objects that survive, allocated in slices (the GC observer runs between them).
+  const script = (bound: boolean): string => `
+    import v8 from 'node:v8';
+    const young = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+    ${bound ? `const { boundYoungGeneration } = await import(${JSON.stringify(heapModule)}); await new Promise((r) => setImmediate(r)); boundYoungGeneration(4 * 1024 * 1024);` : ''}
+    const start = young();
+    const keep = [];
+    let max = 0;
+    for (let slice = 0; slice < 200; slice++) {
+      for (let i = 0; i < 2000; i++) keep.push({ id: 'm' + slice + '-' + i, text: 'x'.repeat(40) + i, n: i });
+      max = Math.max(max, young());
+      await new Promise((r) => setImmediate(r));
+    }
+    process.stdout.write(JSON.stringify({ start, max }));`;
+  const run = (bound: boolean): Promise<{ start: number; max: number }> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(bound)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d));
+      child.stderr.on('data', (d: Buffer) => (err += d));
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as { start: number; max: number }) : reject(new Error(`child exited ${code}: ${err}`))));
+    });
+  const [bounded, free] = await Promise.all([run(true), run(false)]);
+  // The bound does not shrink what the test runner's own start-up grew; a doubling past the cap may slip
+  // in before the observer sees a GC, and V8 adds pages to the young generation while it promotes.
+  // Unbounded, V8 grows it to 2 × 32 MiB.
+  const limit = 4 * Math.max(bounded.start, 4 * 1024 * 1024);
+  assert.ok(bounded.max <= limit, `bounded young generation ${bounded.max} bytes (started at ${bounded.start})`);
+  assert.ok(free.max > limit, `without the bound V8 grows it (${free.max} bytes): the test can tell the difference`);
+});
