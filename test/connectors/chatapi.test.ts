@@ -7,6 +7,7 @@ import type { ConnectorEvent, MessageEvent } from '../../src/core/events.js';
 import type { NamedProfile } from '../../src/core/profile.js';
 import { Backoff } from '../../src/core/reconnect.js';
 import { startChatApiServer, type ChatApiTestServer } from '../servers/chatapi/server.js';
+import { FIRST_ROUND_MAX, SECOND_ROUND_MAX, fuzzRound, settledHeap, toMiB, type FuzzFrame, type Rng } from './fuzz.js';
 
 const ROOM = '550e8400-e29b-41d4-a716-446655440001';
 const OTHER = '550e8400-e29b-41d4-a716-446655440009';
@@ -232,42 +233,49 @@ describe('chatapi live events', () => {
     }
   });
 
-  test('fuzz: 10,000 random and mutated frames, then a valid message arrives', async () => {
+  test('fuzz: 2 × 10,000 random and mutated frames; the heap stays bounded; a valid message arrives after each round', async (t) => {
     const h = await harness();
     await waitFor(() => h.server.openSockets(ROOM).length, 'socket');
-    let seed = 12345;
-    const rnd = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed % n;
+    let round = 0;
+    // Every incoming frame type of Doc B, valid, with fresh ids (seen-id sets and name caches fill up as in a flood).
+    const valid = (r: Rng, i: number): unknown => {
+      const id = `fz${round}-${i}`;
+      const user = { user_id: `u${r.int(50)}`, user_name: `User ${r.int(50)}` };
+      const time = new Date(Date.UTC(2024, 0, 1, 12) + i * 1000).toISOString();
+      const kinds: [string, () => unknown][] = [
+        ['message', () => ({ id, sender_id: user.user_id, sender_name: user.user_name, content: `hi ${i}`, created_at: time, meta: { mentions: ['user_123'] }, reply_to_id: null })],
+        ['message', () => ({ message_id: id, sender_user_id: user.user_id, sender_display_name: user.user_name, content: `hi ${i}`, is_edited: false })],
+        ['message_updated', () => ({ id: `fz${round}-${r.int(i + 1)}`, content: 'edited', edited_at: time })],
+        ['message_deleted', () => ({ id: `fz${round}-${r.int(i + 1)}` })],
+        ['user_joined', () => ({ ...user, joined_at: time, meta: { role: 'member' } })],
+        ['user_left', () => ({ ...user, left_at: time })],
+        ['typing', () => ({ ...user, is_typing: r.int(2) === 0 })],
+        ['notification', () => ({ id, title: 'Title', content: 'body', action_url: '/x', priority: 'normal', icon: 'message' })],
+        ['connection_status', () => ({ status: 'connected', online_users: [user.user_id, { user_id: 'u1', user_name: 'One' }] })],
+        ['pong', () => ({})],
+        ['error', () => ({ message: 'Something went wrong', code: 'X' })],
+      ];
+      const [type, data] = r.int(2) ? kinds[0]! : r.pick(kinds);
+      return { type, data: data(), timestamp: time, room_id: ROOM };
     };
-    const valid = JSON.stringify({ type: 'message', data: { id: 'v', sender_id: 'a', sender_name: 'A', content: 'hi', created_at: '2024-01-01T12:00:00Z' }, room_id: ROOM });
-    const types = ['message', 'message_updated', 'message_deleted', 'user_joined', 'user_left', 'typing', 'notification', 'connection_status', 'pong', 'error'];
-    const values = [null, 1, -1, 1e308, '', 'x', '\u001b[2J', [], {}, true, { a: { b: [] } }, 'ok'.repeat(1000)];
-    for (let i = 0; i < 10_000; i++) {
-      const kind = rnd(4);
-      let frame: string | Buffer;
-      if (kind === 0) {
-        const chars = [...valid];
-        for (let k = 0; k < 1 + rnd(5); k++) chars[rnd(chars.length)] = String.fromCharCode(rnd(0x250));
-        frame = chars.join('');
-      } else if (kind === 1) {
-        const data: Record<string, unknown> = {};
-        for (const key of ['id', 'content', 'sender_id', 'sender_name', 'user_id', 'is_typing', 'online_users', 'created_at', 'meta', 'title']) {
-          if (rnd(2)) data[key] = values[rnd(values.length)];
-        }
-        frame = JSON.stringify({ type: types[rnd(types.length)], data: rnd(5) ? data : values[rnd(values.length)], room_id: ROOM });
-      } else if (kind === 2) {
-        frame = Buffer.from(Array.from({ length: rnd(64) }, () => rnd(256)));
-      } else {
-        frame = valid.slice(0, rnd(valid.length));
-      }
-      h.server.push(ROOM, frame, { binary: Buffer.isBuffer(frame) });
+    const send = (f: FuzzFrame): void => h.server.push(ROOM, f.data, { binary: f.binary });
+    const heap = [await settledHeap()];
+    for (round = 1; round <= 2; round++) {
+      const counts = await fuzzRound({ seed: 1000 + round, count: 10_000, valid }, send);
+      h.server.post(ROOM, { sender_id: 'user_456', sender_name: 'Jane', content: `after round ${round}` });
+      await waitFor(() => h.messages().some((m) => m.text === `after round ${round}`), `the valid message after round ${round}`, 15_000);
+      assert.ok(h.messages().length > 1000, `the fuzz's valid frames were parsed (${h.messages().length} messages)`);
+      const problems = h.events.filter((e) => e.type === 'notice' && /ignored|dropped|server \(/.test(e.text)).length;
+      assert.ok(problems < 50 && (round > 1 || problems > 0), `bad frames get notices, rate-limited (${problems})`);
+      for (const m of h.messages()) assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(m.text + m.author.name + m.author.id));
+      assert.equal(h.server.sockets.length, 1, 'no reconnect was needed');
+      h.events.length = 0; // the test's copy of the events is not the connector's memory
+      heap.push(await settledHeap());
+      t.diagnostic(`round ${round}: ${JSON.stringify(counts)}; heap ${toMiB(heap[round - 1]!)} → ${toMiB(heap[round]!)} MiB`);
     }
-    h.server.post(ROOM, { sender_id: 'user_456', sender_name: 'Jane', content: 'after the fuzz' });
-    await waitFor(() => h.messages().some((m) => m.text === 'after the fuzz'), 'the valid message', 30_000);
-    const notices = h.events.filter((e) => e.type === 'notice').length;
-    assert.ok(notices < 50, `notices are rate-limited (${notices})`);
-    for (const m of h.messages()) assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(m.text + m.author.name + m.author.id));
+    const [h0, h1, h2] = heap as [number, number, number];
+    assert.ok(h1 - h0 < FIRST_ROUND_MAX, `first 10,000 frames grew the heap by ${toMiB(h1 - h0)} MiB`);
+    assert.ok(h2 - h1 < SECOND_ROUND_MAX, `the second 10,000 frames grew the heap by ${toMiB(h2 - h1)} MiB: something is kept per frame`);
   });
 });
 

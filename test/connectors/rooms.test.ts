@@ -9,6 +9,7 @@ import type { ChatEvent, MessageEvent } from '../../src/core/events.js';
 import type { Profile } from '../../src/core/profile.js';
 import { Backoff } from '../../src/core/reconnect.js';
 import { BOB, CAROL, ME, startRoomsServer, type RoomsServerOptions, type RoomsTestServer } from '../servers/rooms/server.js';
+import { FIRST_ROUND_MAX, SECOND_ROUND_MAX, fuzzRound, settledHeap, toMiB, type Rng } from './fuzz.js';
 
 const ROOMS = [
   { id: 11, name: 'general', occupants: [ME, BOB, CAROL] },
@@ -239,39 +240,44 @@ describe('rooms messages', () => {
     assert.equal(m.time, '2020-09-28T13:33:20.000Z');
   });
 
-  test('malformed, binary, oversized and random frames never crash; a valid message still arrives', async () => {
+  test('fuzz: 2 × 10,000 random and mutated frames; the heap stays bounded; a valid message arrives after each round', async (t) => {
     const s = await server();
-    const h = harness(s);
+    // The per-room archive (for `history`) is bounded by archiveLimit: a small one is full after round 1.
+    const h = harness(s, {}, { archiveLimit: 500 });
     await h.connect();
-    let seed = 42;
-    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-    const shapes: (() => string | object)[] = [
-      () => 'not json {',
-      () => '[]',
-      () => 'null',
-      () => String(rnd()),
-      () => ({ message: { id: 'abc', room: '11' } }),
-      () => ({ message: { id: Math.floor(rnd() * 1e6) + 10_000 } }),
-      () => ({ message: null, status: 7 }),
-      () => ({ message: [1, 2] }),
-      () => ({ error: 5, error_code: ['x'] }),
-      () => JSON.stringify({ a: { b: { c: { d: { e: { f: [[[[[[]]]]]] } } } } } }),
-      () => JSON.stringify({ message: { id: 1e300, room: {}, poster: 5, message: { x: 1 } } }),
-      () => Buffer.from(Array.from({ length: 20 }, () => Math.floor(rnd() * 256))).toString('latin1'),
-      () => JSON.stringify({ type: 'message', message: { id: 1, room: '11', message: 'x' } }).slice(0, Math.floor(rnd() * 40)),
-    ];
-    for (let i = 0; i < 10_000; i++) {
-      const f = shapes[i % shapes.length]?.();
-      if (f !== undefined) s.raw(f);
+    let round = 0;
+    // Valid frames (facts A4): chat messages with fresh ids (real and doc shape), CONNECTED again, a non-auth error, others.
+    const valid = (r: Rng, i: number): unknown => {
+      const message = { id: round * 1_000_000 + i, poster: r.pick([BOB, CAROL]), room: r.pick(['11', '12']), message: `m ${i}`, timestamp: 1_600_000_000 + i };
+      const roll = r.int(10);
+      if (roll < 6) return { type: 'message', message };
+      if (roll === 6) return { message };
+      if (roll === 7) return { type: 'status', status: 'CONNECTED' };
+      if (roll === 8) return { error: 'Slow down', error_code: 'RATE_LIMITED' };
+      return { type: 'typing', room: '11', user: BOB };
+    };
+    const heap = [await settledHeap()];
+    for (round = 1; round <= 2; round++) {
+      const counts = await fuzzRound({ seed: 3000 + round, count: 10_000, valid }, (f) => s.raw(f.data, f.binary));
+      const good = s.post(11, BOB, `after round ${round}`);
+      const got = await waitFor(() => h.messages().find((m) => m.text === `after round ${round}`), 15_000, `the valid message after round ${round}`);
+      assert.equal(got.id, String(good.id));
+      assert.ok(h.messages().length > 1000, `the fuzz's valid frames were parsed (${h.messages().length} messages)`);
+      for (const m of h.messages()) assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(m.text + m.author.name + m.author.id));
+      const notices = h.events.filter((e) => e.type === 'notice');
+      assert.ok(notices.length < 100 && (round > 1 || notices.length > 0), `bad frames get notices, rate-limited (${notices.length})`);
+      if (round === 1) {
+        assert.ok(notices.some((e) => /over 1 MiB/.test(e.text)), 'a notice for an oversized frame');
+        assert.ok(notices.some((e) => /binary/.test(e.text)), 'a notice for a binary frame');
+      }
+      assert.equal(s.sockets.length, 1, 'no reconnect was needed');
+      h.events.length = 0; // the test's copy of the events is not the connector's memory
+      heap.push(await settledHeap());
+      t.diagnostic(`round ${round}: ${JSON.stringify(counts)}; heap ${toMiB(heap[round - 1]!)} → ${toMiB(heap[round]!)} MiB`);
     }
-    s.raw(Buffer.from([0, 1, 2, 3]), true);
-    s.raw(JSON.stringify({ message: { id: 9999, room: '11', poster: BOB, message: 'x'.repeat(1024 * 1024 + 10) } }));
-    const good = s.post(11, BOB, 'still alive');
-    const got = await waitFor(() => h.messages().find((m) => m.text === 'still alive'), 20_000, 'the valid message');
-    assert.equal(got.id, String(good.id));
-    assert.ok(h.events.some((e) => e.type === 'notice' && /1 MiB|over/.test(e.text)), 'a notice for the oversized frame');
-    assert.ok(h.events.some((e) => e.type === 'notice' && /binary/.test(e.text)));
-    assert.ok(h.events.filter((e) => e.type === 'notice').length < 100, 'notices are rate-limited');
+    const [h0, h1, h2] = heap as [number, number, number];
+    assert.ok(h1 - h0 < FIRST_ROUND_MAX, `first 10,000 frames grew the heap by ${toMiB(h1 - h0)} MiB`);
+    assert.ok(h2 - h1 < SECOND_ROUND_MAX, `the second 10,000 frames grew the heap by ${toMiB(h2 - h1)} MiB: something is kept per frame`);
   });
 });
 

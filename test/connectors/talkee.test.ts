@@ -8,6 +8,7 @@ import type { ConnectorEvent, MessageEvent } from '../../src/core/events.js';
 import type { NamedProfile } from '../../src/core/profile.js';
 import { Backoff } from '../../src/core/reconnect.js';
 import { base64, startTalkeeServer, type TalkeeTestServer } from '../servers/talkee/server.js';
+import { FIRST_ROUND_MAX, SECOND_ROUND_MAX, fuzzRound, settledHeap, toMiB, type Rng } from './fuzz.js';
 
 const SITE = 2;
 const SLUG = 'talkee-demo';
@@ -535,51 +536,53 @@ describe('talkee session against the test server', () => {
     }
   });
 
-  test('fuzz: 10,000 random and mutated frames, then a valid message still arrives', async () => {
+  test('fuzz: 2 × 10,000 random and mutated frames; the heap stays bounded; a valid message arrives after each round', async (t) => {
     reset();
     const h = open(s);
     try {
       await h.session.connect(h.abort.signal);
       await waitFor(() => s.open(SITE, SLUG).find((x) => x.userId === 1), 'auth');
-      let seed = 12345;
-      const rnd = (n: number): number => {
-        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-        return seed % n;
-      };
       const template = s.post(SITE, SLUG, { text: 'template' });
-      const values: unknown[] = [null, true, 0, -1, 1e308, '', 'x', [], {}, [1, [2]], { a: { b: null } }, '\u001b[2J', 'A'.repeat(5000)];
-      const mutate = (): unknown => {
-        const m: Record<string, unknown> = JSON.parse(JSON.stringify(template));
-        const keys = ['id', 'category', 'data', 'created_at', 'user', 'code', 'msg'];
-        for (let k = 0, n = 1 + rnd(3); k < n; k++) {
-          const key = keys[rnd(keys.length)] ?? 'id';
-          if (rnd(4) === 0) delete m[key];
-          else m[key] = values[rnd(values.length)];
-        }
-        if (rnd(5) === 0) m.user = { id: values[rnd(values.length)], full_name: values[rnd(values.length)] };
-        return m;
+      await waitFor(() => h.messages().length, 'the template');
+      let round = 0;
+      // Valid frames (facts §5, §10): message objects with fresh ids (or none: derived id), other categories,
+      // a batch array, an error body.
+      const valid = (r: Rng, i: number): unknown => {
+        const user = { ...template.user, id: 2 + r.int(50), full_name: `User ${r.int(50)}` };
+        const m = { id: `00000000-0000-4000-8000-${String(round * 1_000_000 + i).padStart(12, '0')}`, category: 'text', data: base64(`m ${i} ✓`), created_at: template.created_at, user };
+        const roll = r.int(10);
+        if (roll < 6) return m;
+        if (roll === 6) return { category: r.pick(['PLAIN_IMAGE', 'text']), data: base64(`no id ${round} ${i}`), created_at: template.created_at, user };
+        if (roll === 7) return [m, { ...m, id: `${m.id.slice(0, -1)}f` }];
+        if (roll === 8) return { code: 500, msg: 'internal error' };
+        return { ...m, data: `plain text ${i}` };
       };
-      for (let i = 0; i < 10_000; i++) {
-        const kind = rnd(6);
-        if (kind === 0) s.raw(SITE, SLUG, Buffer.from(Array.from({ length: rnd(200) }, () => rnd(256))));
-        else if (kind === 1) s.raw(SITE, SLUG, Buffer.from(Array.from({ length: rnd(50) }, () => rnd(256))), { binary: true });
-        else if (kind === 2) s.raw(SITE, SLUG, JSON.stringify(mutate()).slice(0, 1 + rnd(300)));
-        else if (kind === 3) s.raw(SITE, SLUG, `${'['.repeat(1 + rnd(20_000))}${']'.repeat(rnd(3))}`);
-        else s.raw(SITE, SLUG, JSON.stringify(mutate()));
+      const heap = [await settledHeap()];
+      for (round = 1; round <= 2; round++) {
+        const counts = await fuzzRound({ seed: 4000 + round, count: 10_000, valid }, (f) => s.raw(SITE, SLUG, f.data, { binary: f.binary }));
+        s.post(SITE, SLUG, { text: `after round ${round}` });
+        await waitFor(() => h.messages().some((m) => m.text === `after round ${round}`), `the valid message after round ${round}`, 15_000);
+        assert.ok(h.messages().length > 1000, `the fuzz's valid frames were parsed (${h.messages().length} messages)`);
+        for (const m of h.messages()) {
+          assert.equal(typeof m.id, 'string');
+          assert.equal(typeof m.text, 'string');
+          assert.equal(typeof m.author.id, 'string');
+          assert.equal(typeof m.author.name, 'string');
+          assert.ok(!Number.isNaN(Date.parse(m.time)));
+          assert.doesNotMatch(m.text + m.author.name, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+        }
+        const notices = h.events.filter((e) => e.type === 'notice');
+        assert.ok(notices.length < 50 && (round > 1 || notices.length > 0), `bad frames get notices, throttled (${notices.length})`);
+        if (round === 1) assert.ok(notices.some((e) => /over 1 MiB/.test(e.text)), 'a notice for an oversized frame');
+        assert.equal(s.sockets.length, 1, 'the socket survived');
+        assert.equal(s.sockets[0]?.frames.length, 1, 'and we still sent nothing but auth');
+        h.events.length = 0; // the test's copy of the events is not the connector's memory
+        heap.push(await settledHeap());
+        t.diagnostic(`round ${round}: ${JSON.stringify(counts)}; heap ${toMiB(heap[round - 1]!)} → ${toMiB(heap[round]!)} MiB`);
       }
-      s.post(SITE, SLUG, { text: 'alive after fuzz' });
-      await waitFor(() => h.messages().some((m) => m.text === 'alive after fuzz'), 'the valid message', 30_000);
-      for (const m of h.messages()) {
-        assert.equal(typeof m.id, 'string');
-        assert.equal(typeof m.text, 'string');
-        assert.equal(typeof m.author.id, 'string');
-        assert.equal(typeof m.author.name, 'string');
-        assert.ok(!Number.isNaN(Date.parse(m.time)));
-        assert.doesNotMatch(m.text + m.author.name, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
-      }
-      assert.ok(h.events.filter((e) => e.type === 'notice').length < 50, 'repeated notices are throttled');
-      assert.equal(s.sockets.length, 1, 'the socket survived');
-      assert.equal(s.sockets[0]?.frames.length, 1, 'and we still sent nothing but auth');
+      const [h0, h1, h2] = heap as [number, number, number];
+      assert.ok(h1 - h0 < FIRST_ROUND_MAX, `first 10,000 frames grew the heap by ${toMiB(h1 - h0)} MiB`);
+      assert.ok(h2 - h1 < SECOND_ROUND_MAX, `the second 10,000 frames grew the heap by ${toMiB(h2 - h1)} MiB: something is kept per frame`);
     } finally {
       await h.close();
     }
