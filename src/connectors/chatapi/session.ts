@@ -82,12 +82,16 @@ export class BoundedSet {
   }
   /** Adds `id`; false when it was already there. */
   add(id: string): boolean {
-    if (this.current.has(id) || this.previous.has(id)) return false;
-    if (this.current.size >= this.limit) {
-      this.previous = this.current;
+    // Two table probes per new id (add, then the older generation), not three.
+    const cur = this.current;
+    const size = cur.size;
+    cur.add(id);
+    if (cur.size === size) return false;
+    if (this.previous.size !== 0 && this.previous.has(id)) return false;
+    if (cur.size >= this.limit) {
+      this.previous = cur;
       this.current = new Set();
     }
-    this.current.add(id);
     return true;
   }
 }
@@ -214,6 +218,7 @@ class RoomLink {
       let grace: NodeJS.Timeout | undefined;
       let deadReason: string | undefined;
       const alive = (): void => {
+        if (deadline === undefined) return; // the common case: no heartbeat reply outstanding
         clearTimeout(deadline);
         deadline = undefined;
       };
