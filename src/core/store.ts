@@ -610,6 +610,7 @@ export class SessionStore {
       const typing = st.typing.filter((t) => t.user.id !== ev.author.id);
       if (typing.length !== st.typing.length) st.typing = typing;
     }
+    this.changed();
     this.trim(r);
     return true;
   }
@@ -947,7 +948,8 @@ export class SessionStore {
    */
   /**
    * `touch(r, {})` that returns the room's RoomState to change in place: a fresh wrapper when the current
-   * one was handed out (so the caller never mutates a published object), else the unpublished one.
+   * one was handed out (so the caller never mutates a published object), else the unpublished one. The
+   * caller calls `changed()` AFTER its changes (a synchronous listener may publish the state at once).
    */
   private own(r: RoomEntry): RoomState {
     if (r.published) {
@@ -956,7 +958,6 @@ export class SessionStore {
     } else {
       r.st.version++;
     }
-    this.changed();
     return r.st;
   }
 

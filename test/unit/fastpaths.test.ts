@@ -154,3 +154,21 @@ describe('chatapi exactly-once set', () => {
     assert.equal(set.add('a'), true);
   });
 });
+
+describe('store hot path with synchronous listeners', () => {
+  it('a listener that reads the state at once sees the counters of the message just applied', () => {
+    const s = new SessionStore({ notifyIntervalMs: 0 });
+    s.addProfile('p', 'chatapi', CAPS);
+    s.setMe('p', { id: 'me', name: 'Me' });
+    const seen: Array<[number, number]> = [];
+    s.subscribe(() => {
+      const r = s.getState().rooms[roomKey('p', 'a')];
+      if (r) seen.push([r.unread, r.mentions]);
+    });
+    const base = Date.UTC(2024, 0, 1);
+    s.apply(msg('a', 'm1', base));
+    s.apply(msg('a', 'm2', base + 1, { id: 'u1', name: 'Jane' }, 'hey Me, look'));
+    assert.deepEqual(seen.at(-1), [2, 1]);
+    assert.equal(s.getState().rooms[roomKey('p', 'a')]!.mentions, 1);
+  });
+});
