@@ -79,6 +79,8 @@ export interface RoomsSessionOptions {
   httpTimeoutMs?: number;
   /** Messages kept per room for `history` (default 10,000). */
   archiveLimit?: number;
+  /** Rooms known at most; a message for a new room beyond it is dropped with a notice (default MAX_ROOMS, 1000). */
+  maxRooms?: number;
   /** Backoff factory (default: core Backoff with its env overrides). */
   backoff?: () => Backoff;
   /** Clock, ms (token age). */
@@ -91,6 +93,13 @@ export interface RoomsSessionOptions {
 const WS_MAX_PAYLOAD = 8 * MAX_FRAME_BYTES;
 /** How many message ids are remembered for dedupe. */
 const SEEN_LIMIT = 100_000;
+/**
+ * At most this many rooms are known (profile, discovered, named). A message for a new room beyond it is
+ * dropped with a notice: each new room costs a room record, an archive and a room_info request, so a
+ * server sending messages to ever new room ids must not grow them without bound (issue 7 "memory stays
+ * bounded").
+ */
+const MAX_ROOMS = 1000;
 /** Repeated notices of one kind at most this often, ms. */
 const NOTICE_EVERY_MS = 10_000;
 /** listRooms() re-discovers only when the last discovery is older than this, ms. */
@@ -727,6 +736,11 @@ export class RoomsSession implements ConnectorSession {
       const id = String(m.n);
       if (!this.emitted.add(id)) continue;
       if (!this.roomMap.has(m.room)) {
+        const maxRooms = this.opts.maxRooms ?? MAX_ROOMS;
+        if (this.roomMap.size >= maxRooms) {
+          this.notice('too-many-rooms', `rooms: dropped message ${id}: its room is new and ${maxRooms} rooms are known already`);
+          continue;
+        }
         this.addRoom(m.room, false);
         void this.nameRooms(this.abort.signal).catch(() => {});
       }
