@@ -240,7 +240,8 @@ describe('chatapi live events', () => {
     // Every incoming frame type of Doc B, valid, with fresh ids (seen-id sets and name caches fill up as in a flood).
     const valid = (r: Rng, i: number): unknown => {
       const id = `fz${round}-${i}`;
-      const user = { user_id: `u${r.int(50)}`, user_name: `User ${r.int(50)}` };
+      // One in ten from a new sender with a 20 KB name: the name caches may keep 200 characters of it, not 20 KB.
+      const user = r.int(10) ? { user_id: `u${r.int(50)}`, user_name: `User ${r.int(50)}` } : { user_id: `u${round}-${i}`, user_name: `User ${i} ${'n'.repeat(20_000)}` };
       const time = new Date(Date.UTC(2024, 0, 1, 12) + i * 1000).toISOString();
       const kinds: [string, () => unknown][] = [
         ['message', () => ({ id, sender_id: user.user_id, sender_name: user.user_name, content: `hi ${i}`, created_at: time, meta: { mentions: ['user_123'] }, reply_to_id: null })],

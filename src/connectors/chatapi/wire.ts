@@ -26,19 +26,28 @@ export function asObj(value: unknown): Obj | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : undefined;
 }
 
+/**
+ * `s` as a string of its own when it is shorter than the remote `value` it came from: a V8 slice keeps
+ * its whole parent alive, so a 200-character name cut from a 1 MiB field would keep the 1 MiB in the
+ * name and presence caches (issue 7 "memory stays bounded").
+ */
+function own(s: string, value: string): string {
+  return value.length > s.length ? s.split('').join('') : s;
+}
+
 /** An id field (string or finite number) as a sanitised one-line string, or undefined. */
 export function asId(value: unknown): string | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value !== 'string') return undefined;
   const s = sanitizeLine(value).trim().slice(0, MAX_ID);
-  return s.length > 0 ? s : undefined;
+  return s.length > 0 ? own(s, value) : undefined;
 }
 
 /** A display name as a sanitised line, or undefined when absent/empty/not text. */
 export function asName(value: unknown): string | undefined {
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;
   const s = sanitizeLine(value).trim().slice(0, MAX_NAME);
-  return s.length > 0 ? s : undefined;
+  return s.length > 0 ? (typeof value === 'string' ? own(s, value) : s) : undefined;
 }
 
 /** An incoming socket frame, after the envelope check: `{"type","data","timestamp","room_id"}` (Doc B "Incoming Messages"). */
