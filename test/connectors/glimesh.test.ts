@@ -297,7 +297,10 @@ describe('glimesh session: socket', () => {
     const valid = (r: Rng, i: number): unknown => {
       const sub = subId();
       const id = String(10_000_000 + round * 100_000 + i);
-      const user = { id: String(r.int(50)), username: `user${r.int(50)}`, displayname: `User ${r.int(50)}`, avatarUrl: null };
+      // One in ten from a new user with 20 KB names and no id: the user cache may keep 200 characters, not 20 KB.
+      const user = r.int(10)
+        ? { id: String(r.int(50)), username: `user${r.int(50)}`, displayname: `User ${r.int(50)}`, avatarUrl: null }
+        : { username: `user${round}x${i}${'u'.repeat(20_000)}`, displayname: `User ${round}x${i}${'U'.repeat(20_000)}`, avatarUrl: null };
       const push = (): unknown => [null, null, sub, 'subscription:data', { result: { data: { chatMessage: { id, message: `m ${i}`, insertedAt: '2021-01-08T05:03:44', user } } }, subscriptionId: sub }];
       const roll = r.int(10);
       if (roll < 6) return push();

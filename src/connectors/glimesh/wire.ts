@@ -121,17 +121,27 @@ export function idOf(v: unknown): string | undefined {
   return sanitizeLine(s) || undefined;
 }
 
+/**
+ * `value` sanitised as one line and cut to `max` characters, as a string of its own: a V8 slice keeps
+ * its whole parent alive, and names stay in the session's caches (user ids by name, channel info), so a
+ * 200-character name cut from a 1 MiB field would keep the 1 MiB (issue 7 "memory stays bounded").
+ */
+function line(value: unknown, max: number): string {
+  const s = sanitizeLine(value);
+  return s.length > max ? s.slice(0, max).split('').join('') : s;
+}
+
 /** Parses a Channel object; undefined when it has no usable id. */
 export function parseChannel(v: unknown): ChannelInfo | undefined {
   if (!isRecord(v)) return undefined;
   const id = idOf(v.id);
   if (!id) return undefined;
   const streamer = isRecord(v.streamer) ? v.streamer : {};
-  const username = sanitizeLine(streamer.username).slice(0, 200);
-  const displayname = sanitizeLine(streamer.displayname).slice(0, 200);
+  const username = line(streamer.username, 200);
+  const displayname = line(streamer.displayname, 200);
   return {
     id,
-    title: sanitizeLine(v.title).slice(0, 500),
+    title: line(v.title, 500),
     live: v.status === 'LIVE',
     streamer: { id: idOf(streamer.id) ?? '', name: displayname || username || `channel ${id}`, username: username || displayname },
   };
@@ -148,8 +158,8 @@ export function parseMessage(v: unknown, room: string): Omit<MessageEvent, 'prof
   if (!id) return undefined;
   const user = isRecord(v.user) ? v.user : undefined;
   if (!user) return undefined;
-  const username = sanitizeLine(user.username).slice(0, 200);
-  const displayname = sanitizeLine(user.displayname).slice(0, 200);
+  const username = line(user.username, 200);
+  const displayname = line(user.displayname, 200);
   const author: UserRef = { id: idOf(user.id) ?? (username || '?'), name: displayname || username || '?' };
   const raw = typeof v.message === 'string' ? sanitize(v.message) : '';
   const ev: Omit<MessageEvent, 'profile'> = { type: 'message', room, id, author, text: raw, time: toIsoUtc(v.insertedAt) };
