@@ -280,6 +280,24 @@ describe('chatapi live events', () => {
   });
 });
 
+describe('chatapi presence bound', () => {
+  test('user_joined of ever new users keeps the online list at maxOnline; a message still arrives', async () => {
+    const h = await harness({ session: { maxOnline: 100 } });
+    await waitFor(() => h.server.openSockets(ROOM).length, 'socket');
+    for (let i = 0; i < 300; i++) h.server.push(ROOM, { type: 'user_joined', data: { user_id: `flood-${i}`, user_name: `Flood ${i}` }, room_id: ROOM });
+    h.server.post(ROOM, { sender_id: 'user_456', sender_name: 'Jane', content: 'after the joins' });
+    await waitFor(() => h.messages().some((m) => m.text === 'after the joins'), 'the message');
+    const lists = h.events.filter((e) => e.type === 'presence').map((e) => (e.type === 'presence' ? e.online.length : 0));
+    assert.equal(Math.max(...lists), 100, 'the online list stops at maxOnline');
+    h.server.push(ROOM, { type: 'user_left', data: { user_id: 'flood-0' }, room_id: ROOM });
+    h.server.push(ROOM, { type: 'user_joined', data: { user_id: 'flood-299', user_name: 'Late' }, room_id: ROOM });
+    await waitFor(() => {
+      const last = h.events.filter((e) => e.type === 'presence').at(-1);
+      return last?.type === 'presence' && last.online.some((u) => u.id === 'flood-299');
+    }, 'room again after a user left');
+  });
+});
+
 describe('chatapi REST', () => {
   test('send posts with X-API-Key and Bearer and resolves with the server copy', async () => {
     const h = await harness();

@@ -53,6 +53,8 @@ export interface ChatApiSessionOptions {
   rateLimitFloorMs?: number;
   /** Most history pages (of 100) read to backfill one gap (default 10). */
   backfillPages?: number;
+  /** Most users in a room's online list (default 10,000, as many as a connection_status list is read for); a user_joined of a new user beyond it is ignored. */
+  maxOnline?: number;
   /** Backoff factory (default: core Backoff with its env overrides). */
   backoff?: () => Backoff;
   /** Transport factory (default: the Doc B transport). */
@@ -449,6 +451,8 @@ class RoomLink {
         const u = parseUser(d);
         if (!u) return;
         s.learnName(u);
+        // Bounded: a server announcing ever new users must not grow the list (issue 7 "memory stays bounded").
+        if (!this.online.has(u.id) && this.online.size >= s.maxOnline) return;
         this.online.set(u.id, u.name);
         return this.presence();
       }
@@ -475,7 +479,7 @@ class RoomLink {
         const users = parseOnlineUsers(d);
         if (!users) return;
         this.online.clear();
-        for (const u of users) this.online.set(u.id, u.name !== u.id ? u.name : s.nameOf(u.id));
+        for (const u of users.slice(0, s.maxOnline)) this.online.set(u.id, u.name !== u.id ? u.name : s.nameOf(u.id));
         this.presence();
         if (!this.askedNames && users.some((u) => this.online.get(u.id) === u.id)) void this.learnNames();
         return;
@@ -514,6 +518,7 @@ export class ChatApiSession implements ConnectorSession {
   readonly typingIdleMs: number;
   readonly rateLimitFloorMs: number;
   readonly backfillPages: number;
+  readonly maxOnline: number;
   readonly abort = new AbortController();
   /** Message id → client transaction id of our sends (so a live copy carries the txnId too). */
   readonly sentTxn = new Map<string, string>();
@@ -541,6 +546,7 @@ export class ChatApiSession implements ConnectorSession {
     this.typingIdleMs = opts.typingIdleMs ?? 3000;
     this.rateLimitFloorMs = opts.rateLimitFloorMs ?? 5 * Number(process.env.CHAT_TUI_BACKOFF_BASE_MS ?? 1000);
     this.backfillPages = opts.backfillPages ?? 10;
+    this.maxOnline = opts.maxOnline ?? 10_000;
     const me = this.me();
     if (me) this.names.set(me.id, me.name);
     this.transport =
