@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 /**
  * Shared frame fuzzer and heap probe for the connector fuzz tests (issue 7 "Hostile input": "Fuzz each
  * connector's frame parser with at least 10,000 random and mutated frames (wrong types, missing fields,
@@ -301,3 +302,14 @@ export const FIRST_ROUND_MAX = 32 * MiB;
  * frame fails (1.5 MiB / 10,000 frames), and so does keeping every frame (~100 MiB per round).
  */
 export const SECOND_ROUND_MAX = 1.5 * MiB;
+
+/**
+ * Asserts the heap (bytes, as `settledHeap()` gives: heapUsed + external after a forced GC) measured
+ * before, after round 1 and after round 2 of a fuzz: round 1 grew it by less than FIRST_ROUND_MAX, round
+ * 2 by less than SECOND_ROUND_MAX (nothing is kept per frame). Throws an AssertionError otherwise.
+ */
+export function assertHeapBounded(heap: readonly number[]): void {
+  const [h0, h1, h2] = heap as [number, number, number];
+  assert.ok(h1 - h0 < FIRST_ROUND_MAX, `first 10,000 frames grew the heap by ${toMiB(h1 - h0)} MiB`);
+  assert.ok(h2 - h1 < SECOND_ROUND_MAX, `the second 10,000 frames grew the heap by ${toMiB(h2 - h1)} MiB: something is kept per frame`);
+}
