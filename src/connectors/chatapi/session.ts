@@ -51,7 +51,10 @@ export interface ChatApiSessionOptions {
   typingIdleMs?: number;
   /** Least wait after a 4004 close (default 5 × the backoff base, i.e. 5 s). */
   rateLimitFloorMs?: number;
-  /** Most history pages (of 100) read to backfill one gap (default 10). */
+  /**
+   * Most history pages (of 100) read to backfill one gap (default 50: 5,000 messages, as glimesh). A busy
+   * room during a 30 s reconnect wait (the backoff's cap) can pass 1,000 messages; the soak lost some at 10.
+   */
   backfillPages?: number;
   /** Most users in a room's online list (default 10,000, as many as a connection_status list is read for); a user_joined of a new user beyond it is ignored. */
   maxOnline?: number;
@@ -545,7 +548,7 @@ export class ChatApiSession implements ConnectorSession {
     this.connectedGraceMs = opts.connectedGraceMs ?? 1500;
     this.typingIdleMs = opts.typingIdleMs ?? 3000;
     this.rateLimitFloorMs = opts.rateLimitFloorMs ?? 5 * Number(process.env.CHAT_TUI_BACKOFF_BASE_MS ?? 1000);
-    this.backfillPages = opts.backfillPages ?? 10;
+    this.backfillPages = opts.backfillPages ?? 50;
     this.maxOnline = opts.maxOnline ?? 10_000;
     const me = this.me();
     if (me) this.names.set(me.id, me.name);
