@@ -478,6 +478,21 @@ describe('chatapi close codes and reconnect', () => {
     assert.ok(!h.events.some((e) => e.type === 'gap'));
   });
 
+  test('a live-only message stamped in the future does not derail the next backfill', async () => {
+    const h = await harness();
+    await waitFor(() => h.server.openSockets(ROOM).length, 'socket');
+    h.server.post(ROOM, { sender_id: 'u', sender_name: 'U', content: 'before' });
+    await waitFor(() => h.messages().length === 1, 'first');
+    // Pushed on the socket only (not in history), dated 2099.
+    h.server.push(ROOM, { type: 'message', data: { id: 'future-1', room_id: ROOM, sender_id: 'x', sender_name: 'X', content: 'from the future', created_at: '2099-01-01T00:00:00Z' }, room_id: ROOM });
+    await waitFor(() => h.messages().length === 2, 'the future-stamped one');
+    h.server.drop(ROOM);
+    for (let i = 0; i < 3; i++) h.server.post(ROOM, { sender_id: 'u', sender_name: 'U', content: `while down ${i}` });
+    await waitFor(() => h.messages().length === 5, 'backfilled');
+    assert.deepEqual(h.messages().slice(2).map((m) => m.text), ['while down 0', 'while down 1', 'while down 2']);
+    assert.ok(!h.events.some((e) => e.type === 'gap'), 'no gap: the anchor stayed on a message the history has');
+  });
+
   test('a drop before any message: backfill from the baseline', async () => {
     const s = await server();
     s.post(ROOM, { sender_id: 'u', sender_name: 'U', content: 'old' });

@@ -101,6 +101,20 @@ export class BoundedSet {
   }
 }
 
+/** How far ahead of our clock a message time may be and still anchor a backfill (clock skew), ms. */
+const FUTURE_SKEW_MS = 10 * 60_000;
+let futureIso = '';
+let futureAt = 0;
+/** ISO UTC time FUTURE_SKEW_MS from now, recomputed at most once a second (no Date per message). */
+function futureLimit(): string {
+  const now = Date.now();
+  if (now - futureAt > 1000) {
+    futureAt = now;
+    futureIso = new Date(now + FUTURE_SKEW_MS).toISOString();
+  }
+  return futureIso;
+}
+
 /** Where a room's backfill starts: unknown, "the room was empty", or after a message. */
 type Anchor = undefined | 'start' | { id: string; time: string };
 
@@ -374,8 +388,10 @@ class RoomLink {
     }
     if (!this.seen.add(ev.id)) return;
     const anchor = this.anchor;
-    // The event itself is the anchor ({id, time}): no object per message.
-    if (typeof anchor !== 'object' || ev.time >= anchor.time) this.anchor = ev;
+    // The event itself is the anchor ({id, time}): no object per message. A message stamped in the
+    // future (beyond clock skew) never becomes it: one that the server pushed live but keeps no history
+    // of would leave the anchor where no backfill can find it, and every later message older than it.
+    if ((typeof anchor !== 'object' || ev.time >= anchor.time) && ev.time <= futureLimit()) this.anchor = ev;
     const sent = this.s.sentTxn;
     const txn = sent.size === 0 ? undefined : sent.get(ev.id);
     this.s.learnName(ev.author);
