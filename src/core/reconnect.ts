@@ -88,3 +88,35 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * The reconnect wait of a connector's loop that "reconnect now" and disconnect can cut short.
+ * `wait(ms)` resolves after `ms` milliseconds, or at once when `wake()` is called meanwhile (it never
+ * rejects); `wake()` without a wait in progress does nothing.
+ */
+export class WakeableSleep {
+  private ctl: AbortController | undefined;
+
+  /** Waits `ms` milliseconds or until `wake()`. */
+  async wait(ms: number): Promise<void> {
+    const ctl = new AbortController();
+    this.ctl = ctl;
+    try {
+      await sleep(ms, ctl.signal);
+    } catch {
+      // woken
+    } finally {
+      if (this.ctl === ctl) this.ctl = undefined;
+    }
+  }
+
+  /** Whether a wait is in progress. */
+  get waiting(): boolean {
+    return this.ctl !== undefined;
+  }
+
+  /** Ends the wait in progress, if any. */
+  wake(): void {
+    this.ctl?.abort();
+  }
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Backoff, sleep } from '../../src/core/reconnect.js';
+import { Backoff, sleep, WakeableSleep } from '../../src/core/reconnect.js';
 
 // Issue 7 "Connections": full jitter, first retry within 1 s, cap 30 s, reset after 30 s stable.
 
@@ -109,5 +109,23 @@ describe('sleep', () => {
 
   it('rejects at once when the signal is already aborted', async () => {
     await assert.rejects(sleep(60_000, AbortSignal.abort(new Error('gone'))), /gone/);
+  });
+});
+
+describe('WakeableSleep', () => {
+  it('waits the full time unless woken; wake() ends the wait early and never rejects', async () => {
+    const w = new WakeableSleep();
+    assert.equal(w.waiting, false);
+    w.wake(); // nothing to wake: no effect
+    let t0 = Date.now();
+    await w.wait(30);
+    assert.ok(Date.now() - t0 >= 25, 'slept its time');
+    t0 = Date.now();
+    const p = w.wait(10_000);
+    assert.equal(w.waiting, true);
+    setTimeout(() => w.wake(), 10);
+    await p;
+    assert.ok(Date.now() - t0 < 5_000, 'woken early');
+    assert.equal(w.waiting, false);
   });
 });

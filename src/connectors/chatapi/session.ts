@@ -1,7 +1,7 @@
 import type { Capabilities, ConnectorContext, ConnectorSession, HistoryOptions, RoomInfo } from '../../core/connector.js';
 import { ChatError, toChatError } from '../../core/errors.js';
 import type { ConnectorEvent, MessageEvent, UserRef } from '../../core/events.js';
-import { Backoff, sleep } from '../../core/reconnect.js';
+import { Backoff, WakeableSleep } from '../../core/reconnect.js';
 import { sanitizeLine } from '../../core/sanitize.js';
 import { DocBTransport, shortRoom, type ChatApiTransport, type RoomSocket, type SocketEnd } from './transport.js';
 import {
@@ -138,7 +138,8 @@ class RoomLink {
   private stopped = false;
   private everConnected = false;
   private running = false;
-  private wake: AbortController | undefined;
+  /** The reconnect wait; reconnectNow() and disconnect() cut it short. */
+  private readonly retryWait = new WakeableSleep();
   private readonly notices = new Map<string, number>();
   private lastPresence: string | undefined;
   private askedNames = false;
@@ -177,7 +178,7 @@ class RoomLink {
     this.stopped = true;
     this.state = 'stopped';
     this.settleReady(new ChatError('network', 'disconnected', { retryable: false }));
-    this.wake?.abort();
+    this.retryWait.wake();
     this.socket?.close();
   }
 
@@ -186,7 +187,7 @@ class RoomLink {
     this.backoff.reset();
     if (this.stopped) return;
     if (!this.running) return this.start();
-    if (this.wake) this.wake.abort();
+    if (this.retryWait.waiting) this.retryWait.wake();
     else this.socket?.terminate();
   }
 
@@ -218,13 +219,7 @@ class RoomLink {
       const reason = err?.message ?? describeEnd(end);
       this.state = 'reconnecting';
       s.emit({ type: 'connection', state: 'reconnecting', reason, room: this.room, retryAt: new Date(Date.now() + delay).toISOString() });
-      this.wake = new AbortController();
-      try {
-        await sleep(delay, this.wake.signal);
-      } catch {
-        // woken by kick() or stop()
-      }
-      this.wake = undefined;
+      await this.retryWait.wait(delay);
     }
   }
 

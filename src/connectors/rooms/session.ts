@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Capabilities, ConnectorContext, ConnectorSession, HistoryOptions, RoomInfo } from '../../core/connector.js';
 import { ChatError, UsageError, toChatError } from '../../core/errors.js';
 import type { ConnectorEvent, MessageEvent, UserRef } from '../../core/events.js';
-import { Backoff, sleep } from '../../core/reconnect.js';
+import { Backoff, WakeableSleep } from '../../core/reconnect.js';
 import { sanitizeLine } from '../../core/sanitize.js';
 import { LOGIN_HINT, errorFromAnswer, post, postOk, socketUrl } from './http.js';
 import { needsRefresh, refreshToken, tokenFields } from './login.js';
@@ -174,7 +174,8 @@ export class RoomsSession implements ConnectorSession {
   private closed = false;
   private running = false;
   private ws: WebSocket | undefined;
-  private wake: AbortController | undefined;
+  /** The reconnect wait; reconnectNow() and disconnect() cut it short. */
+  private readonly retryWait = new WakeableSleep();
   private readonly abort = new AbortController();
   /** Our user; `confirmed` once /user/info answered (else from the login or the token's claims). */
   private self: UserRef | undefined;
@@ -346,13 +347,7 @@ export class RoomsSession implements ConnectorSession {
         reason: outcome.error?.message ?? outcome.reason,
         retryAt: new Date(Date.now() + delay).toISOString(),
       });
-      this.wake = new AbortController();
-      try {
-        await sleep(delay, this.wake.signal);
-      } catch {
-        // woken by reconnectNow() or disconnect()
-      }
-      this.wake = undefined;
+      await this.retryWait.wait(delay);
     }
   }
 
@@ -364,7 +359,7 @@ export class RoomsSession implements ConnectorSession {
     this.phase = 'stopped';
     clearInterval(this.refreshTimer);
     this.abort.abort();
-    this.wake?.abort();
+    this.retryWait.wake();
     this.failPending(new ChatError('network', 'rooms: disconnected before the server echoed the message'));
     this.settleReady(new ChatError('network', 'rooms: disconnected'));
     const ws = this.ws;
@@ -391,7 +386,7 @@ export class RoomsSession implements ConnectorSession {
       if (this.phase === 'failed' && this.token) this.startLoop();
       return;
     }
-    if (this.wake) this.wake.abort();
+    if (this.retryWait.waiting) this.retryWait.wake();
     else this.ws?.terminate();
   }
 

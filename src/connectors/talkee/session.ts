@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Capabilities, ConnectorContext, ConnectorSession, RoomInfo } from '../../core/connector.js';
 import { ChatError, toChatError } from '../../core/errors.js';
 import type { ConnectorEvent, MessageEvent, UserRef } from '../../core/events.js';
-import { Backoff, sleep } from '../../core/reconnect.js';
+import { Backoff, WakeableSleep } from '../../core/reconnect.js';
 import { sanitizeLine } from '../../core/sanitize.js';
 import { errorFromBody, errorFromStatus, request } from './http.js';
 import { DEFAULT_API_URL, DEFAULT_URL, apiUrl, messagesUrl, socketUrl } from './urls.js';
@@ -106,7 +106,8 @@ class RoomLink {
   private readonly backoff: Backoff;
   private stopped = false;
   private everConnected = false;
-  private wake: AbortController | undefined;
+  /** The reconnect wait; reconnectNow() and disconnect() cut it short. */
+  private readonly retryWait = new WakeableSleep();
   private quickAuthCloses = 0;
   private toldFirstFailure = false;
   private kicked = false;
@@ -148,7 +149,7 @@ class RoomLink {
     this.stopped = true;
     this.state = 'stopped';
     this.settleReady(new ChatError('network', 'disconnected'));
-    this.wake?.abort();
+    this.retryWait.wake();
     const ws = this.ws;
     if (!ws || ws.readyState === WebSocket.CLOSED) return Promise.resolve();
     return new Promise<void>((resolve) => {
@@ -174,7 +175,7 @@ class RoomLink {
       this.start();
       return;
     }
-    if (this.wake) this.wake.abort();
+    if (this.retryWait.waiting) this.retryWait.wake();
     else this.ws?.terminate();
   }
 
@@ -213,13 +214,7 @@ class RoomLink {
         room: this.slug,
         retryAt: new Date(Date.now() + delay).toISOString(),
       });
-      this.wake = new AbortController();
-      try {
-        await sleep(delay, this.wake.signal);
-      } catch {
-        // woken by kick() or stop()
-      }
-      this.wake = undefined;
+      await this.retryWait.wait(delay);
     }
   }
 
