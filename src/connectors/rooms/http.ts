@@ -1,6 +1,7 @@
 import { ChatError, toChatError } from '../../core/errors.js';
 import { sanitizeLine } from '../../core/sanitize.js';
 import { MAX_FRAME_BYTES, asErrorBody } from './wire.js';
+import { readCapped } from '../http.js';
 
 /**
  * REST of the rooms service (facts A2, A3, A5): every endpoint is `POST <base><path>` with a JSON body
@@ -35,25 +36,6 @@ export function socketUrl(base: string): URL {
   const url = restUrl(base, '/chat/connect');
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   return url;
-}
-
-/** Reads a body up to `limit` bytes; throws ChatError protocol when it is longer. */
-async function readCapped(res: Response, limit: number): Promise<string> {
-  if (!res.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw new ChatError('protocol', `the server's answer is larger than ${Math.round(limit / 1024 / 1024)} MiB`, { retryable: false });
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Options of one request. */

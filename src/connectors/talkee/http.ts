@@ -1,6 +1,7 @@
 import { ChatError, toChatError } from '../../core/errors.js';
 import { sanitizeLine } from '../../core/sanitize.js';
 import { MAX_FRAME_BYTES, type TalkeeErrorBody } from './wire.js';
+import { readCapped } from '../http.js';
 
 /**
  * HTTP for Talkee's two hosts (facts §6 chat REST on the WS host, §7 REST API). Talkee answers errors
@@ -15,25 +16,6 @@ export interface HttpAnswer {
   status: number;
   json: unknown;
   empty: boolean;
-}
-
-/** Reads a response body up to `limit` bytes; throws ChatError protocol when it is longer. */
-async function readCapped(res: Response, limit: number): Promise<string> {
-  if (!res.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw new ChatError('protocol', `the server's answer is larger than ${Math.round(limit / 1024)} KiB`, { retryable: false });
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
