@@ -7,6 +7,9 @@
  *   npm run bench [-- --json] [-- --only ingest_ratio,tail_vs_wscat] [-- --runs N]
  *
  * Exit code 0 when every target holds, 1 otherwise.
+ *
+ * For profiling: `BENCH_CLIENT_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/p"` adds node flags to the connector
+ * side of `ingest_ratio`; `BENCH_CLI=/path/to/chat-tui.js` runs the TUI figures against another build.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -43,7 +46,8 @@ const results: Figure[] = [];
 
 /** Runs `bench/ingest-client.ts` in its own process and streams the batch to it once it is connected. */
 async function ingestOnce(server: BenchServer, batch: PreparedStream, mode: 'raw' | 'connector'): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'ingest-client.ts'), mode, server.url, batch.room, server.apiKey, String(batch.frames.length)], {
+  const flags = mode === 'connector' ? (process.env.BENCH_CLIENT_FLAGS ?? '').split(' ').filter(Boolean) : [];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(ROOT, 'bench', 'ingest-client.ts'), mode, server.url, batch.room, server.apiKey, String(batch.frames.length)], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 /** Repository root (bench/lib/ → ../..). */
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 /** `node bin/chat-tui.js` — the built CLI (the bench builds first: `npm run bench` runs `npm run build`). */
-export const CLI = [process.execPath, join(ROOT, 'bin', 'chat-tui.js')];
+export const CLI = [process.execPath, process.env.BENCH_CLI ?? join(ROOT, 'bin', 'chat-tui.js')];
 
 const CLK_TCK = 100; // USER_HZ on Linux
 

@@ -1,12 +1,10 @@
-import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { ChatError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 
 /**
  * Lazy loading of the heavy parts (Ink/React TUI, runtime, demo server): the headless commands never load
  * them (stack.md §4: Ink costs ~140 ms at start). The modules are found next to this file's directory
  * (`dist/…` when built, `src/…` under tsx) and imported with `import()`.
- * The demo server's shape (brief api.md) is declared here so the CLI compiles while it is being written.
+ * The demo server's shape is declared here.
  */
 
 /** The built-in demo server (src/demo/server.ts). */
@@ -27,17 +25,6 @@ interface DemoModule {
   startDemoServer(opts?: { port?: number; host?: string; pace?: number }): Promise<DemoServerLike>;
 }
 
-/** Imports `rel` (a path like `../ui/run.js`, relative to src/cli or dist/cli) when it exists. */
-async function load<T>(rel: string, what: string): Promise<T> {
-  const url = new URL(rel, import.meta.url);
-  const file = fileURLToPath(url);
-  const candidates = [file, file.replace(/\.js$/, '.ts'), file.replace(/\.js$/, '.tsx')];
-  if (!candidates.some((f) => fs.existsSync(f))) {
-    throw new ChatError('protocol', `${what} is not part of this build`);
-  }
-  return (await import(url.href)) as T;
-}
-
 /** The runtime module (src/core/runtime.ts). */
 export function loadRuntime(): Promise<typeof import('../core/runtime.js')> {
   return import('../core/runtime.js');
@@ -50,7 +37,7 @@ export function loadUi(): Promise<typeof import('../ui/run.js')> {
 
 /** The demo server (src/demo/server.ts). */
 export function loadDemo(): Promise<DemoModule> {
-  return load<DemoModule>('../demo/server.js', 'the demo server');
+  return import('../demo/server.js');
 }
 
 /** Throws UsageError unless stdin and stdout are terminals (the full-screen UI needs both). */
