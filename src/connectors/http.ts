@@ -24,3 +24,54 @@ export async function readCapped(res: Response, limit: number): Promise<string> 
   }
   return Buffer.concat(chunks).toString('utf8');
 }
+
+/** Words for the system/TLS/undici error codes a connection attempt ends with. */
+const NETWORK_WORDS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset by the server',
+  ECONNABORTED: 'connection aborted',
+  EPIPE: 'connection closed by the server',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  UND_ERR_HEADERS_TIMEOUT: 'no answer from the server',
+  UND_ERR_SOCKET: 'connection closed by the server',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed (temporary)',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EADDRNOTAVAIL: 'address not available',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'the server has a self-signed TLS certificate',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the server has a self-signed TLS certificate',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server TLS certificate could not be verified',
+  CERT_HAS_EXPIRED: 'the server TLS certificate has expired',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'the server TLS certificate is for another host',
+  EPROTO: 'TLS handshake failed (is it an https:// server?)',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'TLS handshake failed (is it an https:// server?)',
+};
+
+/**
+ * One short line for why a connection attempt (`fetch`, a `ws` socket, phoenix's socket error event)
+ * failed, or undefined when the error carries nothing recognisable: looks for a string `code` on the
+ * error, its `cause`, its `error` (a WebSocket ErrorEvent) and the first of its `errors` (an
+ * AggregateError from connecting to several addresses), and names it in words with the code, e.g.
+ * `connection refused (ECONNREFUSED)`. fetch's own refusal of a port that browsers block (6000, 6667…)
+ * is named too. Never includes a URL (it may carry a key). Shared by the connectors.
+ */
+export function describeNetworkError(err: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [err];
+  while (queue.length && seen.size < 8) {
+    const e = queue.shift();
+    if (e === null || typeof e !== 'object' || seen.has(e)) continue;
+    seen.add(e);
+    const o = e as { code?: unknown; cause?: unknown; error?: unknown; errors?: unknown; message?: unknown };
+    if (typeof o.code === 'string' && /^[A-Z][A-Z0-9_]{2,40}$/.test(o.code)) {
+      const words = NETWORK_WORDS[o.code];
+      return words ? `${words} (${o.code})` : o.code.toLowerCase();
+    }
+    if (o.message === 'bad port') return 'fetch will not connect to this port (browsers block it too); use another port';
+    queue.push(o.cause, o.error);
+    if (Array.isArray(o.errors)) queue.push(o.errors[0]);
+  }
+  return undefined;
+}

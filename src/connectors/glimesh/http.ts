@@ -1,5 +1,6 @@
 import type { GraphQLClient } from 'graphql-request';
 import { ChatError, toChatError } from '../../core/errors.js';
+import { describeNetworkError } from '../http.js';
 import { sanitizeLine } from '../../core/sanitize.js';
 import { errorsOf, isRecord, type GqlError } from './wire.js';
 
@@ -116,6 +117,8 @@ export class GraphHttp {
       }
       if (signal?.aborted) throw new ChatError('network', `${what}: cancelled`);
       if (timeout.aborted) throw new ChatError('network', `${what}: no answer within ${Math.round(this.timeoutMs / 1000)} s`);
+      const words = describeNetworkError(err);
+      if (words) throw new ChatError('network', `${what}: cannot reach Glimesh: ${words}`, { retryable: true });
       const e = toChatError(err);
       throw new ChatError(e.code, `${what}: ${e.message}`, { retryable: e.retryable });
     }

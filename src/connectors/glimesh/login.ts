@@ -2,6 +2,7 @@ import type { LoginOptions } from '../../core/connector.js';
 import { ChatError, toChatError, UsageError } from '../../core/errors.js';
 import type { NamedProfile, Profile } from '../../core/profile.js';
 import { sanitizeLine } from '../../core/sanitize.js';
+import { describeNetworkError } from '../http.js';
 import { httpBase } from './http.js';
 
 /**
@@ -41,6 +42,8 @@ export async function clientCredentials(base: string, clientId: string, clientSe
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
   } catch (err) {
+    const words = describeNetworkError(err);
+    if (words) throw new ChatError('network', `login: cannot reach Glimesh: ${words}`);
     const e = toChatError(err);
     throw new ChatError(e.code, `login: ${e.message}`);
   }

@@ -4,6 +4,7 @@ import { ChatError, toChatError } from '../../core/errors.js';
 import type { ConnectorEvent, MessageEvent, UserRef } from '../../core/events.js';
 import { Backoff } from '../../core/reconnect.js';
 import { sanitize, sanitizeLine } from '../../core/sanitize.js';
+import { describeNetworkError } from '../http.js';
 import { GraphHttp, httpBase, type Credential, type GqlResult } from './http.js';
 import { clientCredentials, tokenExpired } from './login.js';
 import { makeTransport } from './transport.js';
@@ -360,9 +361,9 @@ export class GlimeshSession implements ConnectorSession {
       decode: (raw, callback) => this.decode(raw, callback),
     });
     this.socket = socket;
-    socket.onError(() => {
+    socket.onError((error?: unknown) => {
       if (this.socket !== socket) return;
-      this.onSocketError(socket);
+      this.onSocketError(socket, error);
     });
     socket.onClose((event) => {
       if (this.socket !== socket) return;
@@ -402,13 +403,20 @@ export class GlimeshSession implements ConnectorSession {
     return delay;
   }
 
-  private onSocketError(socket: Socket): void {
+  /** A socket error (`error`: what phoenix passes on, the transport's ErrorEvent). */
+  private onSocketError(socket: Socket, error?: unknown): void {
     const status = this.refusedStatus;
     if (status === undefined) {
-      if (this.closeReason === DEFAULT_REASON) this.closeReason = 'could not reach Glimesh';
+      const words = describeNetworkError(error);
+      // ws may report the close (1006) before the error: the error's words are the better reason.
+      if (this.closeReason === DEFAULT_REASON || (words && this.closeReason.startsWith('socket closed (code 1006'))) {
+        this.closeReason = `could not reach Glimesh${words ? `: ${words}` : ''}`;
+      }
+      // Said once, without "retrying": a one-shot command ends with this line; a following
+      // `reconnecting` event says when the next attempt is for tail and the TUI.
       if (!this.everJoined && !this.toldFirstFailure) {
         this.toldFirstFailure = true;
-        this.emit({ type: 'error', code: 'network', message: `could not connect to Glimesh at ${this.host()}; retrying` });
+        this.emit({ type: 'error', code: 'network', message: `could not connect to Glimesh at ${this.host()}${words ? `: ${words}` : ''}` });
       }
       return;
     }

@@ -1,7 +1,7 @@
 import { ChatError, toChatError } from '../../core/errors.js';
 import { sanitizeLine } from '../../core/sanitize.js';
 import { MAX_FRAME_BYTES, asErrorBody } from './wire.js';
-import { readCapped } from '../http.js';
+import { describeNetworkError, readCapped } from '../http.js';
 
 /**
  * REST of the rooms service (facts A2, A3, A5): every endpoint is `POST <base><path>` with a JSON body
@@ -91,10 +91,10 @@ export async function post(base: string, path: string, what: string, opts: PostO
   return { status: res.status, json, text };
 }
 
-/** One line for a fetch failure: Node puts the useful code (ECONNREFUSED…) on `cause`. */
+/** One line for a fetch failure (see describeNetworkError). */
 function describeFetchError(err: unknown): string {
-  const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause;
-  if (cause && typeof cause.code === 'string') return `${cause.code.toLowerCase()} (is the server running at the profile's --url?)`;
+  const words = describeNetworkError(err);
+  if (words) return `cannot reach the server: ${words}${words.includes('ECONNREFUSED') ? "; is it running at the profile's --url?" : ''}`;
   return sanitizeLine(toChatError(err).message).slice(0, 200);
 }
 

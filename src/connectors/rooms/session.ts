@@ -5,6 +5,7 @@ import { ChatError, UsageError, toChatError } from '../../core/errors.js';
 import type { ConnectorEvent, MessageEvent, UserRef } from '../../core/events.js';
 import { Backoff, WakeableSleep } from '../../core/reconnect.js';
 import { sanitizeLine } from '../../core/sanitize.js';
+import { describeNetworkError } from '../http.js';
 import { LOGIN_HINT, errorFromAnswer, post, postOk, socketUrl } from './http.js';
 import { needsRefresh, refreshToken, tokenFields } from './login.js';
 import {
@@ -1024,8 +1025,8 @@ export class RoomsSession implements ConnectorSession {
 
 /** One line for a socket error (no URL). */
 function describeSocketError(err: Error): string {
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && /^E[A-Z]+/.test(code)) return `${code.toLowerCase()} (is the server running at the profile's --url?)`;
+  const words = describeNetworkError(err);
+  if (words) return `cannot reach the server: ${words}${words.includes('ECONNREFUSED') ? "; is it running at the profile's --url?" : ''}`;
   if (/handshake has timed out/i.test(err.message)) return 'the socket handshake timed out';
   return sanitizeLine(err.message).slice(0, 160);
 }

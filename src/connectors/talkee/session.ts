@@ -6,6 +6,7 @@ import { ChatError, toChatError } from '../../core/errors.js';
 import type { ConnectorEvent, MessageEvent, UserRef } from '../../core/events.js';
 import { Backoff, WakeableSleep } from '../../core/reconnect.js';
 import { sanitizeLine } from '../../core/sanitize.js';
+import { describeNetworkError } from '../http.js';
 import { errorFromBody, errorFromStatus, request } from './http.js';
 import { DEFAULT_API_URL, DEFAULT_URL, apiUrl, messagesUrl, socketUrl } from './urls.js';
 import {
@@ -342,8 +343,8 @@ class RoomLink {
 
 /** One line for a socket error (no URL: it names the site but keep lines short). */
 function describeSocketError(err: Error): string {
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && /^E[A-Z]+/.test(code)) return sanitizeLine(err.message.includes(code) ? err.message : `${code}: ${err.message}`).slice(0, 160);
+  const words = describeNetworkError(err);
+  if (words) return `cannot reach the server: ${words}`;
   if (/handshake has timed out/i.test(err.message)) return 'the socket handshake timed out';
   return sanitizeLine(err.message).slice(0, 160);
 }
