@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Cli, hasStack, lines, root } from './helpers.js';
+import { Cli, deadPort, hasStack, lines, root } from './helpers.js';
 
 const TOKEN = 'sk_RECOGNISABLE_7f3a9c1e';
 const ROOM = '550e8400-e29b-41d4-a716-446655440001';
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
-
-/** A port on 127.0.0.1 where nothing listens (bound, then closed). */
-async function deadPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 const chatapiArgs = (url: string, extra: string[] = []): string[] => [
   '--service', 'chatapi', '--url', url, '--room', ROOM, '--user-id', 'user_123', '--user-name', 'John Doe', ...extra,

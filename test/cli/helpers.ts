@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,3 +105,12 @@ export const lines = (s: string): string[] => s.split('\n').filter((l) => l.trim
 
 /** True when a text looks like a stack trace. */
 export const hasStack = (s: string): boolean => /^\s+at .+\(.*:\d+:\d+\)|^\s+at file:/m.test(s);
+
+/** A port on 127.0.0.1 where nothing listens (bound, then closed). */
+export async function deadPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}

@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { describeNetworkError } from '../../src/connectors/http.js';
-import { Cli } from './helpers.js';
-
-/** A TCP port on 127.0.0.1 that nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
+import { Cli, deadPort } from './helpers.js';
 
 describe('describeNetworkError: the words for a failed connection', () => {
   it('names a refused fetch, a refused ws socket (its ErrorEvent too) and a blocked port', async () => {
-    const port = await closedPort();
+    const port = await deadPort();
     const fetchErr = await fetch(`http://127.0.0.1:${port}/x`).then(
       () => undefined,
       (e: unknown) => e,
@@ -58,7 +48,7 @@ describe('a server that is not there: one line, exit 1, the reason in words', ()
     ['talkee', ['--room', 'lobby', '--site-id', '1']],
   ] as const) {
     it(`${service}: send and rooms say "connection refused", never "retrying" or "fetch failed", never the token`, async () => {
-      const port = await closedPort();
+      const port = await deadPort();
       const add = await cli.run(['profile', 'add', service, '--service', service, '--url', `http://127.0.0.1:${port}`, '--token', 'sekret-token-1', ...extra]);
       assert.equal(add.code, 0, add.stderr);
       for (const args of [['--profile', service, 'send', 'hello'], ['--profile', service, 'rooms']]) {
