@@ -418,6 +418,25 @@ describe('rooms catch-up', () => {
     assert.equal(s.sockets.length, 21);
   });
 
+  test('a flood during the catch-up fills the bounded buffer: the socket is replaced and nothing is lost', async () => {
+    const s = await server({ messages: [{ room: 11, poster: BOB, message: 'baseline' }] });
+    const h = harness(s, {}, { maxCatchUpBuffer: 50 });
+    await h.connect();
+    s.hooks.retrieveDelayMs = 400; // the next catch-up is slow…
+    s.drop('terminate');
+    await waitFor(() => s.connected().length === 0, 2000, 'the drop');
+    await waitFor(() => s.connected().length > 0, 5000, 'the reconnect');
+    const sent: number[] = [];
+    for (let i = 0; i < 120; i++) sent.push(s.post(11, BOB, `flood ${i}`).id); // …and 120 live messages arrive meanwhile
+    s.hooks.retrieveDelayMs = 0;
+    await waitFor(() => h.messages().length >= 120, 10_000, 'all 120 messages');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(h.messages().map((m) => Number(m.id)), sent, 'every message once, in order');
+    const notices = h.events.filter((e) => e.type === 'notice' && /over 50 live messages arrived during the catch-up/.test(e.text));
+    assert.equal(notices.length, 1);
+    assert.ok(s.sockets.length >= 3, `the overflowing socket was replaced (${s.sockets.length} sockets)`);
+  });
+
   test('a failing catch-up reconnects and tries again from the same mark', async () => {
     const s = await server({ messages: [{ room: 11, poster: BOB, message: 'baseline' }] });
     const h = harness(s);

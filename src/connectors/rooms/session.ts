@@ -82,6 +82,8 @@ export interface RoomsSessionOptions {
   archiveLimit?: number;
   /** Rooms known at most; a message for a new room beyond it is dropped with a notice (default MAX_ROOMS, 1000). */
   maxRooms?: number;
+  /** Live messages held while a catch-up runs, at most (default {@link MAX_CATCH_UP_BUFFER}); beyond it the socket is replaced. */
+  maxCatchUpBuffer?: number;
   /** Backoff factory (default: core Backoff with its env overrides). */
   backoff?: () => Backoff;
   /** Clock, ms (token age). */
@@ -89,6 +91,13 @@ export interface RoomsSessionOptions {
   /** How often a running session checks whether its token is a day old and refreshes it (default 1 h). */
   refreshCheckMs?: number;
 }
+
+/**
+ * Live messages held while a catch-up runs (issue 7 bounded memory). A flood that fills it ends the
+ * socket: nothing is lost, since the next catch-up starts from the same high-water mark and retrieves
+ * those messages from the server, in order.
+ */
+export const MAX_CATCH_UP_BUFFER = 20_000;
 
 /** Frames larger than this close the socket inside `ws` (memory bound); 1 MiB < size ≤ this are dropped with a notice. */
 const WS_MAX_PAYLOAD = 8 * MAX_FRAME_BYTES;
@@ -474,6 +483,7 @@ export class RoomsSession implements ConnectorSession {
       let refusal: ChatError | undefined;
       let lastError: Error | undefined;
       let tooBig = false;
+      let overflowed = false;
       let idleFired = false;
       let connectedTimerFired = false;
       let idle: NodeJS.Timeout | undefined;
@@ -567,7 +577,12 @@ export class RoomsSession implements ConnectorSession {
             return;
           }
           if (this.phase === 'live') this.deliver([m]);
-          else this.buffer.push(m); // before/while catching up: merged in id order afterwards
+          else if (this.buffer.length < (this.opts.maxCatchUpBuffer ?? MAX_CATCH_UP_BUFFER)) this.buffer.push(m); // before/while catching up: merged in id order afterwards
+          else if (!overflowed) {
+            overflowed = true;
+            this.notice('catch-up-flood', `rooms: over ${this.opts.maxCatchUpBuffer ?? MAX_CATCH_UP_BUFFER} live messages arrived during the catch-up; reconnecting to catch up from the server instead`);
+            ws.terminate();
+          }
           return;
         }
         this.notice('other', 'rooms: ignored a frame that is neither a message nor a status');
