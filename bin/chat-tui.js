@@ -4,15 +4,6 @@
 // It lives in Node's default place (os.tmpdir()/node-compile-cache, or $NODE_COMPILE_CACHE), keyed by
 // Node version and file content, so an installed package and a clone both use it.
 import module from 'node:module';
-import v8 from 'node:v8';
-
-// Memory (issue 8 rss_100k_mb, see src/ui/heap.ts): the young generation keeps its initial size instead
-// of doubling up to 2×32 MiB under a burst of messages. Set before anything loads (the one semi-space flag V8 reads after start-up).
-try {
-  v8.setFlagsFromString('--semi-space-growth-factor=1');
-} catch {
-  // not fatal: only more memory
-}
 
 try {
   module.enableCompileCache?.();

@@ -1,3 +1,4 @@
+import { boundYoungGeneration } from '../core/heap.js';
 import { describeError, errLine, flushOutput, flushStdout } from './io.js';
 import { run } from './program.js';
 
@@ -16,6 +17,9 @@ function fatal(err: unknown): void {
   }
   process.exit(1);
 }
+
+// Memory policy for every command: a young generation of at most 8 MiB (src/core/heap.ts).
+boundYoungGeneration();
 
 process.on('uncaughtException', fatal);
 process.on('unhandledRejection', fatal);

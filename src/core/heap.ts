@@ -3,7 +3,7 @@ import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'n
 import { runInNewContext } from 'node:vm';
 
 /**
- * Memory policy of the TUI process (issue 8 "Bounded memory", figure `rss_100k_mb`: RSS with 100k
+ * Memory policy of the chat-tui process (issue 8 "Bounded memory", figure `rss_100k_mb`: RSS with 100k
  * messages over 10 rooms in the store). Measured on Node 24 / V8 13.6: after a burst of messages the
  * process kept ~60 MiB of V8 memory that held nothing —
  *
@@ -14,20 +14,25 @@ import { runInNewContext } from 'node:vm';
  *    some mark-compacts and ≥ 8 s of idleness, and in practice it never ran after a burst here.
  *
  * Hence two levers, both in this module:
- * - {@link boundYoungGeneration}: the young generation may grow up to {@link YOUNG_GENERATION_CAP}
- *   (2 × 4 MiB semi-spaces) and no further. `--max-semi-space-size` is read only when the heap is set
- *   up (re-executing node with it would cost start-up time); `--semi-space-growth-factor` is read at
- *   each resize, so it is 2 while the young generation is under the cap and 1 from then on (looked at
- *   after each GC). bin/chat-tui.js sets it to 1 before anything loads, so start-up does not grow it.
+ * - {@link boundYoungGeneration} (src/cli/main.ts, for every command): the young generation may grow up
+ *   to {@link YOUNG_GENERATION_CAP} (2 × 4 MiB semi-spaces) and no further. `--max-semi-space-size` is
+ *   read only when the heap is set up (re-executing node with it would cost start-up time);
+ *   `--semi-space-growth-factor` is read at each resize, so it is 2 while the young generation is under
+ *   the cap and 1 from then on (looked at after each GC). The GC observer cannot run while modules
+ *   evaluate synchronously, so loading Ink may take the young generation one step past the cap (16 MiB
+ *   measured), where it stays until the reducer below next runs. That is allowed: holding it at its
+ *   initial 1 MiB semi-spaces until Ink is loaded cost the TUI's start ~20 extra scavenges (~50 ms,
+ *   issue 8 `startup_ms`), and shrinking it on its own would need a last-resort GC (~100 ms of pause
+ *   for 8 MiB; a regular mark-compact does not shrink the young generation).
  *   4 MiB semi-spaces: a keystroke's frame (~5 MB of short-lived Ink objects) costs one or two
  *   scavenges instead of five with the initial 1 MiB, and the ingest of 100k messages measured faster
  *   than with V8's default 32 MiB.
- * - {@link startHeapReducer}: once the old generation has grown by {@link HeapReducerOptions.growthBytes}
- *   since the last reduction and the process is idle (under 10 % of a core for one tick), one
- *   memory-reducing GC (V8's "last resort" collection: compacts, shrinks the young generation and
- *   releases the page pool). It runs only when nothing is happening — never during a flood — and only
- *   after the store grew (a burst of messages, a backfill), not while typing: the pause (tens of ms up
- *   to ~200 ms for a store of 100k messages) comes once after a burst.
+ * - {@link startHeapReducer} (the TUI in a terminal): once the old generation has grown by
+ *   {@link HeapReducerOptions.growthBytes} since the last reduction and the process is idle (under 10 %
+ *   of a core for one tick), one memory-reducing GC (V8's "last resort" collection: compacts, shrinks
+ *   the young generation and releases the page pool). It runs only when nothing is happening — never
+ *   during a flood — and only after the store grew (a burst of messages, a backfill), not while typing:
+ *   the pause (tens of ms up to ~200 ms for a store of 100k messages) comes once after a burst.
  */
 
 /** Largest young generation (both semi-spaces) the TUI lets V8 grow to, bytes. */

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
-import { startHeapReducer } from '../../src/ui/heap.js';
+import { startHeapReducer } from '../../src/core/heap.js';
 
 /** The committed heap without the young generation, bytes (what the reducer watches). */
 const oldGeneration = (): number => getHeapStatistics().total_heap_size - (getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0);
@@ -53,3 +53,4 @@ test('heap reducer: no collection while busy', async () => {
     stop();
   }
 });
+
