@@ -101,3 +101,51 @@ test('demo server: a wrong token is refused (4001)', async () => {
   assert.equal(r.status, 401);
   await r.body?.cancel();
 });
+
+test('demo server on a worker thread: the same server, reachable from this thread; close() ends the thread', async () => {
+  const { startDemoServerThread } = await import('../../src/demo/thread.js');
+  const { threadId } = await import('node:worker_threads');
+  const demo = await startDemoServerThread({ pace: 40 });
+  let closed = false;
+  cleanup.push(async () => {
+    if (!closed) await demo.close();
+  });
+  assert.match(demo.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  assert.equal(demo.rooms.length >= 3, true);
+  const events: ConnectorEvent[] = [];
+  const session = createChatApiSession(
+    {
+      profile: { name: 'demo', service: 'chatapi', url: demo.url, rooms: [...demo.rooms], userId: demo.userId, userName: demo.userName },
+      token: demo.token,
+      emit: (e) => events.push(e),
+      saveProfile: async () => {},
+    },
+    { backoff: () => new Backoff({ baseMs: 10, capMs: 20 }), connectedGraceMs: 100 },
+  );
+  await session.connect(new AbortController().signal);
+  const hist = await session.history(demo.rooms[0]!, { limit: 20 });
+  assert.ok(hist.length >= 15, `seeded history (${hist.length})`);
+  const sent = await session.send(demo.rooms[0]!, 'hello across threads', 'txn-thread-1');
+  assert.equal(sent.text, 'hello across threads');
+  await session.disconnect();
+  assert.equal(threadId, 0, 'the test runs on the main thread; the server did not');
+  await demo.close();
+  closed = true;
+  // The thread closed its listener: the port refuses now.
+  const refused = await fetch(`${demo.url}/api/v1/rooms`).then(
+    () => false,
+    () => true,
+  );
+  assert.ok(refused, 'the server is gone after close()');
+});
+
+test('demo server on a worker thread: a busy --port rejects with the server error and its code', async () => {
+  const { startDemoServerThread } = await import('../../src/demo/thread.js');
+  const first = await startDemoServer({ pace: 40 });
+  cleanup.push(() => first.close());
+  await assert.rejects(startDemoServerThread({ port: first.port }), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'EADDRINUSE');
+    assert.match(err.message, /EADDRINUSE/);
+    return true;
+  });
+});
