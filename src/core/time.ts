@@ -8,42 +8,75 @@
  * Returns `fallback` (default: now) for anything else, including impossible dates (Feb 30). */
 export function toIsoUtc(value: unknown, fallback?: string): string {
   // Fast path: a time already in the canonical form (what most servers send) is returned as it is.
-  if (typeof value === 'string' && value.length === 24 && isCanonicalIso(value)) return value;
+  if (typeof value === 'string' && !Number.isNaN(canonicalMs(value))) return value;
   return slowIsoUtc(value, fallback ?? new Date().toISOString());
 }
 
-/** `YYYY-MM-DDTHH:MM:SS.sssZ` with a real calendar day and hours ≤ 23, minutes and seconds ≤ 59: the exact
- * string `Date.prototype.toISOString` gives for it, so parsing and printing it again would change nothing. */
-const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const DIGIT0 = 48;
 
 function two(s: string, i: number): number {
   return (s.charCodeAt(i) - DIGIT0) * 10 + (s.charCodeAt(i + 1) - DIGIT0);
 }
 
-function isCanonicalIso(s: string): boolean {
-  if (!CANONICAL.test(s)) return false;
+/** Whether the character at `i` is an ASCII digit. */
+function digit(s: string, i: number): boolean {
+  return s.charCodeAt(i) - DIGIT0 >>> 0 <= 9;
+}
+
+// One-entry cache of the last canonical time read (issue 8 `ingest_ratio`): a connector reads a message's
+// time with `toIsoUtc` and the store reads the same string with `isoToMs` right after; the second read is
+// one string comparison. Keyed by the string's value, so it can never give a wrong answer.
+let lastIso = '';
+let lastMs = 0;
+
+/**
+ * ms since epoch of `s` when it is exactly `YYYY-MM-DDTHH:MM:SS.sssZ` with a real calendar day, a year of
+ * at least 100, hours ≤ 23, minutes and seconds ≤ 59 — the string `Date.prototype.toISOString` gives for
+ * that time, so parsing and printing it again would change nothing — else NaN. Read character by
+ * character (no regex, no date parser); the result equals `Date.parse(s)`.
+ */
+function canonicalMs(s: string): number {
+  if (s.length !== 24) return NaN;
+  if (s === lastIso) return lastMs;
+  if (
+    !digit(s, 0) || !digit(s, 1) || !digit(s, 2) || !digit(s, 3) || s.charCodeAt(4) !== 45 /* - */ ||
+    !digit(s, 5) || !digit(s, 6) || s.charCodeAt(7) !== 45 || !digit(s, 8) || !digit(s, 9) ||
+    s.charCodeAt(10) !== 84 /* T */ || !digit(s, 11) || !digit(s, 12) || s.charCodeAt(13) !== 58 /* : */ ||
+    !digit(s, 14) || !digit(s, 15) || s.charCodeAt(16) !== 58 || !digit(s, 17) || !digit(s, 18) ||
+    s.charCodeAt(19) !== 46 /* . */ || !digit(s, 20) || !digit(s, 21) || !digit(s, 22) || s.charCodeAt(23) !== 90 /* Z */
+  )
+    return NaN;
   const y = two(s, 0) * 100 + two(s, 2);
   const mo = two(s, 5);
   const d = two(s, 8);
-  return y >= 100 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo) && two(s, 11) <= 23 && two(s, 14) <= 59 && two(s, 17) <= 59;
+  const h = two(s, 11);
+  const mi = two(s, 14);
+  const sec = two(s, 17);
+  if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || sec > 59) return NaN;
+  const ms = daysFromCivil(y, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + (s.charCodeAt(20) - DIGIT0) * 100 + two(s, 21);
+  lastIso = s;
+  lastMs = ms;
+  return ms;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`), for years ≥ 0. */
+function daysFromCivil(y: number, mo: number, d: number): number {
+  const yy = mo <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
 }
 
 /**
  * ms since epoch of an ISO time, as `Date.parse` gives it (NaN when not a time); the canonical form
- * `YYYY-MM-DDTHH:MM:SS.sssZ` (what `toIsoUtc` returns) is read digit by digit, without the date parser.
+ * `YYYY-MM-DDTHH:MM:SS.sssZ` (what `toIsoUtc` returns) is read digit by digit, without the date parser,
+ * and the time `toIsoUtc` has just checked costs one string comparison.
  */
 export function isoToMs(s: string): number {
-  if (s.length !== 24 || !isCanonicalIso(s)) return Date.parse(s);
-  return Date.UTC(
-    two(s, 0) * 100 + two(s, 2),
-    two(s, 5) - 1,
-    two(s, 8),
-    two(s, 11),
-    two(s, 14),
-    two(s, 17),
-    (s.charCodeAt(20) - DIGIT0) * 100 + two(s, 21),
-  );
+  const ms = canonicalMs(s);
+  return Number.isNaN(ms) ? Date.parse(s) : ms;
 }
 
 /** Days of month `mo` (1–12) of year `y` (proleptic Gregorian, as Date uses). */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chatapiUrls } from '../../src/connectors/chatapi/transport.js';
-import { closeError, httpError, parseErrorBody, parseFrame, parseMessage, parseRoom, retryAfterMs, unwrap, unwrapList } from '../../src/connectors/chatapi/wire.js';
+import { closeError, frameTime, httpError, parseErrorBody, parseFrame, parseMessage, parseRoom, retryAfterMs, unwrap, unwrapList } from '../../src/connectors/chatapi/wire.js';
 
 const ROOM = '550e8400-e29b-41d4-a716-446655440001';
 
@@ -15,7 +15,13 @@ test('urls: http→ws, https→wss, prefix kept, /api/v1 not doubled', () => {
 
 test('frames: envelope, binary, size bound, non-JSON, wrong shapes', () => {
   const f = parseFrame(Buffer.from(JSON.stringify({ type: 'pong', timestamp: '2024-01-01T12:00:00' })), false);
-  assert.deepEqual(f, { type: 'pong', data: {}, timestamp: '2024-01-01T12:00:00.000Z' });
+  // The frame's time is kept as sent and read on demand (frameTime), not for every frame.
+  assert.deepEqual(f, { type: 'pong', data: {}, timestamp: '2024-01-01T12:00:00' });
+  assert.equal(typeof f === 'object' ? frameTime(f) : f, '2024-01-01T12:00:00.000Z');
+  for (const [ts, want] of [[1704110400, '2024-01-01T12:00:00.000Z'], ['garbage', undefined], [undefined, undefined], [{}, undefined]] as const) {
+    const g = parseFrame(JSON.stringify({ type: 'x', timestamp: ts }), false);
+    assert.equal(typeof g === 'object' ? frameTime(g) : g, want);
+  }
   assert.equal(parseFrame(Buffer.from('{}'), true), 'binary');
   assert.equal(parseFrame(Buffer.alloc(1024 * 1024 + 1, 0x20), false), 'too_big');
   assert.equal(parseFrame('nope', false), 'not_json');
@@ -46,6 +52,21 @@ test('messages: Doc B fields and the real server names, edited flag, mentions, s
   assert.equal(parseMessage({ content: 'no id' }, ROOM), undefined);
   assert.equal(parseMessage('x', ROOM), undefined);
   assert.equal(parseMessage({ id: 'nobody' }, ROOM)?.event.author.id, 'unknown');
+});
+
+test('messages: the time of their own wins; the frame time (raw) is read only when there is none; then now', () => {
+  const own = parseMessage({ id: 'a', content: 'x', created_at: '2024-01-01T12:00:00.000Z' }, ROOM, '2030-01-01T00:00:00Z');
+  assert.equal(own?.event.time, '2024-01-01T12:00:00.000Z');
+  const zoneless = parseMessage({ id: 'a', content: 'x', created_at: '2024-01-01T12:00:00' }, ROOM, 'garbage');
+  assert.equal(zoneless?.event.time, '2024-01-01T12:00:00.000Z');
+  assert.equal(parseMessage({ id: 'b', content: 'x' }, ROOM, '2024-01-01T12:00:00')?.event.time, '2024-01-01T12:00:00.000Z');
+  assert.equal(parseMessage({ id: 'b', content: 'x', created_at: 'not a time' }, ROOM, 1704110400)?.event.time, '2024-01-01T12:00:00.000Z');
+  assert.equal(parseMessage({ id: 'b', content: 'x', timestamp: 1704110400000 }, ROOM)?.event.time, '2024-01-01T12:00:00.000Z');
+  const before = Date.now();
+  for (const fallback of [undefined, 'garbage', {}, Number.NaN]) {
+    const t = Date.parse(parseMessage({ id: 'c', content: 'x', created_at: 'Feb 30' }, ROOM, fallback)?.event.time ?? '');
+    assert.ok(t >= before - 1 && t <= Date.now() + 1, String(fallback));
+  }
 });
 
 test('REST bodies: envelope and bare; lists under data, items or messages', () => {

@@ -53,6 +53,24 @@ describe('toIsoUtc canonical fast path', () => {
     }
     assert.ok(Number.isNaN(isoToMs('not a time')));
   });
+  it('isoToMs and toIsoUtc agree with Date for canonical times across the calendar (leap years, centuries, 0100–9999)', () => {
+    let seed = 11;
+    for (let i = 0; i < 20_000; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      const ms = -59_011_459_200_000 + (seed / 2 ** 32) * (253_402_300_799_999 + 59_011_459_200_000); // 0100-01-01 … 9999-12-31
+      const t = new Date(Math.floor(ms)).toISOString();
+      assert.equal(isoToMs(t), Date.parse(t), t);
+      assert.equal(toIsoUtc(t, 'FB'), t, t);
+      // The one-entry cache answers by value: the same time as another string object, and a different time after it.
+      assert.equal(isoToMs(t.slice(0, 23) + 'Z'), Date.parse(t), t);
+    }
+    for (const t of ['2000-02-29T12:00:00.000Z', '2100-02-28T23:59:59.999Z', '2400-02-29T00:00:00.000Z', '1970-01-01T00:00:00.000Z', '1969-12-31T23:59:59.999Z']) {
+      assert.equal(isoToMs(t), Date.parse(t), t);
+    }
+    assert.equal(toIsoUtc('2100-02-29T00:00:00.000Z', 'FB'), 'FB');
+    assert.equal(toIsoUtc('2024-01-01T00:00:00.000+', 'FB'), 'FB');
+    assert.equal(toIsoUtc('2024-01-01 00:00:00.000Z', 'FB'), '2024-01-01T00:00:00.000Z');
+  });
 });
 
 describe('sanitize fast path', () => {
@@ -152,6 +170,45 @@ describe('chatapi exactly-once set', () => {
     for (const id of ['f', 'g', 'h', 'i']) set.add(id);
     assert.equal(set.has('a'), false, 'old generations are dropped');
     assert.equal(set.add('a'), true);
+  });
+
+  it('answers exactly as two generations of Set would, through table growth, collisions and reuse', () => {
+    // The reference: the Set-based implementation the hash tables replaced (same generation rule).
+    class Reference {
+      cur = new Set<string>();
+      prev = new Set<string>();
+      constructor(private readonly limit: number) {}
+      has(id: string): boolean {
+        return this.cur.has(id) || this.prev.has(id);
+      }
+      add(id: string): boolean {
+        const size = this.cur.size;
+        this.cur.add(id);
+        if (this.cur.size === size) return false;
+        if (this.prev.size !== 0 && this.prev.has(id)) return false;
+        if (this.cur.size >= this.limit) {
+          this.prev = this.cur;
+          this.cur = new Set();
+        }
+        return true;
+      }
+    }
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    for (const limit of [1, 2, 5, 100, 3000]) {
+      const set = new BoundedSet(limit);
+      const ref = new Reference(limit);
+      for (let i = 0; i < 40_000; i++) {
+        const n = rand(limit * 4);
+        // Short, long, numeric-looking and non-ASCII ids; '' too.
+        const id = n % 7 === 0 ? String(n) : n % 11 === 0 ? `550e8400-e29b-41d4-a716-${String(n).padStart(12, '0')}` : n % 13 === 0 ? `ü${n}👋` : n === 1 ? '' : `m${n}`;
+        if (rand(5) === 0) assert.equal(set.has(id), ref.has(id), `has ${id} (limit ${limit}, step ${i})`);
+        else assert.equal(set.add(id), ref.add(id), `add ${id} (limit ${limit}, step ${i})`);
+      }
+    }
   });
 });
 

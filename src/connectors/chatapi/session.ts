@@ -7,6 +7,7 @@ import { DocBTransport, shortRoom, type ChatApiTransport, type RoomSocket, type 
 import {
   CLOSE_RATE_LIMITED,
   closeError,
+  frameTime,
   parseFrame,
   parseMessage,
   parseOnlineUsers,
@@ -73,29 +74,101 @@ const NOTICE_EVERY_MS = 10_000;
 const PAGE = 100;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** 32-bit FNV-1a hash of a string's UTF-16 code units, never 0 (0 marks an empty slot). */
+function hashId(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h === 0 ? 1 : h;
+}
+
+/**
+ * One generation of {@link BoundedSet}: an open-addressing table (linear probing, load ≤ 1/2) of ids
+ * with their hashes in a typed array, so a probe for an id that is not there reads a few adjacent
+ * integers and no string; it grows by doubling, rehashing from the stored hashes.
+ */
+class IdTable {
+  hashes = new Int32Array(64);
+  keys: (string | undefined)[] = new Array<string | undefined>(64);
+  size = 0;
+
+  /** Slot of `id` (hash `h`), or -1. */
+  find(id: string, h: number): number {
+    const hashes = this.hashes;
+    const mask = hashes.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const x = hashes[i] as number;
+      if (x === 0) return -1;
+      if (x === h && this.keys[i] === id) return i;
+    }
+  }
+
+  /** Adds `id` (hash `h`), known to be absent. */
+  insert(id: string, h: number): void {
+    if ((this.size + 1) * 2 > this.hashes.length) this.grow();
+    const hashes = this.hashes;
+    const mask = hashes.length - 1;
+    let i = h & mask;
+    while (hashes[i] !== 0) i = (i + 1) & mask;
+    hashes[i] = h;
+    this.keys[i] = id;
+    this.size++;
+  }
+
+  clear(): void {
+    this.hashes.fill(0);
+    this.keys.fill(undefined);
+    this.size = 0;
+  }
+
+  private grow(): void {
+    const oldHashes = this.hashes;
+    const oldKeys = this.keys;
+    const cap = oldHashes.length * 2;
+    const mask = cap - 1;
+    const hashes = new Int32Array(cap);
+    const keys = new Array<string | undefined>(cap);
+    for (let j = 0; j < oldHashes.length; j++) {
+      const h = oldHashes[j] as number;
+      if (h === 0) continue;
+      let i = h & mask;
+      while (hashes[i] !== 0) i = (i + 1) & mask;
+      hashes[i] = h;
+      keys[i] = oldKeys[j];
+    }
+    this.hashes = hashes;
+    this.keys = keys;
+  }
+}
+
 /**
  * A set that remembers at least the last `limit` ids and at most the last 2 × `limit`: two generations,
- * the older dropped whole when the newer fills up. (Evicting the oldest entry one by one costs a Set
- * iterator per add that walks over the deleted slots at the front: the hot spot of a flood.)
+ * the older dropped whole when the newer fills up (its table is cleared and reused as the newer one).
+ * The generations are {@link IdTable}s rather than `Set`s (issue 8 `ingest_ratio`): a `Set` probe for a
+ * new id walks a hash chain through key strings scattered over the heap, twice per message (both
+ * generations), and each generation re-grows from empty, re-reading every key; here a new id costs one
+ * hash of its characters and a few reads of adjacent integers per generation.
  */
 export class BoundedSet {
-  private current = new Set<string>();
-  private previous = new Set<string>();
+  private current = new IdTable();
+  private previous = new IdTable();
   constructor(private readonly limit: number) {}
   has(id: string): boolean {
-    return this.current.has(id) || this.previous.has(id);
+    const h = hashId(id);
+    return this.current.find(id, h) >= 0 || (this.previous.size !== 0 && this.previous.find(id, h) >= 0);
   }
   /** Adds `id`; false when it was already there. */
   add(id: string): boolean {
-    // Two table probes per new id (add, then the older generation), not three.
+    const h = hashId(id);
     const cur = this.current;
-    const size = cur.size;
-    cur.add(id);
-    if (cur.size === size) return false;
-    if (this.previous.size !== 0 && this.previous.has(id)) return false;
+    if (cur.find(id, h) >= 0) return false;
+    // Like Set.add: an id of the older generation is added to the newer one too (it stays remembered longer).
+    cur.insert(id, h);
+    if (this.previous.size !== 0 && this.previous.find(id, h) >= 0) return false;
     if (cur.size >= this.limit) {
+      const old = this.previous;
+      old.clear();
       this.previous = cur;
-      this.current = new Set();
+      this.current = old;
     }
     return true;
   }
@@ -105,14 +178,19 @@ export class BoundedSet {
 const FUTURE_SKEW_MS = 10 * 60_000;
 let futureIso = '';
 let futureAt = 0;
-/** ISO UTC time FUTURE_SKEW_MS from now, recomputed at most once a second (no Date per message). */
-function futureLimit(): string {
+/**
+ * Whether ISO UTC `time` is more than FUTURE_SKEW_MS ahead of our clock. The limit is recomputed at most
+ * once a second, and only for a time beyond the last one computed: the limit only grows, so a time
+ * within an older limit is within the current one too (no clock read per message).
+ */
+function beyondFuture(time: string): boolean {
+  if (time <= futureIso) return false;
   const now = Date.now();
   if (now - futureAt > 1000) {
     futureAt = now;
     futureIso = new Date(now + FUTURE_SKEW_MS).toISOString();
   }
-  return futureIso;
+  return time > futureIso;
 }
 
 /** Where a room's backfill starts: unknown, "the room was empty", or after a message. */
@@ -386,7 +464,7 @@ class RoomLink {
     // The event itself is the anchor ({id, time}): no object per message. A message stamped in the
     // future (beyond clock skew) never becomes it: one that the server pushed live but keeps no history
     // of would leave the anchor where no backfill can find it, and every later message older than it.
-    if ((typeof anchor !== 'object' || ev.time >= anchor.time) && ev.time <= futureLimit()) this.anchor = ev;
+    if ((typeof anchor !== 'object' || ev.time >= anchor.time) && !beyondFuture(ev.time)) this.anchor = ev;
     const sent = this.s.sentTxn;
     const txn = sent.size === 0 ? undefined : sent.get(ev.id);
     this.s.learnName(ev.author);
@@ -452,7 +530,7 @@ class RoomLink {
       case 'message_updated': {
         const id = asId(d.id) ?? asId(d.message_id);
         if (!id || typeof d.content !== 'string') return this.notice('malformed', `ignored a malformed edit in ${this.label()}`);
-        const m = parseMessage({ id, content: d.content, created_at: d.edited_at ?? f.timestamp }, this.room, f.timestamp);
+        const m = parseMessage({ id, content: d.content, created_at: d.edited_at ?? frameTime(f) }, this.room, f.timestamp);
         if (!m) return;
         return s.emit({ type: 'message.edit', room: this.room, id, text: m.event.text, time: m.event.time });
       }

@@ -54,8 +54,16 @@ export function asName(value: unknown): string | undefined {
 export interface IncomingFrame {
   type: string;
   data: Obj;
-  /** `timestamp` as ISO UTC, when present and parseable. */
-  timestamp: string | undefined;
+  /**
+   * `timestamp` as the server sent it (not read yet: most frames never need it, a message has its own
+   * `created_at`); read it with {@link frameTime}, or pass it to `parseMessage` as the fallback time.
+   */
+  timestamp: unknown;
+}
+
+/** The frame's `timestamp` as ISO UTC, or undefined when absent or not a time. */
+export function frameTime(f: IncomingFrame): string | undefined {
+  return typeof f.timestamp === 'string' || typeof f.timestamp === 'number' ? toIsoUtc(f.timestamp, '') || undefined : undefined;
 }
 
 /** Why a frame was not usable (for the connector's rate-limited notice). */
@@ -78,8 +86,7 @@ export function parseFrame(raw: Buffer | string, isBinary: boolean): IncomingFra
   }
   const o = asObj(json);
   if (!o || typeof o.type !== 'string' || o.type.length > 64) return 'not_envelope';
-  const ts = typeof o.timestamp === 'string' || typeof o.timestamp === 'number' ? toIsoUtc(o.timestamp, '') : '';
-  return { type: o.type, data: asObj(o.data) ?? {}, timestamp: ts || undefined };
+  return { type: o.type, data: asObj(o.data) ?? {}, timestamp: o.timestamp };
 }
 
 /** An outgoing frame (Doc B "Outgoing Messages"): `{"type","data"}` as text. */
@@ -98,9 +105,11 @@ export interface ParsedMessage {
  * to a core message. Accepts Doc B's names (`id`, `sender_id`, `sender_name`, `content`, `created_at`,
  * `meta.mentions`) and the real server's (`message_id`, `sender_user_id`, `sender_display_name`,
  * `reply_to_id`, `is_edited`; facts "disagrees" 6). `room` is the room the frame/request was about.
+ * `fallbackTime`: the time to use when the message has none of its own (`created_at`/`timestamp`), as the
+ * server sent it (the frame's `timestamp`: ISO, unix s/ms) — read only then; "now" when it is no time either.
  * Returns undefined when there is no id or the text is over MAX_FRAME_BYTES.
  */
-export function parseMessage(value: unknown, room: string, fallbackTime?: string): ParsedMessage | undefined {
+export function parseMessage(value: unknown, room: string, fallbackTime?: unknown): ParsedMessage | undefined {
   const o = asObj(value);
   if (!o) return undefined;
   const id = asId(o.id) ?? asId(o.message_id);
@@ -110,8 +119,8 @@ export function parseMessage(value: unknown, room: string, fallbackTime?: string
   const authorId = asId(o.sender_id) ?? asId(o.sender_user_id) ?? asId(o.user_id) ?? 'unknown';
   const authorName = asName(o.sender_name) ?? asName(o.sender_display_name) ?? asName(o.user_name) ?? authorId;
   const author: UserRef = { id: authorId, name: authorName };
-  // The fallback ("now") is made only when it is needed, not for every message.
-  const time = toIsoUtc(o.created_at ?? o.timestamp, '') || (fallbackTime ?? new Date().toISOString());
+  // The fallbacks (the frame's time, then "now") are read only when they are needed, not for every message.
+  const time = toIsoUtc(o.created_at ?? o.timestamp, '') || toIsoUtc(fallbackTime, '') || new Date().toISOString();
   const event: Omit<MessageEvent, 'profile'> = { type: 'message', room, id, author, text: sanitize(rawText), time };
   if ((o.edited_at !== undefined && o.edited_at !== null && o.edited_at !== '') || o.is_edited === true) event.edited = true;
   const replyTo = asId(o.reply_to_id);
