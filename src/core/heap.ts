@@ -44,17 +44,21 @@ function newSpaceBytes(): number {
 }
 
 let youngObserver: PerformanceObserver | undefined;
+/** Re-reads the young generation's size and sets the growth factor (set by boundYoungGeneration). */
+let youngCheck: (() => void) | undefined;
 
 /**
  * Lets the young generation grow up to `cap` bytes and no further (see the module comment): the growth
- * factor is set after each GC from the young generation's size. Idempotent; never throws (an engine
- * without the flag only uses more memory).
+ * factor is set after each GC from the young generation's size. The GC observer runs only while the
+ * young generation is under the cap (Node builds a performance entry per GC for it, ~0.2 ms each, with
+ * a GC every keystroke or two); once at the cap it stops, and the heap reducer, the one thing that
+ * shrinks the young generation again, re-arms it. Idempotent; never throws (an engine without the flag
+ * only uses more memory).
  */
 export function boundYoungGeneration(cap = YOUNG_GENERATION_CAP): void {
-  if (youngObserver) return;
+  if (youngCheck) return;
   let factor = 0;
-  const apply = (): void => {
-    const want = newSpaceBytes() >= cap ? 1 : 2;
+  const setFactor = (want: number): void => {
     if (want === factor) return;
     factor = want;
     try {
@@ -63,13 +67,29 @@ export function boundYoungGeneration(cap = YOUNG_GENERATION_CAP): void {
       // an engine without the flag: only more memory
     }
   };
-  apply();
-  try {
-    youngObserver = new PerformanceObserver(apply);
-    youngObserver.observe({ entryTypes: ['gc'] });
-  } catch {
-    youngObserver = undefined;
-  }
+  const check = (): void => {
+    if (newSpaceBytes() >= cap) {
+      setFactor(1);
+      youngObserver?.disconnect();
+      youngObserver = undefined;
+      return;
+    }
+    setFactor(2);
+    if (youngObserver) return;
+    try {
+      youngObserver = new PerformanceObserver(check);
+      youngObserver.observe({ entryTypes: ['gc'] });
+    } catch {
+      youngObserver = undefined;
+    }
+  };
+  youngCheck = check;
+  check();
+}
+
+/** Whether the young-generation GC observer is running (tests). */
+export function youngGenerationWatched(): boolean {
+  return youngObserver !== undefined;
 }
 
 /** The `gc` function of V8's gc extension, or null where it cannot be had. */
@@ -134,6 +154,8 @@ export function startHeapReducer(o: HeapReducerOptions = {}): () => void {
     const busyMs = (used.user + used.system) / 1000;
     const idle = busyMs < idleShare * (now - at);
     at = now;
+    // V8 may have shrunk the young generation by itself: then it may grow to the cap again.
+    youngCheck?.();
     const committed = oldGeneration();
     // The heap also shrinks by itself (V8's own GCs): growth counts from the lowest point since.
     if (committed < baseline) baseline = committed;
@@ -144,6 +166,8 @@ export function startHeapReducer(o: HeapReducerOptions = {}): () => void {
       return;
     }
     gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    // The collection shrank the young generation: it may grow to the cap again.
+    youngCheck?.();
     baseline = oldGeneration();
     o.onReduce?.(committed, baseline);
     // The collection itself used CPU: the next tick starts fresh.

@@ -54,3 +54,41 @@ test('heap reducer: no collection while busy', async () => {
   }
 });
 
+
+test('young generation bound: the GC observer stops at the cap and the reducer re-arms it after shrinking', { timeout: 60_000 }, async () => {
+  // In a child process: the growth factor and the observer are process-wide.
+  const { spawnSync } = await import('node:child_process');
+  const script = `
+    import { getHeapSpaceStatistics } from 'node:v8';
+    import { boundYoungGeneration, startHeapReducer, youngGenerationWatched } from './src/core/heap.ts';
+    const young = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+    const cap = 8 * 1024 * 1024;
+    boundYoungGeneration(cap);
+    const out = { startWatched: youngGenerationWatched(), start: young() };
+    // Survivors in many scavenges, with turns of the event loop for the observer: the young generation grows to the cap.
+    const keep = [];
+    for (let round = 0; round < 50 && youngGenerationWatched(); round++) {
+      for (let i = 0; i < 20000; i++) keep.push({ round, i, s: 'x' + i });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    out.atCap = young();
+    out.kept = keep.length;
+    out.watchedAtCap = youngGenerationWatched();
+    keep.length = 0;
+    const reductions = [];
+    const stop = startHeapReducer({ intervalMs: 50, growthBytes: 1, idleCpuShare: 1, onReduce: () => reductions.push(young()) });
+    for (let i = 0; i < 40 && reductions.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    stop();
+    out.reduced = reductions[0];
+    out.watchedAfter = youngGenerationWatched();
+    console.log(JSON.stringify(out));
+  `;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const o = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Record<string, number | boolean>;
+  assert.equal(o.startWatched, true, 'under the cap: observed');
+  assert.ok((o.atCap as number) >= 8 * 1024 * 1024, `the young generation reached the cap (${o.atCap})`);
+  assert.equal(o.watchedAtCap, false, 'at the cap: no more GC observer');
+  assert.ok((o.reduced as number) < 8 * 1024 * 1024, `the reducer shrank it (${o.reduced})`);
+  assert.equal(o.watchedAfter, true, 'and the observer is back');
+});
