@@ -196,7 +196,7 @@ describe('chatapi exactly-once set', () => {
     let seed = 7;
     const rand = (n: number): number => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return seed % n;
+      return (seed >>> 8) % n; // high bits: an LCG's low bits repeat with a short period
     };
     for (const limit of [1, 2, 5, 100, 3000]) {
       const set = new BoundedSet(limit);

@@ -1,6 +1,7 @@
 import type { Capabilities, ConnectorContext, ConnectorSession, HistoryOptions, RoomInfo } from '../../core/connector.js';
 import { ChatError, toChatError } from '../../core/errors.js';
 import type { ConnectorEvent, MessageEvent, UserRef } from '../../core/events.js';
+import { IdMap } from './idmap.js';
 import { Backoff, WakeableSleep } from '../../core/reconnect.js';
 import { sanitizeLine } from '../../core/sanitize.js';
 import { DocBTransport, shortRoom, type ChatApiTransport, type RoomSocket, type SocketEnd } from './transport.js';
@@ -74,99 +75,31 @@ const NOTICE_EVERY_MS = 10_000;
 const PAGE = 100;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** 32-bit FNV-1a hash of a string's UTF-16 code units, never 0 (0 marks an empty slot). */
-function hashId(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h === 0 ? 1 : h;
-}
-
-/**
- * One generation of {@link BoundedSet}: an open-addressing table (linear probing, load ≤ 1/2) of ids
- * with their hashes in a typed array, so a probe for an id that is not there reads a few adjacent
- * integers and no string; it grows by doubling, rehashing from the stored hashes.
- */
-class IdTable {
-  hashes = new Int32Array(64);
-  keys: (string | undefined)[] = new Array<string | undefined>(64);
-  size = 0;
-
-  /** Slot of `id` (hash `h`), or -1. */
-  find(id: string, h: number): number {
-    const hashes = this.hashes;
-    const mask = hashes.length - 1;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const x = hashes[i] as number;
-      if (x === 0) return -1;
-      if (x === h && this.keys[i] === id) return i;
-    }
-  }
-
-  /** Adds `id` (hash `h`), known to be absent. */
-  insert(id: string, h: number): void {
-    if ((this.size + 1) * 2 > this.hashes.length) this.grow();
-    const hashes = this.hashes;
-    const mask = hashes.length - 1;
-    let i = h & mask;
-    while (hashes[i] !== 0) i = (i + 1) & mask;
-    hashes[i] = h;
-    this.keys[i] = id;
-    this.size++;
-  }
-
-  clear(): void {
-    this.hashes.fill(0);
-    this.keys.fill(undefined);
-    this.size = 0;
-  }
-
-  private grow(): void {
-    const oldHashes = this.hashes;
-    const oldKeys = this.keys;
-    const cap = oldHashes.length * 2;
-    const mask = cap - 1;
-    const hashes = new Int32Array(cap);
-    const keys = new Array<string | undefined>(cap);
-    for (let j = 0; j < oldHashes.length; j++) {
-      const h = oldHashes[j] as number;
-      if (h === 0) continue;
-      let i = h & mask;
-      while (hashes[i] !== 0) i = (i + 1) & mask;
-      hashes[i] = h;
-      keys[i] = oldKeys[j];
-    }
-    this.hashes = hashes;
-    this.keys = keys;
-  }
-}
-
 /**
  * A set that remembers at least the last `limit` ids and at most the last 2 × `limit`: two generations,
- * the older dropped whole when the newer fills up (its table is cleared and reused as the newer one).
- * The generations are {@link IdTable}s rather than `Set`s (issue 8 `ingest_ratio`): a `Set` probe for a
- * new id walks a hash chain through key strings scattered over the heap, twice per message (both
- * generations), and each generation re-grows from empty, re-reading every key; here a new id costs one
- * hash of its characters and a few reads of adjacent integers per generation.
+ * the older dropped whole when the newer fills up (its table is emptied and reused as the newer one).
+ * The generations are core `IdMap`s rather than `Set`s (issue 8 `ingest_ratio`): a `Set` probe for a new
+ * id walks a hash chain through key strings scattered over the heap, twice per message (both
+ * generations), and each generation re-grows from empty re-reading every key; see src/core/idmap.ts.
  */
 export class BoundedSet {
-  private current = new IdTable();
-  private previous = new IdTable();
+  private current = new IdMap<true>();
+  private previous = new IdMap<true>();
   constructor(private readonly limit: number) {}
   has(id: string): boolean {
-    const h = hashId(id);
-    return this.current.find(id, h) >= 0 || (this.previous.size !== 0 && this.previous.find(id, h) >= 0);
+    return this.current.has(id) || (this.previous.size !== 0 && this.previous.has(id));
   }
   /** Adds `id`; false when it was already there. */
   add(id: string): boolean {
-    const h = hashId(id);
     const cur = this.current;
-    if (cur.find(id, h) >= 0) return false;
+    const size = cur.size;
     // Like Set.add: an id of the older generation is added to the newer one too (it stays remembered longer).
-    cur.insert(id, h);
-    if (this.previous.size !== 0 && this.previous.find(id, h) >= 0) return false;
+    cur.set(id, true);
+    if (cur.size === size) return false;
+    if (this.previous.size !== 0 && this.previous.has(id)) return false;
     if (cur.size >= this.limit) {
       const old = this.previous;
-      old.clear();
+      old.reset();
       this.previous = cur;
       this.current = old;
     }
