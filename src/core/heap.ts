@@ -32,7 +32,8 @@ import { runInNewContext } from 'node:vm';
  *   of a core for one tick), one memory-reducing GC (V8's "last resort" collection: compacts, shrinks
  *   the young generation and releases the page pool). It runs only when nothing is happening — never
  *   during a flood — and only after the store grew (a burst of messages, a backfill), not while typing:
- *   the pause (tens of ms up to ~200 ms for a store of 100k messages) comes once after a burst.
+ *   the pause (tens of ms up to ~200 ms for a store of 100k messages) comes once after a burst, and
+ *   never within 2 s of a keystroke ({@link noteUserActivity}).
  */
 
 /** Largest young generation (both semi-spaces) the TUI lets V8 grow to, bytes. */
@@ -120,6 +121,16 @@ function getGc(): GcFunction | null {
   return gcFunction;
 }
 
+let lastUserActivity = -Infinity;
+
+/**
+ * Tells the heap reducer that the user just did something (a key, a click): its pause must not land
+ * in the middle of typing, even slow typing that looks idle to a CPU measure. Cheap; call it per input.
+ */
+export function noteUserActivity(): void {
+  lastUserActivity = performance.now();
+}
+
 /** Tuning of {@link startHeapReducer}. */
 export interface HeapReducerOptions {
   /** How often the heap and the CPU use are looked at, ms (default 500). */
@@ -128,6 +139,8 @@ export interface HeapReducerOptions {
   growthBytes?: number;
   /** Below this share of one core during the last tick the process counts as idle (default 0.1). */
   idleCpuShare?: number;
+  /** No reduction within this long after the last {@link noteUserActivity}, ms (default 2000). */
+  quietMs?: number;
   /** Called after each reduction with the committed old generation before and after, bytes (tests, diagnostics). */
   onReduce?: (before: number, after: number) => void;
 }
@@ -141,6 +154,7 @@ export function startHeapReducer(o: HeapReducerOptions = {}): () => void {
   const intervalMs = o.intervalMs ?? 500;
   const growth = o.growthBytes ?? 16 * 1024 * 1024;
   const idleShare = o.idleCpuShare ?? 0.1;
+  const quietMs = o.quietMs ?? 2000;
   // The young generation is left out: it grows and shrinks with the allocation rate (a typing user),
   // not with what the store keeps.
   const oldGeneration = (): number => getHeapStatistics().total_heap_size - newSpaceBytes();
@@ -159,7 +173,7 @@ export function startHeapReducer(o: HeapReducerOptions = {}): () => void {
     const committed = oldGeneration();
     // The heap also shrinks by itself (V8's own GCs): growth counts from the lowest point since.
     if (committed < baseline) baseline = committed;
-    if (!idle || committed < baseline + growth) return;
+    if (!idle || committed < baseline + growth || now - lastUserActivity < quietMs) return;
     const gc = getGc();
     if (!gc) {
       clearInterval(timer);

@@ -77,7 +77,13 @@ test('young generation bound: the GC observer stops at the cap and the reducer r
     keep.length = 0;
     const reductions = [];
     const stop = startHeapReducer({ intervalMs: 50, growthBytes: 1, idleCpuShare: 1, onReduce: () => reductions.push(young()) });
-    for (let i = 0; i < 40 && reductions.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    // Some growth after the reducer took its baseline, so that a reduction is due.
+    const more = [];
+    for (let i = 0; i < 40 && reductions.length === 0; i++) {
+      for (let j = 0; j < 5000; j++) more.push({ i, j });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    out.more = more.length;
     stop();
     out.reduced = reductions[0];
     out.watchedAfter = youngGenerationWatched();
@@ -91,4 +97,26 @@ test('young generation bound: the GC observer stops at the cap and the reducer r
   assert.equal(o.watchedAtCap, false, 'at the cap: no more GC observer');
   assert.ok((o.reduced as number) < 8 * 1024 * 1024, `the reducer shrank it (${o.reduced})`);
   assert.equal(o.watchedAfter, true, 'and the observer is back');
+});
+
+test('heap reducer: never within quietMs of user activity, even when the process looks idle', async () => {
+  const { noteUserActivity } = await import('../../src/core/heap.js');
+  const reductions: number[] = [];
+  const stop = startHeapReducer({ intervalMs: 50, growthBytes: 1, idleCpuShare: 1, quietMs: 300, onReduce: (b) => reductions.push(b) });
+  try {
+    // A slow typist: a key every 100 ms for 1 s (idle by CPU the whole time), while the heap grows.
+    const keep: unknown[] = [];
+    for (let i = 0; i < 10; i++) {
+      noteUserActivity();
+      for (let j = 0; j < 20_000; j++) keep.push({ i, j });
+      await sleep(100);
+    }
+    assert.ok(keep.length > 0);
+    assert.equal(reductions.length, 0, 'no collection while keys arrive');
+    // …and once the keys stop for longer than quietMs, the due reduction runs.
+    for (let i = 0; i < 40 && reductions.length === 0; i++) await sleep(50);
+    assert.equal(reductions.length, 1);
+  } finally {
+    stop();
+  }
 });

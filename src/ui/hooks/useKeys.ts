@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { useEffect, useRef } from 'react';
 import { type Key, useInput, useStdin } from 'ink';
+import { noteUserActivity } from '../../core/heap.js';
 import { type KeyEvent, parseKeys } from '../keys.js';
 
 interface InternalStdin {
@@ -45,6 +46,7 @@ export function useKeys(handler: (keys: KeyEvent[]) => void, isActive = true): v
     if (!emitter || !isActive) return;
     stdin.setRawMode(true);
     const onInput = (input: string): void => {
+      noteUserActivity();
       const keys = parseKeys(String(input));
       if (keys.length) ref.current(keys);
     };
@@ -54,5 +56,11 @@ export function useKeys(handler: (keys: KeyEvent[]) => void, isActive = true): v
       stdin.setRawMode(false);
     };
   }, [emitter, isActive, stdin]);
-  useInput((input, key) => ref.current(fromInk(input, key)), { isActive: isActive && !emitter });
+  useInput(
+    (input, key) => {
+      noteUserActivity();
+      ref.current(fromInk(input, key));
+    },
+    { isActive: isActive && !emitter },
+  );
 }

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { useStdin, useStdout } from 'ink';
+import { noteUserActivity } from '../../core/heap.js';
 
 /** A mouse event: wheel up/down or a left click at (x, y), 0-based cells of the window. */
 export interface MouseEvent {
@@ -44,6 +45,7 @@ export function useMouse(enabled: boolean, handler: (ev: MouseEvent) => void): v
     const onData = (d: Buffer | string): void => {
       const s = typeof d === 'string' ? d : d.toString('utf8');
       if (!s.includes('\u001b[<')) return;
+      noteUserActivity();
       for (const ev of parseMouse(s)) ref.current(ev);
     };
     stdin.on('data', onData);
