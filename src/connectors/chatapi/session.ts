@@ -1,7 +1,7 @@
 import type { Capabilities, ConnectorContext, ConnectorSession, HistoryOptions, RoomInfo } from '../../core/connector.js';
 import { ChatError, toChatError } from '../../core/errors.js';
 import type { ConnectorEvent, MessageEvent, UserRef } from '../../core/events.js';
-import { IdMap } from './idmap.js';
+import { IdSet, hashId } from './idset.js';
 import { Backoff, WakeableSleep } from '../../core/reconnect.js';
 import { sanitizeLine } from '../../core/sanitize.js';
 import { DocBTransport, shortRoom, type ChatApiTransport, type RoomSocket, type SocketEnd } from './transport.js';
@@ -78,25 +78,25 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * A set that remembers at least the last `limit` ids and at most the last 2 × `limit`: two generations,
  * the older dropped whole when the newer fills up (its table is emptied and reused as the newer one).
- * The generations are core `IdMap`s rather than `Set`s (issue 8 `ingest_ratio`): a `Set` probe for a new
- * id walks a hash chain through key strings scattered over the heap, twice per message (both
- * generations), and each generation re-grows from empty re-reading every key; see src/core/idmap.ts.
+ * The generations are `IdSet`s (idset.ts) rather than `Set`s (issue 8 `ingest_ratio`): a `Set` probe
+ * for a new id walks a hash chain through key strings scattered over the heap, twice per message (both
+ * generations), and each generation re-grows from empty re-reading every key.
  */
 export class BoundedSet {
-  private current = new IdMap<true>();
-  private previous = new IdMap<true>();
+  private current = new IdSet();
+  private previous = new IdSet();
   constructor(private readonly limit: number) {}
   has(id: string): boolean {
-    return this.current.has(id) || (this.previous.size !== 0 && this.previous.has(id));
+    const h = hashId(id);
+    return this.current.has(id, h) || (this.previous.size !== 0 && this.previous.has(id, h));
   }
   /** Adds `id`; false when it was already there. */
   add(id: string): boolean {
+    const h = hashId(id);
     const cur = this.current;
-    const size = cur.size;
     // Like Set.add: an id of the older generation is added to the newer one too (it stays remembered longer).
-    cur.set(id, true);
-    if (cur.size === size) return false;
-    if (this.previous.size !== 0 && this.previous.has(id)) return false;
+    if (!cur.add(id, h)) return false;
+    if (this.previous.size !== 0 && this.previous.has(id, h)) return false;
     if (cur.size >= this.limit) {
       const old = this.previous;
       old.reset();
