@@ -1,6 +1,7 @@
 import type { Capabilities, RoomInfo } from './connector.js';
 import type { ChatEvent, ConnectionEvent, ConnectionState, MessageEvent, UserRef } from './events.js';
 import { roomKey, splitRoomKey } from './state.js';
+import { IdMap } from './idmap.js';
 import { isoToMs } from './time.js';
 import type { NoticeLine, ProfileState, RoomState, StoredMessage, TypingUser } from './state.js';
 
@@ -111,7 +112,8 @@ interface RoomEntry {
   st: RoomState;
   /** The same array as `st.messages` (mutated in place). */
   messages: StoredMessage[];
-  byId: Map<string, StoredMessage>;
+  /** Id → the stored message of that id (an IdMap, see src/core/idmap.ts: the flood's per-message probes). */
+  byId: IdMap<StoredMessage>;
   /** Client transaction id → current id of that message (`local:<txnId>` until reconciled). */
   txns: Map<string, string>;
   /** Room was trimmed by the scrollback limit. */
@@ -766,13 +768,13 @@ export class SessionStore {
       if (fu >= 0 && i < fu) this.touch(r, { firstUnread: fu - 1 });
       else if (fu >= 0 && fu >= r.messages.length) this.touch(r, { firstUnread: r.messages.length ? r.messages.length - 1 : -1 });
     }
-    if (r.byId.get(m.id) === m) r.byId.delete(m.id);
+    r.byId.deleteValue(m.id, m);
   }
 
   /** Puts `next` in the place of `old` (same slot when the order key is unchanged, else moves it). */
   private replaceMessage(r: RoomEntry, old: StoredMessage, next: StoredMessage): void {
     const i = this.indexOf(r, old);
-    if (old.id !== next.id && r.byId.get(old.id) === old) r.byId.delete(old.id);
+    if (old.id !== next.id) r.byId.deleteValue(old.id, old);
     if (i >= 0 && old.ts === next.ts && old.id === next.id) {
       r.messages[i] = next;
       r.byId.set(next.id, next);
@@ -799,7 +801,7 @@ export class SessionStore {
     const drop = arr.length - this.scrollbackLimit;
     const dropped = arr.splice(0, drop);
     for (const m of dropped) {
-      if (r.byId.get(m.id) === m) r.byId.delete(m.id);
+      r.byId.deleteValue(m.id, m);
       if (m.txnId !== undefined && r.txns.get(m.txnId) === m.id) {
         r.txns.delete(m.txnId);
         this.txnRoom.delete(m.txnId);
@@ -927,7 +929,7 @@ export class SessionStore {
         version: 0,
       },
       messages,
-      byId: new Map(),
+      byId: new IdMap<StoredMessage>(),
       txns: new Map(),
       trimmed: false,
       historyKnown: false,

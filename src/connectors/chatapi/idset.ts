@@ -12,13 +12,9 @@
  * and measured no faster: it stays a Map.)
  */
 
-/** 32-bit FNV-1a hash of a string's UTF-16 code units, as a signed 32-bit integer (what an Int32Array holds); never 0 (0 marks an empty slot). */
-export function hashId(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  // `| 0`: '' never went through Math.imul, and 0x811c9dc5 unsigned would never equal the stored value.
-  return h | 0 || 1;
-}
+import { hashId } from '../../core/idmap.js';
+
+export { hashId };
 
 const INITIAL = 16;
 
