@@ -110,6 +110,8 @@ function escapeRegExp(s: string): string {
 /** Internal per-room bookkeeping. `st` is the published RoomState (replaced on change). */
 interface RoomEntry {
   st: RoomState;
+  /** The room's profile (profile entries are never replaced or removed). */
+  p: ProfileEntry;
   /** The same array as `st.messages` (mutated in place). */
   messages: StoredMessage[];
   /** Id → the stored message of that id (an IdMap, see src/core/idmap.ts: the flood's per-message probes). */
@@ -580,7 +582,7 @@ export class SessionStore {
 
   private applyMessage(ev: MessageEvent): boolean {
     const r = this.ensureRoom(ev.profile, ev.room);
-    const p = this.profileMap.get(ev.profile);
+    const p = r.p;
     const known = r.byId.get(ev.id);
     if (known) {
       this.updateFromServer(r, known, ev, p);
@@ -912,6 +914,7 @@ export class SessionStore {
     const caps = p.st.capabilities;
     const messages: StoredMessage[] = [];
     r = {
+      p,
       st: {
         key,
         profile,

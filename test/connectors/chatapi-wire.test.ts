@@ -107,3 +107,23 @@ test('close codes: 4001–4004 and the rest', () => {
   assert.match(closeError(4004, '\u001b[2Jslow', 'room x')?.message ?? '', /\(slow\)$/);
   for (const c of [1000, 1001, 1006, 1011, 4000, 4999]) assert.equal(closeError(c, '', 'room x'), undefined);
 });
+
+test('messages: authors of the same raw sender_id/sender_name are shared, and a changed name or unusable id is read afresh', () => {
+  const a = parseMessage({ id: '1', sender_id: 'u1', sender_name: 'Ann', content: 'x' }, ROOM)?.event.author;
+  const b = parseMessage({ id: '2', sender_id: 'u1', sender_name: 'Ann', content: 'y' }, ROOM)?.event.author;
+  assert.deepEqual(a, { id: 'u1', name: 'Ann' });
+  assert.equal(a, b, 'one object for the same raw pair');
+  assert.deepEqual(parseMessage({ id: '3', sender_id: 'u1', sender_name: 'Ann B.', content: 'z' }, ROOM)?.event.author, { id: 'u1', name: 'Ann B.' });
+  assert.deepEqual(parseMessage({ id: '4', sender_id: 'u1', sender_name: 'Ann', content: 'z' }, ROOM)?.event.author, { id: 'u1', name: 'Ann' });
+  // Unusable Doc B fields: the real server's names decide, every time.
+  for (let i = 0; i < 2; i++) {
+    assert.deepEqual(parseMessage({ id: '5', sender_id: '  ', sender_user_id: 'alice', sender_name: '\u001b[2J', sender_display_name: 'Alice', content: 'z' }, ROOM)?.event.author, { id: 'alice', name: 'Alice' });
+  }
+  // Hostile names are sanitised on the first sight and stay so from the cache.
+  for (let i = 0; i < 2; i++) {
+    assert.deepEqual(parseMessage({ id: '6', sender_id: 'e\u202ev', sender_name: 'E\u001b]0;t\u0007vil\nX', content: 'z' }, ROOM)?.event.author, { id: 'ev', name: 'Evil X' });
+  }
+  // Long raw values are not kept as keys (cut as before).
+  const long = 'x'.repeat(500);
+  assert.equal(parseMessage({ id: '7', sender_id: long, sender_name: long, content: 'z' }, ROOM)?.event.author.id.length, 200);
+});

@@ -68,6 +68,23 @@ describe('toIsoUtc canonical fast path', () => {
       assert.equal(isoToMs(t), Date.parse(t), t);
     }
     assert.equal(toIsoUtc('2100-02-29T00:00:00.000Z', 'FB'), 'FB');
+    // Times within one minute (the flood's case: only seconds and ms are read again), valid and not;
+    // expected values are those of the general parser.
+    const sameMinute: [string, string][] = [
+      ['2024-03-31T23:59:00.000Z', '2024-03-31T23:59:00.000Z'],
+      ['2024-03-31T23:59:59.999Z', '2024-03-31T23:59:59.999Z'],
+      ['2024-03-31T23:59:07.042Z', '2024-03-31T23:59:07.042Z'],
+      ['2024-03-31T23:59:60.000Z', 'FB'],
+      ['2024-03-31T23:59:5x.000Z', 'FB'],
+      ['2024-03-31T23:59:07.04Z', '2024-03-31T23:59:07.040Z'],
+      ['2024-03-31T23:59:07.042z', '2024-03-31T23:59:07.042Z'],
+      ['2024-03-31T23:59:07:042Z', 'FB'],
+      ['2024-03-31T23:59:01.500Z', '2024-03-31T23:59:01.500Z'],
+    ];
+    for (const [t, want] of sameMinute) {
+      assert.equal(toIsoUtc(t, 'FB'), want, t);
+      if (want === t) assert.equal(isoToMs(t), Date.parse(t), t);
+    }
     assert.equal(toIsoUtc('2024-01-01T00:00:00.000+', 'FB'), 'FB');
     assert.equal(toIsoUtc('2024-01-01 00:00:00.000Z', 'FB'), '2024-01-01T00:00:00.000Z');
   });

@@ -116,9 +116,7 @@ export function parseMessage(value: unknown, room: string, fallbackTime?: unknow
   if (!id) return undefined;
   const rawText = typeof o.content === 'string' ? o.content : typeof o.text === 'string' ? o.text : '';
   if (rawText.length > MAX_FRAME_BYTES) return undefined;
-  const authorId = asId(o.sender_id) ?? asId(o.sender_user_id) ?? asId(o.user_id) ?? 'unknown';
-  const authorName = asName(o.sender_name) ?? asName(o.sender_display_name) ?? asName(o.user_name) ?? authorId;
-  const author: UserRef = { id: authorId, name: authorName };
+  const author = authorOf(o);
   // The fallbacks (the frame's time, then "now") are read only when they are needed, not for every message.
   const time = toIsoUtc(o.created_at ?? o.timestamp, '') || toIsoUtc(fallbackTime, '') || new Date().toISOString();
   const event: Omit<MessageEvent, 'profile'> = { type: 'message', room, id, author, text: sanitize(rawText), time };
@@ -132,6 +130,38 @@ export function parseMessage(value: unknown, room: string, fallbackTime?: unknow
   }
   if (o.message_type === 'system' || o.content_type === 'system') event.kind = 'system';
   return { event, deleted: o.is_deleted === true };
+}
+
+/**
+ * Authors of recent messages by raw `sender_id` (issue 8 `ingest_ratio`): a flood comes from a few users,
+ * and the same raw `sender_id` and `sender_name` always give the same sanitised UserRef, so it is made
+ * (sanitised, trimmed, cut) once and shared by their messages (consumers treat events as read-only; the
+ * store keeps its own copies). Only pairs where both fields are usable are kept (otherwise the other
+ * field names decide), at most AUTHORS_LIMIT, then the table starts over.
+ */
+const AUTHORS = new Map<string, { rawName: string; user: UserRef }>();
+const AUTHORS_LIMIT = 1000;
+
+/** The author of a message object: Doc B's `sender_id`/`sender_name`, else the real server's names, else `unknown`. */
+function authorOf(o: Obj): UserRef {
+  const rawId = o.sender_id;
+  const rawName = o.sender_name;
+  // (Long raw strings are not kept: they are cut, and a key must not keep a big parent string alive, see `own`.)
+  if (typeof rawId === 'string' && typeof rawName === 'string' && rawId.length <= MAX_ID && rawName.length <= MAX_NAME) {
+    const hit = AUTHORS.get(rawId);
+    if (hit !== undefined && hit.rawName === rawName) return hit.user;
+    const id = asId(rawId);
+    const name = asName(rawName);
+    if (id !== undefined && name !== undefined) {
+      const user: UserRef = { id, name };
+      if (AUTHORS.size >= AUTHORS_LIMIT) AUTHORS.clear();
+      AUTHORS.set(rawId, { rawName, user });
+      return user;
+    }
+  }
+  const authorId = asId(o.sender_id) ?? asId(o.sender_user_id) ?? asId(o.user_id) ?? 'unknown';
+  const authorName = asName(o.sender_name) ?? asName(o.sender_display_name) ?? asName(o.user_name) ?? authorId;
+  return { id: authorId, name: authorName };
 }
 
 /** A user of a presence/typing frame (`user_id`, `user_name`; real server: `display_name`), or undefined without an id. */
