@@ -9,6 +9,7 @@ import {
   CLOSE_RATE_LIMITED,
   closeError,
   frameTime,
+  messageEvent,
   parseFrame,
   parseMessage,
   parseOnlineUsers,
@@ -455,10 +456,10 @@ class RoomLink {
     const d = f.data;
     switch (f.type) {
       case 'message': {
-        const m = parseMessage(d, this.room, f.timestamp);
-        if (!m) return this.notice('malformed', `ignored a malformed message in ${this.label()}`);
-        if (m.deleted) return;
-        return this.emitMessage(m.event);
+        const ev = messageEvent(d, this.room, f.timestamp);
+        if (!ev) return this.notice('malformed', `ignored a malformed message in ${this.label()}`);
+        if (d.is_deleted === true) return;
+        return this.emitMessage(ev);
       }
       case 'message_updated': {
         const id = asId(d.id) ?? asId(d.message_id);

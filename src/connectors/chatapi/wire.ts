@@ -86,7 +86,9 @@ export function parseFrame(raw: Buffer | string, isBinary: boolean): IncomingFra
   }
   const o = asObj(json);
   if (!o || typeof o.type !== 'string' || o.type.length > 64) return 'not_envelope';
-  return { type: o.type, data: asObj(o.data) ?? {}, timestamp: o.timestamp };
+  // The parsed object itself is the frame (no copy per frame): it is ours, `data` is made an object in place.
+  if (asObj(o.data) === undefined) o.data = {};
+  return o as unknown as IncomingFrame;
 }
 
 /** An outgoing frame (Doc B "Outgoing Messages"): `{"type","data"}` as text. */
@@ -112,6 +114,15 @@ export interface ParsedMessage {
 export function parseMessage(value: unknown, room: string, fallbackTime?: unknown): ParsedMessage | undefined {
   const o = asObj(value);
   if (!o) return undefined;
+  const event = messageEvent(o, room, fallbackTime);
+  return event && { event, deleted: o.is_deleted === true };
+}
+
+/**
+ * The core message of a message object (`parseMessage` without the `deleted` wrapper, for the live path:
+ * the caller reads `is_deleted` itself); undefined when there is no id or the text is over MAX_FRAME_BYTES.
+ */
+export function messageEvent(o: Obj, room: string, fallbackTime?: unknown): Omit<MessageEvent, 'profile'> | undefined {
   const id = asId(o.id) ?? asId(o.message_id);
   if (!id) return undefined;
   const rawText = typeof o.content === 'string' ? o.content : typeof o.text === 'string' ? o.text : '';
@@ -129,7 +140,7 @@ export function parseMessage(value: unknown, room: string, fallbackTime?: unknow
     if (mentions.length) event.mentions = mentions;
   }
   if (o.message_type === 'system' || o.content_type === 'system') event.kind = 'system';
-  return { event, deleted: o.is_deleted === true };
+  return event;
 }
 
 /**
