@@ -72,7 +72,8 @@ export type FrameProblem = 'binary' | 'too_big' | 'not_json' | 'not_envelope';
 /**
  * Parses one socket frame. Returns the frame, or a problem for binary frames, frames over
  * MAX_FRAME_BYTES, text that is not JSON and JSON that is not `{"type": string, …}`. `data` that is not
- * an object becomes `{}` (e.g. `pong` has no documented data, facts §B2).
+ * an object becomes `{}` (e.g. `pong` has no documented data, facts §B2). The frame is the parsed JSON
+ * object itself (no copy per frame), so it may hold other fields of the envelope (`room_id`).
  */
 export function parseFrame(raw: Buffer | string, isBinary: boolean): IncomingFrame | FrameProblem {
   if (isBinary) return 'binary';
