@@ -9,6 +9,11 @@
  * `connector`: the chatapi connector session feeding a SessionStore (default options) — the path every
  * message of the app takes. Both print one JSON line `{"mode","count","ms","rate"}`: `ms` from the first
  * message to the COUNT-th, `rate` messages per second.
+ *
+ * The connector side runs with the memory policy every chat-tui command runs with (src/cli/main.ts:
+ * `boundYoungGeneration`, a young generation of at most 8 MiB, src/core/heap.ts), so the figure is that
+ * of the app's own configuration; the raw side stays a bare `ws` client (the cap measured no different
+ * for it: its heap does not grow).
  */
 import WebSocket from 'ws';
 import type { ChatEvent, ConnectorEvent } from '../src/core/events.js';
@@ -47,6 +52,8 @@ if (mode === 'raw') {
   });
 } else {
   // Imported here so that the raw baseline loads none of the app.
+  const { boundYoungGeneration } = await import('../src/core/heap.js');
+  boundYoungGeneration();
   const { getConnector } = await import('../src/connectors/index.js');
   const { SessionStore } = await import('../src/core/store.js');
   const def = getConnector('chatapi');
