@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import type { NamedProfile } from '../../core/profile.js';
 import { ExitCode, out } from '../io.js';
-import { startDemoServerThread } from '../../demo/thread.js';
 import { loadDemo, loadRuntime, loadUi, requireTty, type DemoServerLike } from '../lazy.js';
 import { intParser } from '../options.js';
 
@@ -50,8 +49,7 @@ function untilSignal(): Promise<void> {
 
 /**
  * `chat-tui demo [--serve] [--port N]` (issue 3 §8): starts the built-in demo server (chatapi protocol) on
- * 127.0.0.1 — on a worker thread (src/demo/thread.ts) — and opens the TUI on it with an in-memory profile
- * `demo`: no configuration read or written.
+ * 127.0.0.1 and opens the TUI on it with an in-memory profile `demo` — no configuration read or written.
  * `--serve` only runs the server and prints the `profile add` line to use it, until interrupted (exit 0).
  */
 export function demoCommand(): Command {
@@ -63,30 +61,23 @@ export function demoCommand(): Command {
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .action(async (o: { serve?: boolean; port?: number; mouse?: boolean }) => {
       if (!o.serve) requireTty();
+      // The TUI's modules (Ink, React) start loading now, alongside the server and the connection
+      // (issue 8 `startup_ms`); `--serve` never loads them.
+      const ui = o.serve ? undefined : loadUi();
+      ui?.catch(() => undefined); // awaited below; a failure is reported there
+      const { startDemoServer } = await loadDemo();
       const opts: { port?: number } = {};
       if (o.port !== undefined) opts.port = o.port;
-      if (o.serve) {
-        const { startDemoServer } = await loadDemo();
-        const server = await startDemoServer(opts);
-        try {
+      const server = await startDemoServer(opts);
+      try {
+        if (o.serve || !ui) {
           out(`demo server listening on ${server.url} (Ctrl-C to stop)`);
           out('use it with:');
           out(`  ${demoProfileLine(server)}`);
           out('  chat-tui --profile demo');
           await untilSignal();
-        } finally {
-          await server.close().catch(() => {});
+          return;
         }
-        return;
-      }
-      // The server starts on its own thread first, then the TUI's modules (Ink, React) load on this one
-      // meanwhile (issue 8 `startup_ms`).
-      const started = startDemoServerThread(opts);
-      started.catch(() => undefined); // awaited below
-      const ui = loadUi();
-      ui.catch(() => undefined); // awaited below; a failure is reported there
-      const server = await started;
-      try {
         const { ChatRuntime } = await loadRuntime();
         const runtime = new ChatRuntime({
           profiles: [demoProfile(server)],
