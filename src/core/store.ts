@@ -1,7 +1,6 @@
 import type { Capabilities, RoomInfo } from './connector.js';
 import type { ChatEvent, ConnectionEvent, ConnectionState, MessageEvent, UserRef } from './events.js';
 import { roomKey, splitRoomKey } from './state.js';
-import { IdMap } from './idmap.js';
 import { isoToMs } from './time.js';
 import type { NoticeLine, ProfileState, RoomState, StoredMessage, TypingUser } from './state.js';
 
@@ -114,8 +113,8 @@ interface RoomEntry {
   p: ProfileEntry;
   /** The same array as `st.messages` (mutated in place). */
   messages: StoredMessage[];
-  /** Id → the stored message of that id (an IdMap, see src/core/idmap.ts: the flood's per-message probes). */
-  byId: IdMap<StoredMessage>;
+  /** Id → the stored message of that id. */
+  byId: Map<string, StoredMessage>;
   /** Client transaction id → current id of that message (`local:<txnId>` until reconciled). */
   txns: Map<string, string>;
   /** Room was trimmed by the scrollback limit. */
@@ -770,13 +769,13 @@ export class SessionStore {
       if (fu >= 0 && i < fu) this.touch(r, { firstUnread: fu - 1 });
       else if (fu >= 0 && fu >= r.messages.length) this.touch(r, { firstUnread: r.messages.length ? r.messages.length - 1 : -1 });
     }
-    r.byId.deleteValue(m.id, m);
+    if (r.byId.get(m.id) === m) r.byId.delete(m.id);
   }
 
   /** Puts `next` in the place of `old` (same slot when the order key is unchanged, else moves it). */
   private replaceMessage(r: RoomEntry, old: StoredMessage, next: StoredMessage): void {
     const i = this.indexOf(r, old);
-    if (old.id !== next.id) r.byId.deleteValue(old.id, old);
+    if (old.id !== next.id && r.byId.get(old.id) === old) r.byId.delete(old.id);
     if (i >= 0 && old.ts === next.ts && old.id === next.id) {
       r.messages[i] = next;
       r.byId.set(next.id, next);
@@ -803,7 +802,7 @@ export class SessionStore {
     const drop = arr.length - this.scrollbackLimit;
     const dropped = arr.splice(0, drop);
     for (const m of dropped) {
-      r.byId.deleteValue(m.id, m);
+      if (r.byId.get(m.id) === m) r.byId.delete(m.id);
       if (m.txnId !== undefined && r.txns.get(m.txnId) === m.id) {
         r.txns.delete(m.txnId);
         this.txnRoom.delete(m.txnId);
@@ -932,7 +931,7 @@ export class SessionStore {
         version: 0,
       },
       messages,
-      byId: new IdMap<StoredMessage>(),
+      byId: new Map<string, StoredMessage>(),
       txns: new Map(),
       trimmed: false,
       historyKnown: false,
