@@ -46,6 +46,7 @@ describe('a server that is not there: one line, exit 1, the reason in words', ()
     ['glimesh', ['--room', 'x']],
     ['rooms', ['--room', '1']],
     ['talkee', ['--room', 'lobby', '--site-id', '1']],
+    ['chatapi', ['--room', '550e8400-e29b-41d4-a716-446655440001', '--user-id', 'u1', '--user-name', 'U']],
   ] as const) {
     it(`${service}: send and rooms say "connection refused", never "retrying" or "fetch failed", never the token`, async () => {
       const port = await deadPort();
