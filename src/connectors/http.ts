@@ -49,6 +49,30 @@ const NETWORK_WORDS: Record<string, string> = {
   ERR_SSL_WRONG_VERSION_NUMBER: 'TLS handshake failed (is it an https:// server?)',
 };
 
+/** The system/TLS/undici code a failed connection attempt carries, or 'bad port', or undefined. */
+function networkCode(err: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [err];
+  while (queue.length && seen.size < 8) {
+    const e = queue.shift();
+    if (e === null || typeof e !== 'object' || seen.has(e)) continue;
+    seen.add(e);
+    const o = e as { code?: unknown; cause?: unknown; error?: unknown; errors?: unknown; message?: unknown };
+    if (typeof o.code === 'string' && /^[A-Z][A-Z0-9_]{2,40}$/.test(o.code)) return o.code;
+    if (o.message === 'bad port') return 'bad port';
+    queue.push(o.cause, o.error);
+    if (Array.isArray(o.errors)) queue.push(o.errors[0]);
+  }
+  return undefined;
+}
+
+/** Words for a code of {@link networkCode}. */
+function networkWords(code: string): string {
+  if (code === 'bad port') return 'fetch will not connect to this port (browsers block it too); use another port';
+  const words = NETWORK_WORDS[code];
+  return words ? `${words} (${code})` : code.toLowerCase();
+}
+
 /**
  * One short line for why a connection attempt (`fetch`, a `ws` socket, phoenix's socket error event)
  * failed, or undefined when the error carries nothing recognisable: looks for a string `code` on the
@@ -58,20 +82,17 @@ const NETWORK_WORDS: Record<string, string> = {
  * is named too. Never includes a URL (it may carry a key). Shared by the connectors.
  */
 export function describeNetworkError(err: unknown): string | undefined {
-  const seen = new Set<unknown>();
-  const queue: unknown[] = [err];
-  while (queue.length && seen.size < 8) {
-    const e = queue.shift();
-    if (e === null || typeof e !== 'object' || seen.has(e)) continue;
-    seen.add(e);
-    const o = e as { code?: unknown; cause?: unknown; error?: unknown; errors?: unknown; message?: unknown };
-    if (typeof o.code === 'string' && /^[A-Z][A-Z0-9_]{2,40}$/.test(o.code)) {
-      const words = NETWORK_WORDS[o.code];
-      return words ? `${words} (${o.code})` : o.code.toLowerCase();
-    }
-    if (o.message === 'bad port') return 'fetch will not connect to this port (browsers block it too); use another port';
-    queue.push(o.cause, o.error);
-    if (Array.isArray(o.errors)) queue.push(o.errors[0]);
-  }
-  return undefined;
+  const code = networkCode(err);
+  return code === undefined ? undefined : networkWords(code);
+}
+
+/**
+ * `cannot reach the server: <words>` for a failed connection attempt (see {@link describeNetworkError}),
+ * with `refusedHint` appended when the server refused the connection (ECONNREFUSED); undefined when the
+ * error carries nothing recognisable. The line the chatapi, talkee and rooms connectors give.
+ */
+export function cannotReachServer(err: unknown, refusedHint = ''): string | undefined {
+  const code = networkCode(err);
+  if (code === undefined) return undefined;
+  return `cannot reach the server: ${networkWords(code)}${code === 'ECONNREFUSED' ? refusedHint : ''}`;
 }

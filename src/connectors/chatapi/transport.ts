@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import type { RoomInfo } from '../../core/connector.js';
 import { ChatError, toChatError } from '../../core/errors.js';
 import { sanitizeLine } from '../../core/sanitize.js';
-import { describeNetworkError } from '../http.js';
+import { cannotReachServer } from '../http.js';
 import type { UserRef } from '../../core/events.js';
 import {
   MAX_FRAME_BYTES,
@@ -293,8 +293,8 @@ export class DocBTransport implements ChatApiTransport {
       }
     } catch (err) {
       if (err instanceof ChatError) throw err;
-      const words = describeNetworkError(err);
-      if (words) throw new ChatError('network', `${what}: cannot reach the server: ${words}`, { retryable: true });
+      const unreachable = cannotReachServer(err);
+      if (unreachable) throw new ChatError('network', `${what}: ${unreachable}`, { retryable: true });
       const e = toChatError(err);
       throw new ChatError('network', `${what}: ${e.message}`, { retryable: true });
     }
@@ -331,8 +331,8 @@ export function shortRoom(room: string): string {
 
 /** One line for a socket error, without the URL (it holds the key). */
 function describeSocketError(err: Error): string {
-  const words = describeNetworkError(err);
-  if (words) return `cannot reach the server: ${words}`;
+  const unreachable = cannotReachServer(err);
+  if (unreachable) return unreachable;
   const first = (err.message.split('\n')[0] ?? 'socket error').replace(/wss?:\/\/\S+/g, '<url>');
   return first.slice(0, 200);
 }

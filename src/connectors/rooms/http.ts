@@ -1,7 +1,7 @@
 import { ChatError, toChatError } from '../../core/errors.js';
 import { sanitizeLine } from '../../core/sanitize.js';
 import { MAX_FRAME_BYTES, asErrorBody } from './wire.js';
-import { describeNetworkError, readCapped } from '../http.js';
+import { cannotReachServer, readCapped } from '../http.js';
 
 /**
  * REST of the rooms service (facts A2, A3, A5): every endpoint is `POST <base><path>` with a JSON body
@@ -91,10 +91,13 @@ export async function post(base: string, path: string, what: string, opts: PostO
   return { status: res.status, json, text };
 }
 
-/** One line for a fetch failure (see describeNetworkError). */
+/** Appended to a refused connection's line: the usual cause. */
+export const REFUSED_HINT = "; is it running at the profile's --url?";
+
+/** One line for a fetch failure (see cannotReachServer). */
 function describeFetchError(err: unknown): string {
-  const words = describeNetworkError(err);
-  if (words) return `cannot reach the server: ${words}${words.includes('ECONNREFUSED') ? "; is it running at the profile's --url?" : ''}`;
+  const unreachable = cannotReachServer(err, REFUSED_HINT);
+  if (unreachable) return unreachable;
   return sanitizeLine(toChatError(err).message).slice(0, 200);
 }
 

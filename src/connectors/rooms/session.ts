@@ -5,8 +5,8 @@ import { ChatError, UsageError, toChatError } from '../../core/errors.js';
 import type { ConnectorEvent, MessageEvent, UserRef } from '../../core/events.js';
 import { Backoff, WakeableSleep } from '../../core/reconnect.js';
 import { sanitizeLine } from '../../core/sanitize.js';
-import { describeNetworkError } from '../http.js';
-import { LOGIN_HINT, errorFromAnswer, post, postOk, socketUrl } from './http.js';
+import { cannotReachServer } from '../http.js';
+import { LOGIN_HINT, REFUSED_HINT, errorFromAnswer, post, postOk, socketUrl } from './http.js';
 import { needsRefresh, refreshToken, tokenFields } from './login.js';
 import {
   MAX_FRAME_BYTES,
@@ -1040,8 +1040,8 @@ export class RoomsSession implements ConnectorSession {
 
 /** One line for a socket error (no URL). */
 function describeSocketError(err: Error): string {
-  const words = describeNetworkError(err);
-  if (words) return `cannot reach the server: ${words}${words.includes('ECONNREFUSED') ? "; is it running at the profile's --url?" : ''}`;
+  const unreachable = cannotReachServer(err, REFUSED_HINT);
+  if (unreachable) return unreachable;
   if (/handshake has timed out/i.test(err.message)) return 'the socket handshake timed out';
   return sanitizeLine(err.message).slice(0, 160);
 }

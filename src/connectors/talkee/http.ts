@@ -1,7 +1,7 @@
 import { ChatError, toChatError } from '../../core/errors.js';
 import { sanitizeLine } from '../../core/sanitize.js';
 import { MAX_FRAME_BYTES, type TalkeeErrorBody } from './wire.js';
-import { describeNetworkError, readCapped } from '../http.js';
+import { cannotReachServer, readCapped } from '../http.js';
 
 /**
  * HTTP for Talkee's two hosts (facts §6 chat REST on the WS host, §7 REST API). Talkee answers errors
@@ -61,10 +61,10 @@ export async function request(
   return { status: res.status, json, empty: text.trim() === '' };
 }
 
-/** One line for a fetch failure (see describeNetworkError). */
+/** One line for a fetch failure (see cannotReachServer). */
 function describeFetchError(err: unknown, fallback: string): string {
-  const words = describeNetworkError(err);
-  if (words) return `cannot reach the server: ${words}`;
+  const unreachable = cannotReachServer(err);
+  if (unreachable) return unreachable;
   return sanitizeLine(fallback).slice(0, 200);
 }
 

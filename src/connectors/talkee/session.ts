@@ -6,7 +6,7 @@ import { ChatError, toChatError } from '../../core/errors.js';
 import type { ConnectorEvent, MessageEvent, UserRef } from '../../core/events.js';
 import { Backoff, WakeableSleep } from '../../core/reconnect.js';
 import { sanitizeLine } from '../../core/sanitize.js';
-import { describeNetworkError } from '../http.js';
+import { cannotReachServer } from '../http.js';
 import { errorFromBody, errorFromStatus, request } from './http.js';
 import { DEFAULT_API_URL, DEFAULT_URL, apiUrl, messagesUrl, socketUrl } from './urls.js';
 import {
@@ -343,8 +343,8 @@ class RoomLink {
 
 /** One line for a socket error (no URL: it names the site but keep lines short). */
 function describeSocketError(err: Error): string {
-  const words = describeNetworkError(err);
-  if (words) return `cannot reach the server: ${words}`;
+  const unreachable = cannotReachServer(err);
+  if (unreachable) return unreachable;
   if (/handshake has timed out/i.test(err.message)) return 'the socket handshake timed out';
   return sanitizeLine(err.message).slice(0, 160);
 }
