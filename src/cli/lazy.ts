@@ -4,26 +4,13 @@ import { UsageError } from '../core/errors.js';
  * Lazy loading of the heavy parts (Ink/React TUI, runtime, demo server): the headless commands never load
  * them (stack.md §4: Ink costs ~140 ms at start). The modules are found next to this file's directory
  * (`dist/…` when built, `src/…` under tsx) and imported with `import()`.
- * The demo server's shape is declared here.
  */
 
-/** The built-in demo server (src/demo/server.ts). */
-export interface DemoServerLike {
-  url: string;
-  port: number;
-  token: string;
-  userId: string;
-  userName: string;
-  rooms: string[];
-  close(): Promise<void>;
-}
+/** The built-in demo server (src/demo/server.ts), as a type only (no load). */
+export type DemoServerLike = import('../demo/server.js').DemoServer;
 
 /** Options of `runTui` (src/ui/run.tsx): the runtime plus the UI options of the config's `ui` section. */
 export type TuiRunOptions = import('../ui/run.js').RunTuiOptions;
-
-interface DemoModule {
-  startDemoServer(opts?: { port?: number; host?: string; pace?: number }): Promise<DemoServerLike>;
-}
 
 /** The runtime module (src/core/runtime.ts). */
 export function loadRuntime(): Promise<typeof import('../core/runtime.js')> {
@@ -36,7 +23,7 @@ export function loadUi(): Promise<typeof import('../ui/run.js')> {
 }
 
 /** The demo server (src/demo/server.ts). */
-export function loadDemo(): Promise<DemoModule> {
+export function loadDemo(): Promise<typeof import('../demo/server.js')> {
   return import('../demo/server.js');
 }
 

@@ -484,6 +484,7 @@ export class RoomsSession implements ConnectorSession {
       let lastError: Error | undefined;
       let tooBig = false;
       let overflowed = false;
+      const bufferCap = this.opts.maxCatchUpBuffer ?? MAX_CATCH_UP_BUFFER;
       let idleFired = false;
       let connectedTimerFired = false;
       let idle: NodeJS.Timeout | undefined;
@@ -577,10 +578,10 @@ export class RoomsSession implements ConnectorSession {
             return;
           }
           if (this.phase === 'live') this.deliver([m]);
-          else if (this.buffer.length < (this.opts.maxCatchUpBuffer ?? MAX_CATCH_UP_BUFFER)) this.buffer.push(m); // before/while catching up: merged in id order afterwards
+          else if (this.buffer.length < bufferCap) this.buffer.push(m); // before/while catching up: merged in id order afterwards
           else if (!overflowed) {
             overflowed = true;
-            this.notice('catch-up-flood', `rooms: over ${this.opts.maxCatchUpBuffer ?? MAX_CATCH_UP_BUFFER} live messages arrived during the catch-up; reconnecting to catch up from the server instead`);
+            this.notice('catch-up-flood', `rooms: over ${bufferCap} live messages arrived during the catch-up; reconnecting to catch up from the server instead`);
             ws.terminate();
           }
           return;
