@@ -438,6 +438,21 @@ describe('glimesh session: HTTP', () => {
     assert.ok(!String((doc[4] as { query: string }).query).includes('hi'), 'the text is not in the document');
   });
 
+  test('while the server is gone, each reconnecting says why it cannot be reached, not a bare close code', async () => {
+    const s = await server();
+    const h = open(s);
+    await h.connect();
+    const reasons = (): string[] => h.events.flatMap((e) => (e.type === 'connection' && e.state === 'reconnecting' ? [e.reason ?? ''] : []));
+    await s.close();
+    servers.splice(servers.indexOf(s), 1);
+    // Each failed attempt ends with an abnormal close (1006) and an ECONNREFUSED error: the error's
+    // words win over the bare close code, whichever of the two comes first.
+    const refused = /^could not reach Glimesh: connection refused/;
+    await waitFor(() => reasons().filter((r) => refused.test(r)).length >= 3, 'three reasons in network words');
+    const after = reasons().slice(reasons().findIndex((r) => refused.test(r)));
+    assert.ok(after.every((r) => refused.test(r)), JSON.stringify(reasons()));
+  });
+
   test('send over HTTP when the socket is down', async () => {
     const s = await server();
     const h = open(s, { session: { backoff: () => new Backoff({ baseMs: 5000, capMs: 5000, random: () => 1 }) } });

@@ -162,6 +162,8 @@ export class GlimeshSession implements ConnectorSession {
   private everJoined = false;
   private toldFirstFailure = false;
   private closeReason = DEFAULT_REASON;
+  /** `closeReason` came from an abnormal close (1006: no close frame), which a socket error can say better. */
+  private closeReasonAbnormal = false;
   private refusedStatus: number | undefined;
   private renewing: Promise<void> | undefined;
   private readonly noticeAt = new Map<string, number>();
@@ -369,7 +371,10 @@ export class GlimeshSession implements ConnectorSession {
       if (this.socket !== socket) return;
       const code = (event as { code?: unknown } | undefined)?.code;
       const reason = sanitizeLine((event as { reason?: unknown } | undefined)?.reason).slice(0, 100);
-      if (this.closeReason === DEFAULT_REASON) this.closeReason = `socket closed${typeof code === 'number' ? ` (code ${code}${reason ? ` ${reason}` : ''})` : ''}`;
+      if (this.closeReason === DEFAULT_REASON) {
+        this.closeReason = `socket closed${typeof code === 'number' ? ` (code ${code}${reason ? ` ${reason}` : ''})` : ''}`;
+        this.closeReasonAbnormal = code === 1006;
+      }
       this.socketDown();
     });
     socket.onMessage((msg) => this.route(msg as PhxMessage));
@@ -400,6 +405,7 @@ export class GlimeshSession implements ConnectorSession {
       this.emit({ type: 'connection', state: 'reconnecting', reason: this.closeReason, retryAt: new Date(Date.now() + delay).toISOString() });
     }
     this.closeReason = DEFAULT_REASON;
+    this.closeReasonAbnormal = false;
     return delay;
   }
 
@@ -409,8 +415,9 @@ export class GlimeshSession implements ConnectorSession {
     if (status === undefined) {
       const words = describeNetworkError(error);
       // ws may report the close (1006) before the error: the error's words are the better reason.
-      if (this.closeReason === DEFAULT_REASON || (words && this.closeReason.startsWith('socket closed (code 1006'))) {
+      if (this.closeReason === DEFAULT_REASON || (words && this.closeReasonAbnormal)) {
         this.closeReason = `could not reach Glimesh${words ? `: ${words}` : ''}`;
+        this.closeReasonAbnormal = false;
       }
       // Said once, without "retrying": a one-shot command ends with this line; a following
       // `reconnecting` event says when the next attempt is for tail and the TUI.
@@ -503,6 +510,7 @@ export class GlimeshSession implements ConnectorSession {
     const gen = ++this.joinGen;
     this.joined = true;
     this.closeReason = DEFAULT_REASON;
+    this.closeReasonAbnormal = false;
     this.subs.clear();
     this.backoff.succeeded();
     this.rejoinBackoff.reset();
