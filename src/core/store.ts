@@ -396,7 +396,6 @@ export class SessionStore {
           room: ev.room,
           author: { id: '', name: '' },
           text: 'messages may be missing here',
-          time: new Date(ts).toISOString(),
           ts,
           edited: false,
           deleted: false,
@@ -456,7 +455,6 @@ export class SessionStore {
       room,
       author: { id: author.id, name: author.name },
       text,
-      time: new Date(ts).toISOString(),
       ts,
       edited: false,
       deleted: false,
@@ -477,7 +475,8 @@ export class SessionStore {
     const key = this.txnRoom.get(txnId);
     const r = key === undefined ? undefined : this.roomMap.get(key);
     const id = r?.txns.get(txnId);
-    return id === undefined ? undefined : r?.byId.get(id)?.time;
+    const m = id === undefined ? undefined : r?.byId.get(id);
+    return m === undefined ? undefined : new Date(m.ts).toISOString();
   }
 
   /**
@@ -683,7 +682,6 @@ export class SessionStore {
       ...known,
       author: this.author(p, ev.author),
       text,
-      time: ts === known.ts ? known.time : new Date(ts).toISOString(),
       ts,
       edited,
       status: 'sent',
@@ -705,7 +703,6 @@ export class SessionStore {
       room: ev.room,
       author: this.author(p, ev.author),
       text: ev.text,
-      time: valid ? ev.time : new Date(ts).toISOString(),
       ts,
       edited: ev.edited === true,
       deleted: false,

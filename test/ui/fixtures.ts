@@ -33,7 +33,6 @@ export function msg(over: Partial<StoredMessage> & { text: string }, ts = 1_700_
     id,
     room: 'r1',
     author: { id: 'u1', name: 'jane' },
-    time: new Date(ts).toISOString(),
     ts,
     edited: false,
     deleted: false,
