@@ -44,10 +44,8 @@ function canonicalMs(s: string): number {
   // Times of a flood share their date, hour and minute (`YYYY-MM-DDTHH:MM:`) with the previous one:
   // then only `SS.sssZ` is left to check (one prefix comparison instead of 17 characters and the calendar).
   if (lastMinute !== '' && s.startsWith(lastMinute)) {
-    if (!digit(s, 17) || !digit(s, 18) || s.charCodeAt(19) !== 46 || !digit(s, 20) || !digit(s, 21) || !digit(s, 22) || s.charCodeAt(23) !== 90) return NaN;
-    const sec = two(s, 17);
-    if (sec > 59) return NaN;
-    const ms = lastMinuteMs + sec * 1000 + (s.charCodeAt(20) - DIGIT0) * 100 + two(s, 21);
+    const ms = lastMinuteMs + secondsMs(s);
+    if (Number.isNaN(ms)) return NaN;
     lastIso = s;
     lastMs = ms;
     return ms;
@@ -56,8 +54,7 @@ function canonicalMs(s: string): number {
     !digit(s, 0) || !digit(s, 1) || !digit(s, 2) || !digit(s, 3) || s.charCodeAt(4) !== 45 /* - */ ||
     !digit(s, 5) || !digit(s, 6) || s.charCodeAt(7) !== 45 || !digit(s, 8) || !digit(s, 9) ||
     s.charCodeAt(10) !== 84 /* T */ || !digit(s, 11) || !digit(s, 12) || s.charCodeAt(13) !== 58 /* : */ ||
-    !digit(s, 14) || !digit(s, 15) || s.charCodeAt(16) !== 58 || !digit(s, 17) || !digit(s, 18) ||
-    s.charCodeAt(19) !== 46 /* . */ || !digit(s, 20) || !digit(s, 21) || !digit(s, 22) || s.charCodeAt(23) !== 90 /* Z */
+    !digit(s, 14) || !digit(s, 15) || s.charCodeAt(16) !== 58
   )
     return NaN;
   const y = two(s, 0) * 100 + two(s, 2);
@@ -65,15 +62,22 @@ function canonicalMs(s: string): number {
   const d = two(s, 8);
   const h = two(s, 11);
   const mi = two(s, 14);
-  const sec = two(s, 17);
-  if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || sec > 59) return NaN;
+  if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59) return NaN;
   const minuteMs = daysFromCivil(y, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000;
-  const ms = minuteMs + sec * 1000 + (s.charCodeAt(20) - DIGIT0) * 100 + two(s, 21);
+  const ms = minuteMs + secondsMs(s);
+  if (Number.isNaN(ms)) return NaN;
   lastMinute = s.slice(0, 17);
   lastMinuteMs = minuteMs;
   lastIso = s;
   lastMs = ms;
   return ms;
+}
+
+/** ms into its minute of the `SS.sssZ` that ends a 24-character ISO time `s` (seconds ≤ 59), else NaN. */
+function secondsMs(s: string): number {
+  if (!digit(s, 17) || !digit(s, 18) || s.charCodeAt(19) !== 46 /* . */ || !digit(s, 20) || !digit(s, 21) || !digit(s, 22) || s.charCodeAt(23) !== 90 /* Z */) return NaN;
+  const sec = two(s, 17);
+  return sec > 59 ? NaN : sec * 1000 + (s.charCodeAt(20) - DIGIT0) * 100 + two(s, 21);
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`), for years ≥ 0. */

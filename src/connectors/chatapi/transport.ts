@@ -293,10 +293,7 @@ export class DocBTransport implements ChatApiTransport {
       }
     } catch (err) {
       if (err instanceof ChatError) throw err;
-      const unreachable = cannotReachServer(err);
-      if (unreachable) throw new ChatError('network', `${what}: ${unreachable}`, { retryable: true });
-      const e = toChatError(err);
-      throw new ChatError('network', `${what}: ${e.message}`, { retryable: true });
+      throw new ChatError('network', `${what}: ${cannotReachServer(err) ?? toChatError(err).message}`, { retryable: true });
     }
     let text: string;
     try {
