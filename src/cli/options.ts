@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
+import { UsageError } from '../core/errors.js';
 
 /** Commander option parsers and shared options of the subcommands. */
 
@@ -24,9 +25,38 @@ export function collectAlias(value: string, previous: Record<string, string> | u
   return { ...(previous ?? {}), [value.slice(0, i)]: value.slice(i + 1) };
 }
 
-/** `--profile NAME` (required on the headless commands). */
+/** The `--profile` options made by `profileOption()`: the commands that need a profile (filled in by `defaultProfileHook`). */
+const needsProfile = new WeakSet<Option>();
+
+/**
+ * `--profile NAME` of the headless commands. Optional on the command line: without it (and without
+ * `CHAT_TUI_PROFILE`) the program's preAction hook fills in the config's `defaultProfile` or the only
+ * profile (`pickDefaultProfile`), and reports a usage error when there are several.
+ */
 export function profileOption(): Option {
-  return new Option('-p, --profile <name>', 'profile to use (see: chat-tui profile list)').env('CHAT_TUI_PROFILE').makeOptionMandatory();
+  const o = new Option('-p, --profile <name>', 'profile to use (default: defaultProfile, or the only profile)').env('CHAT_TUI_PROFILE');
+  needsProfile.add(o);
+  return o;
+}
+
+/** Whether `cmd` takes a profile made by `profileOption()` and none was given. */
+export function lacksProfile(cmd: { options: readonly Option[]; getOptionValue(key: string): unknown }): boolean {
+  return cmd.options.some((o) => needsProfile.has(o)) && cmd.getOptionValue('profile') === undefined;
+}
+
+/**
+ * The profile a command uses when none was named: `defaultProfile` when it is set (it must exist), else
+ * the only profile. Takes the profile names and the configured default; returns a name. Throws UsageError
+ * (exit 2) naming the choices when there are none or several.
+ */
+export function pickDefaultProfile(names: readonly string[], defaultProfile: string | undefined): string {
+  if (defaultProfile !== undefined) {
+    if (names.includes(defaultProfile)) return defaultProfile;
+    throw new UsageError(`defaultProfile "${defaultProfile.slice(0, 64)}" names no profile; profiles: ${names.join(', ') || '(none)'}`);
+  }
+  if (names.length === 1) return names[0]!;
+  if (!names.length) throw new UsageError('no profiles yet; add one with: chat-tui profile add NAME --service SERVICE … (or try: chat-tui demo)');
+  throw new UsageError(`several profiles (${names.join(', ')}): pick one with --profile NAME, or set one with: chat-tui profile default NAME`);
 }
 
 /** `--json`: NDJSON events on stdout. */

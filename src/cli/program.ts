@@ -4,6 +4,7 @@ import type { TuiOptions } from './commands/tui.js';
 import chalk from 'chalk';
 import { redact } from '../config/secrets.js';
 import { exitCodeFor, sink } from './io.js';
+import { lacksProfile, pickDefaultProfile } from './options.js';
 
 /** The package version (package.json next to dist/ or src/). */
 export function packageVersion(): string {
@@ -96,6 +97,14 @@ Config: $CHAT_TUI_CONFIG_DIR, else the platform config directory (file mode 0600
     if (name && sub.options.some((o) => o.attributeName() === 'profile') && sub.getOptionValue('profile') === undefined) {
       sub.setOptionValueWithSource('profile', name, 'cli');
     }
+  });
+
+  // A command that needs a profile and was given none uses defaultProfile or the only profile.
+  program.hook('preAction', async (_root, action) => {
+    if (!lacksProfile(action)) return;
+    const { config } = await import('./config.js');
+    const store = config();
+    action.setOptionValueWithSource('profile', pickDefaultProfile(store.list().map((p) => p.name), store.defaultProfile()), 'default');
   });
 
   for (const c of allCommands(program)) {

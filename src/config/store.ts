@@ -15,6 +15,8 @@ interface ConfigShape {
   settings: Record<string, unknown>;
   /** TUI options (time format, bell, mouse, key rebinding `keys`), read by `chat-tui` (src/ui types.ts UiOptions). */
   ui: Record<string, unknown>;
+  /** The profile the headless commands use when none is named (`chat-tui profile default NAME`). */
+  defaultProfile?: string;
 }
 
 const stringArray = { type: 'array', items: { type: 'string' } } as const;
@@ -48,6 +50,7 @@ const schema = {
   profiles: { type: 'object', additionalProperties: profileSchema },
   settings: { type: 'object' },
   ui: { type: 'object' },
+  defaultProfile: { type: 'string' },
 } as const;
 
 /** Allowed profile names: start with a letter or digit, then letters, digits, `.`, `_`, `-`; at most 64. */
@@ -151,7 +154,25 @@ export class ConfigStore {
     if (!Object.hasOwn(all, name)) return false;
     delete all[name];
     this.write(all);
+    if (this.defaultProfile() === name) this.setDefaultProfile(undefined);
     return true;
+  }
+
+  /** The configured default profile's name (it may name a profile that no longer exists), or undefined. */
+  defaultProfile(): string | undefined {
+    const d = this.conf.get('defaultProfile');
+    return typeof d === 'string' ? d : undefined;
+  }
+
+  /** Sets (a profile that exists; UsageError otherwise) or clears (undefined) the default profile. */
+  setDefaultProfile(name: string | undefined): void {
+    try {
+      if (name === undefined) this.conf.delete('defaultProfile');
+      else this.conf.set('defaultProfile', this.require(name).name);
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      throw new UsageError(`cannot save the default profile: ${oneLine(err)}`);
+    }
   }
 
   /** Free-form settings; {} when none. */

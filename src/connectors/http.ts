@@ -49,28 +49,43 @@ const NETWORK_WORDS: Record<string, string> = {
   ERR_SSL_WRONG_VERSION_NUMBER: 'TLS handshake failed (is it an https:// server?)',
 };
 
-/** The system/TLS/undici code a failed connection attempt carries, or 'bad port', or undefined. */
-function networkCode(err: unknown): string | undefined {
+/** What a failed connection attempt carries: its system/TLS/undici code (or 'bad port') and, when the error says, the address it tried. */
+interface NetworkFailure {
+  code: string;
+  /** `host:port` (IPv6 in brackets) from the system error, when it carries them. */
+  where?: string;
+}
+
+/** The {@link NetworkFailure} of a failed connection attempt, or undefined. */
+function networkFailure(err: unknown): NetworkFailure | undefined {
   const seen = new Set<unknown>();
   const queue: unknown[] = [err];
   while (queue.length && seen.size < 8) {
     const e = queue.shift();
     if (e === null || typeof e !== 'object' || seen.has(e)) continue;
     seen.add(e);
-    const o = e as { code?: unknown; cause?: unknown; error?: unknown; errors?: unknown; message?: unknown };
-    if (typeof o.code === 'string' && /^[A-Z][A-Z0-9_]{2,40}$/.test(o.code)) return o.code;
-    if (o.message === 'bad port') return 'bad port';
+    const o = e as { code?: unknown; cause?: unknown; error?: unknown; errors?: unknown; message?: unknown; address?: unknown; port?: unknown };
+    if (typeof o.code === 'string' && /^[A-Z][A-Z0-9_]{2,40}$/.test(o.code)) return { code: o.code, ...whereOf(o.address, o.port) };
+    if (o.message === 'bad port') return { code: 'bad port' };
     queue.push(o.cause, o.error);
     if (Array.isArray(o.errors)) queue.push(o.errors[0]);
   }
   return undefined;
 }
 
-/** Words for a code of {@link networkCode}. */
-function networkWords(code: string): string {
-  if (code === 'bad port') return 'fetch will not connect to this port (browsers block it too); use another port';
-  const words = NETWORK_WORDS[code];
-  return words ? `${words} (${code})` : code.toLowerCase();
+/** `{where: 'host:port'}` from a system error's `address` and `port` (an IP literal and a number: never a URL or a secret), else {}. */
+function whereOf(address: unknown, port: unknown): { where?: string } {
+  if (typeof address !== 'string' || !/^[0-9A-Fa-f:.]{2,45}$/.test(address)) return {};
+  const host = address.includes(':') ? `[${address}]` : address;
+  return typeof port === 'number' && Number.isInteger(port) ? { where: `${host}:${port}` } : { where: host };
+}
+
+/** Words for a {@link NetworkFailure}: `connection refused (ECONNREFUSED) at 127.0.0.1:8000`. */
+function networkWords(f: NetworkFailure): string {
+  if (f.code === 'bad port') return 'fetch will not connect to this port (browsers block it too); use another port';
+  const words = NETWORK_WORDS[f.code];
+  const at = f.where ? ` at ${f.where}` : '';
+  return words ? `${words} (${f.code})${at}` : `${f.code.toLowerCase()}${at}`;
 }
 
 /**
@@ -78,12 +93,13 @@ function networkWords(code: string): string {
  * failed, or undefined when the error carries nothing recognisable: looks for a string `code` on the
  * error, its `cause`, its `error` (a WebSocket ErrorEvent) and the first of its `errors` (an
  * AggregateError from connecting to several addresses), and names it in words with the code, e.g.
- * `connection refused (ECONNREFUSED)`. fetch's own refusal of a port that browsers block (6000, 6667…)
+ * `connection refused (ECONNREFUSED) at 127.0.0.1:8000` (the address is an IP literal and port from the
+ * system error, never a URL). fetch's own refusal of a port that browsers block (6000, 6667…)
  * is named too. Never includes a URL (it may carry a key). Shared by the connectors.
  */
 export function describeNetworkError(err: unknown): string | undefined {
-  const code = networkCode(err);
-  return code === undefined ? undefined : networkWords(code);
+  const f = networkFailure(err);
+  return f === undefined ? undefined : networkWords(f);
 }
 
 /**
@@ -92,7 +108,7 @@ export function describeNetworkError(err: unknown): string | undefined {
  * error carries nothing recognisable. The line the chatapi, talkee and rooms connectors give.
  */
 export function cannotReachServer(err: unknown, refusedHint = ''): string | undefined {
-  const code = networkCode(err);
-  if (code === undefined) return undefined;
-  return `cannot reach the server: ${networkWords(code)}${code === 'ECONNREFUSED' ? refusedHint : ''}`;
+  const f = networkFailure(err);
+  if (f === undefined) return undefined;
+  return `cannot reach the server: ${networkWords(f)}${f.code === 'ECONNREFUSED' ? refusedHint : ''}`;
 }

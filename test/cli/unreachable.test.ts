@@ -11,13 +11,13 @@ describe('describeNetworkError: the words for a failed connection', () => {
       () => undefined,
       (e: unknown) => e,
     );
-    assert.equal(describeNetworkError(fetchErr), 'connection refused (ECONNREFUSED)');
+    assert.equal(describeNetworkError(fetchErr), `connection refused (ECONNREFUSED) at 127.0.0.1:${port}`);
 
     const wsErr = await new Promise<unknown>((resolve) => {
       const ws = new WebSocket(`ws://127.0.0.1:${port}/socket?token=secret`);
       ws.onerror = (ev) => resolve(ev); // the ErrorEvent phoenix hands to its onError callbacks
     });
-    assert.equal(describeNetworkError(wsErr), 'connection refused (ECONNREFUSED)');
+    assert.equal(describeNetworkError(wsErr), `connection refused (ECONNREFUSED) at 127.0.0.1:${port}`);
 
     const badPort = await fetch('http://127.0.0.1:6000/x').then(
       () => undefined,
@@ -31,6 +31,9 @@ describe('describeNetworkError: the words for a failed connection', () => {
     assert.equal(describeNetworkError(new TypeError('fetch failed', { cause: agg })), 'host unreachable (EHOSTUNREACH)');
     assert.equal(describeNetworkError(Object.assign(new Error('x'), { code: 'ESOMETHINGNEW' })), 'esomethingnew');
     assert.equal(describeNetworkError(new Error('plain')), undefined);
+    // host:port only from an IP literal and a numeric port (never a host name or URL a key could hide in)
+    assert.equal(describeNetworkError(Object.assign(new Error('x'), { code: 'ECONNREFUSED', address: '::1', port: 9 })), 'connection refused (ECONNREFUSED) at [::1]:9');
+    assert.equal(describeNetworkError(Object.assign(new Error('x'), { code: 'ECONNREFUSED', address: 'https://k@h/', port: 9 })), 'connection refused (ECONNREFUSED)');
     assert.equal(describeNetworkError(undefined), undefined);
     const loop: { cause?: unknown } = {};
     loop.cause = loop;
@@ -57,7 +60,7 @@ describe('a server that is not there: one line, exit 1, the reason in words', ()
         assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
         const lines = r.stderr.trim().split('\n');
         assert.equal(lines.length, 1, r.stderr);
-        assert.match(lines[0]!, /connection refused \(ECONNREFUSED\)/);
+        assert.match(lines[0]!, new RegExp(`connection refused \\(ECONNREFUSED\\) at 127\\.0\\.0\\.1:${port}`));
         assert.doesNotMatch(r.stderr, /retrying|fetch failed|sekret-token-1|\n\s+at /);
       }
     });

@@ -198,6 +198,31 @@ function removeCommand(): Command {
     });
 }
 
+/**
+ * `profile default [NAME] [--clear]`: sets the profile the headless commands use when none is named,
+ * prints the current one without NAME, clears it with `--clear`. Unknown NAME: UsageError (exit 2).
+ */
+function defaultCommand(): Command {
+  return new Command('default')
+    .description('set (or show, or --clear) the profile used when --profile is not given')
+    .argument('[name]', 'profile name')
+    .option('--clear', 'forget the default profile')
+    .action((name: string | undefined, o: { clear?: boolean }) => {
+      const store = config();
+      if (o.clear) {
+        store.setDefaultProfile(undefined);
+        out('default profile cleared');
+      } else if (name !== undefined) {
+        store.setDefaultProfile(name);
+        out(`default profile: ${name}`);
+      } else {
+        const d = store.defaultProfile();
+        const only = store.list();
+        out(d ? `default profile: ${d}` : only.length === 1 ? `default profile: ${only[0]!.name} (the only one)` : 'no default profile');
+      }
+    });
+}
+
 /** The `profile` command with its subcommands. */
 export function profileCommand(): Command {
   return new Command('profile')
@@ -205,5 +230,6 @@ export function profileCommand(): Command {
     .addCommand(addCommand())
     .addCommand(listCommand())
     .addCommand(showCommand())
-    .addCommand(removeCommand());
+    .addCommand(removeCommand())
+    .addCommand(defaultCommand());
 }
