@@ -32,8 +32,12 @@ export interface DemoServer {
   close(): Promise<void>;
 }
 
-/** Options: `port` (default 0 = any free port), `host` (default 127.0.0.1), `pace` (1 = human pace; larger is faster). */
+/**
+ * Options: `port` (default 0 = any free port), `host` (default 127.0.0.1), `pace` (1 = human pace; larger
+ * is faster), `token` (the API key to accept; default a fresh random one).
+ */
 export interface DemoServerOptions {
+  token?: string;
   port?: number;
   host?: string;
   pace?: number;
@@ -93,7 +97,7 @@ function demoUserName(): string {
  */
 export async function startDemoServer(opts: DemoServerOptions = {}): Promise<DemoServer> {
   const pace = opts.pace && opts.pace > 0 ? opts.pace : 1;
-  const token = `demo_${randomBytes(16).toString('hex')}`;
+  const token = opts.token ?? `demo_${randomBytes(16).toString('hex')}`;
   const userId = 'demo_user';
   const userName = demoUserName();
   const timers = new Set<NodeJS.Timeout>();

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Cli, lines, waitFor, type Running } from './helpers.js';
 
@@ -27,7 +29,8 @@ describe('chat-tui demo --serve', () => {
   it('prints a working profile add line, then stops on SIGINT', async () => {
     serve = cli.start(['demo', '--serve']);
     const line = await waitFor(() => lines(serve!.stdout).find((l) => l.includes('profile add')), 15_000, 'the profile add line');
-    assert.ok(!fs.existsSync(cli.dir), 'demo --serve writes no config');
+    assert.ok(!fs.existsSync(path.join(cli.dir, 'config.json')), 'demo --serve writes no config');
+    assert.equal(fs.statSync(path.join(cli.dir, 'demo.json')).mode & 0o777, 0o600, 'its key is kept 0600');
     const words = shellWords(line.trim());
     assert.deepEqual(words.slice(0, 6), ['chat-tui', 'profile', 'add', 'demo', '--service', 'chatapi']);
     const add = await cli.run(words.slice(1));
@@ -55,6 +58,34 @@ describe('chat-tui demo --serve', () => {
 
     serve.child.kill('SIGINT');
     assert.equal((await serve.exited).code, 0, serve.stderr);
+  });
+
+  it('a restart prints the same line (same key, same port): yesterday\'s profile still works', async () => {
+    const first = cli.start(['demo', '--serve']);
+    const a = await waitFor(() => lines(first.stdout).find((l) => l.includes('profile add')), 15_000, 'the first line');
+    first.child.kill('SIGINT');
+    assert.equal((await first.exited).code, 0);
+    const second = cli.start(['demo', '--serve']);
+    const b = await waitFor(() => lines(second.stdout).find((l) => l.includes('profile add')), 15_000, 'the second line');
+    assert.equal(b, a);
+    // the profile saved from the first run's line reaches the second server
+    const rooms = await cli.run(['rooms', '--profile', 'demo', '--json']);
+    assert.equal(rooms.code, 0, rooms.stderr);
+    second.child.kill('SIGINT');
+    assert.equal((await second.exited).code, 0);
+  });
+
+  it('--port on a busy port is one line naming it, exit 1', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const { port } = busy.address() as net.AddressInfo;
+    try {
+      const r = await cli.run(['demo', '--serve', '--port', String(port)]);
+      assert.equal(r.code, 1);
+      assert.deepEqual(lines(r.stderr), [`error (network): port ${port} is in use; try --port 0`]);
+    } finally {
+      busy.close();
+    }
   });
 
   it('the full-screen demo refuses to run without a terminal (exit 2, one line)', async () => {

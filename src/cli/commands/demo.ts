@@ -3,6 +3,10 @@ import type { NamedProfile } from '../../core/profile.js';
 import { ExitCode, out } from '../io.js';
 import { loadDemo, loadRuntime, loadUi, requireTty, type DemoServerLike } from '../lazy.js';
 import { intParser } from '../options.js';
+import { ensureSecureDir, stateDir } from '../../config/paths.js';
+import { ChatError } from '../../core/errors.js';
+import { loadDemoIdentity, saveDemoPort, type DemoIdentity } from '../../demo/identity.js';
+import type { DemoServerOptions } from '../../demo/server.js';
 
 /** Quotes a word for a POSIX shell when it needs it. */
 export function shellQuote(s: string): string {
@@ -32,6 +36,46 @@ export function demoProfile(server: DemoServerLike): NamedProfile {
   };
 }
 
+type StartDemo = (opts: DemoServerOptions) => Promise<DemoServerLike>;
+
+/** Starts the demo server; a busy port is one line (ChatError `network`, exit 1) instead of the raw EADDRINUSE text. */
+async function listenOn(start: StartDemo, opts: DemoServerOptions): Promise<DemoServerLike> {
+  try {
+    return await start(opts);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ChatError('network', `port ${opts.port} is in use; try --port 0`);
+    throw err;
+  }
+}
+
+/**
+ * `demo --serve`: the server keeps its API key per config directory and tries the port it had last
+ * (src/demo/identity.ts), so the `profile add` line it printed before still works. An explicit `--port`
+ * must be free; the remembered one falls back to any free port.
+ */
+async function startServing(start: StartDemo, port: number | undefined): Promise<DemoServerLike> {
+  const dir = stateDir();
+  let identity: DemoIdentity;
+  try {
+    ensureSecureDir(dir);
+    identity = loadDemoIdentity(dir);
+  } catch {
+    identity = loadDemoIdentity(dir); // a directory we cannot create: a fresh key, not saved
+  }
+  let server: DemoServerLike;
+  if (port === undefined && identity.port !== undefined) {
+    try {
+      server = await start({ token: identity.token, port: identity.port });
+    } catch {
+      server = await listenOn(start, { token: identity.token });
+    }
+  } else {
+    server = await listenOn(start, { token: identity.token, ...(port !== undefined ? { port } : {}) });
+  }
+  if (server.port !== identity.port) saveDemoPort(dir, identity, server.port);
+  return server;
+}
+
 /** Resolves on SIGINT/SIGTERM/SIGHUP. */
 function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
@@ -50,7 +94,8 @@ function untilSignal(): Promise<void> {
 /**
  * `chat-tui demo [--serve] [--port N]` (issue 3 §8): starts the built-in demo server (chatapi protocol) on
  * 127.0.0.1 and opens the TUI on it with an in-memory profile `demo` — no configuration read or written.
- * `--serve` only runs the server and prints the `profile add` line to use it, until interrupted (exit 0).
+ * `--serve` only runs the server and prints the `profile add` line to use it, until interrupted (exit 0);
+ * its key and port are kept per config directory (`demo.json` in the state directory).
  */
 export function demoCommand(): Command {
   return new Command('demo')
@@ -66,9 +111,7 @@ export function demoCommand(): Command {
       const ui = o.serve ? undefined : loadUi();
       ui?.catch(() => undefined); // awaited below; a failure is reported there
       const { startDemoServer } = await loadDemo();
-      const opts: { port?: number } = {};
-      if (o.port !== undefined) opts.port = o.port;
-      const server = await startDemoServer(opts);
+      const server = o.serve ? await startServing(startDemoServer, o.port) : await listenOn(startDemoServer, { ...(o.port !== undefined ? { port: o.port } : {}) });
       try {
         if (o.serve || !ui) {
           out(`demo server listening on ${server.url} (Ctrl-C to stop)`);
