@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { redact } from '../config/secrets.js';
 import { ChatError, UsageError } from '../core/errors.js';
-import { sanitizeLine } from '../core/sanitize.js';
+import { clipWords, sanitizeLine } from '../core/sanitize.js';
 
 /**
  * Output of the command line (conformance README "command-line contract"): results on stdout, errors as
@@ -45,9 +45,9 @@ export function out(line: string): void {
   sink.stdout(redact(line) + '\n');
 }
 
-/** Writes one line to stderr (newlines inside are folded, so it stays one line). */
+/** Writes one line to stderr (newlines inside are folded, so it stays one line; an over-long word it quotes is cut with "…"). */
 export function errLine(line: string): void {
-  sink.stderr(redact(line.replace(/\s*\n\s*/g, ' ').trimEnd()) + '\n');
+  sink.stderr(clipWords(redact(line.replace(/\s*\n\s*/g, ' ').trimEnd())) + '\n');
 }
 
 /** Writes an already serialised NDJSON line (no newline) to stdout. */

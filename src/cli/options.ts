@@ -3,8 +3,9 @@ import { UsageError } from '../core/errors.js';
 
 /** Commander option parsers and shared options of the subcommands. */
 
-/** Collects a repeatable option into an array (`--room a --room b`). */
+/** Collects a repeatable option into an array (`--room a --room b`), each value once (`--room a --room a` is one room). */
 export function collect(value: string, previous: string[] | undefined): string[] {
+  if (previous?.includes(value)) return previous;
   return [...(previous ?? []), value];
 }
 

@@ -41,6 +41,9 @@ export function checkServiceUrl(value: string, flag: string, insecure: boolean):
   return url;
 }
 
+/** The longest room id a profile takes, characters (ids, channel names and slugs of every service are far shorter). */
+export const MAX_ROOM_ID = 1024;
+
 /** Number of credential sources set (token, tokenEnv, tokenCmd). */
 export function credentialSources(p: Profile): number {
   return [p.token, p.tokenEnv, p.tokenCmd].filter((v) => v !== undefined && v !== '').length;
@@ -81,6 +84,7 @@ export function validateProfile(p: Profile, lookup: (id: string) => ConnectorDef
   }
   for (const r of p.rooms ?? []) {
     if (!r.trim()) throw new UsageError('--room: empty room');
+    if (r.length > MAX_ROOM_ID) throw new UsageError(`--room: a room id of ${r.length} characters (at most ${MAX_ROOM_ID})`);
   }
   try {
     def.validate(p);

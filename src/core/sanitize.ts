@@ -57,3 +57,28 @@ export function sanitizeLine(input: unknown): string {
   if (typeof input === 'string' && !UNSAFE_LINE.test(input) && input.isWellFormed()) return input;
   return sanitize(input).replace(/[\n\t]+/g, ' ');
 }
+
+/**
+ * `s` cut to at most `max` UTF-16 code units, ending in `…` when cut (never splitting a surrogate pair).
+ * For echoing text of unbounded length (a command-line word, a stored room id) in one readable line.
+ */
+export function ellipsize(s: string, max: number): string {
+  if (s.length <= max) return s;
+  let end = Math.max(0, max - 1);
+  const last = s.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${s.slice(0, end)}…`;
+}
+
+/** The longest run of non-space characters `clipWords` leaves whole (a long https URL still fits). */
+export const MAX_ECHOED_WORD = 120;
+
+/**
+ * `line` with every run of non-space characters longer than `max` cut by {@link ellipsize}: an error
+ * that quotes what it was given (an unknown command, a bad option value) stays one short line however
+ * long the given word was.
+ */
+export function clipWords(line: string, max = MAX_ECHOED_WORD): string {
+  if (line.length <= max) return line;
+  return line.replace(/\S+/g, (w) => ellipsize(w, max));
+}

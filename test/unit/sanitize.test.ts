@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { sanitize, sanitizeLine } from '../../src/core/sanitize.js';
+import { clipWords, ellipsize, sanitize, sanitizeLine } from '../../src/core/sanitize.js';
 
 // Issue 7 "Hostile input": the vector table lives in test/fixtures/hostile.ts (shared with the UI and CLI tests).
 
@@ -85,5 +85,28 @@ describe('sanitize: benign text is unchanged', () => {
     assert.equal(sanitize(42), '42');
     assert.equal(sanitize({ toString: () => `x${E}[2Jy` }), 'xy');
     assert.equal(sanitize({ toString: () => ({}) }), '', 'a throwing conversion never crashes');
+  });
+});
+
+describe('ellipsize and clipWords: echoed text is bounded', () => {
+  it('ellipsize keeps short text and cuts long text to the limit with …', () => {
+    assert.equal(ellipsize('room-1', 10), 'room-1');
+    assert.equal(ellipsize('abcdefghijk', 5), 'abcd…');
+    assert.equal(ellipsize('x'.repeat(10_000_000), 120).length, 120);
+  });
+
+  it('ellipsize never splits a surrogate pair', () => {
+    const out = ellipsize('ab😀😀😀', 4);
+    assert.ok(out.isWellFormed(), JSON.stringify(out));
+    assert.equal(out, 'ab…');
+  });
+
+  it('clipWords cuts only the over-long words of a line', () => {
+    const line = `error: unknown command '${'x'.repeat(21_000)}' (did you mean tail?)`;
+    const out = clipWords(line);
+    assert.ok(out.length < 200, `${out.length}`);
+    assert.match(out, /^error: unknown command 'x+… \(did you mean tail\?\)$/);
+    const url = `https://example.com/${'p'.repeat(90)}`;
+    assert.equal(clipWords(`see ${url}`), `see ${url}`);
   });
 });

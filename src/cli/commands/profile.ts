@@ -5,7 +5,7 @@ import { credentialSources, validateProfile } from '../../config/validate.js';
 import { connectors, getConnector } from '../../connectors/index.js';
 import { UsageError } from '../../core/errors.js';
 import type { NamedProfile, Profile } from '../../core/profile.js';
-import { sanitizeLine } from '../../core/sanitize.js';
+import { MAX_ECHOED_WORD, ellipsize, sanitizeLine } from '../../core/sanitize.js';
 import { config } from '../config.js';
 import { errLine, jsonOut, out } from '../io.js';
 import { collect, collectAlias, intParser } from '../options.js';
@@ -133,6 +133,11 @@ function validateForAdd(p: Profile): boolean {
   return Boolean(def.login) && credentialSources(p) === 0 && !p.clientId;
 }
 
+/** A stored value as shown by `list`/`show`: one line, cut with "…" (a hand-edited file may hold megabytes). */
+function shown(v: string): string {
+  return ellipsize(sanitizeLine(v), MAX_ECHOED_WORD);
+}
+
 function listCommand(): Command {
   return new Command('list')
     .description('list profiles (no secrets)')
@@ -149,8 +154,8 @@ function listCommand(): Command {
       }
       const w = Math.max(...all.map((p) => p.name.length));
       for (const p of all) {
-        const rooms = p.rooms?.length ? `  rooms: ${p.rooms.join(', ')}` : '';
-        out(`${p.name.padEnd(w)}  ${p.service.padEnd(7)}  ${p.url ?? getConnector(p.service)?.defaultUrl ?? ''}${rooms}`);
+        const rooms = p.rooms?.length ? `  rooms: ${p.rooms.map(shown).join(', ')}` : '';
+        out(`${p.name.padEnd(w)}  ${shown(p.service).padEnd(7)}  ${shown(p.url ?? getConnector(p.service)?.defaultUrl ?? '')}${rooms}`);
       }
     });
 }
@@ -168,17 +173,17 @@ function showCommand(): Command {
         return;
       }
       out(`name: ${p.name}`);
-      out(`service: ${p.service}`);
-      out(`url: ${p.url ?? `${getConnector(p.service)?.defaultUrl ?? '(none)'} (default)`}`);
+      out(`service: ${shown(p.service)}`);
+      out(`url: ${p.url !== undefined ? shown(p.url) : `${getConnector(p.service)?.defaultUrl ?? '(none)'} (default)`}`);
       out(describeCredential(p).replace(/^token: cmd .*/, 'token: cmd (a command prints it)'));
-      if (p.rooms?.length) out(`rooms: ${p.rooms.join(', ')}`);
-      if (p.userId !== undefined) out(`user id: ${p.userId}`);
-      if (p.userName !== undefined) out(`user name: ${sanitizeLine(p.userName)}`);
-      if (p.clientId !== undefined) out(`client id: ${p.clientId}`);
+      if (p.rooms?.length) out(`rooms: ${p.rooms.map(shown).join(', ')}`);
+      if (p.userId !== undefined) out(`user id: ${shown(p.userId)}`);
+      if (p.userName !== undefined) out(`user name: ${shown(p.userName)}`);
+      if (p.clientId !== undefined) out(`client id: ${shown(p.clientId)}`);
       if (p.clientSecret !== undefined) out('client secret: (set)');
       if (p.siteId !== undefined) out(`site id: ${p.siteId}`);
-      if (p.apiUrl !== undefined) out(`api url: ${p.apiUrl}`);
-      for (const [id, alias] of Object.entries(p.aliases ?? {})) out(`alias: ${id}=${sanitizeLine(alias)}`);
+      if (p.apiUrl !== undefined) out(`api url: ${shown(p.apiUrl)}`);
+      for (const [id, alias] of Object.entries(p.aliases ?? {})) out(`alias: ${shown(id)}=${shown(alias)}`);
       if (p.insecure) out('insecure: yes (plain http/ws allowed)');
       if (p.sendTyping === false) out('typing indicators: off');
       if (p.tokenExpiresAt) out(`token expires: ${p.tokenExpiresAt}`);
