@@ -39,6 +39,7 @@ const SUBCOMMANDS: readonly (readonly [string, CommandLoader])[] = [
   ['dm', async () => (await import('./commands/dm.js')).dmCommand],
   ['doctor', async () => (await import('./commands/doctor.js')).doctorCommand],
   ['demo', async () => (await import('./commands/demo.js')).demoCommand],
+  ['completion', async () => (await import('./commands/completion.js')).completionCommand],
 ];
 
 /**
