@@ -55,7 +55,7 @@ if (mode === 'raw') {
   const { boundYoungGeneration } = await import('../src/core/heap.js');
   boundYoungGeneration();
   const { getConnector } = await import('../src/connectors/index.js');
-  const { SessionStore } = await import('../src/core/store.js');
+  const { SessionStore } = await import('../src/core/store/index.js');
   const def = getConnector('chatapi');
   if (!def) throw new Error('no chatapi connector');
   const store = new SessionStore();

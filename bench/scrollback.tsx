@@ -11,7 +11,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { render } from 'ink';
-import { SessionStore } from '../src/core/store.js';
+import { SessionStore } from '../src/core/store/index.js';
 import { roomKey } from '../src/core/state.js';
 import type { Capabilities } from '../src/core/connector.js';
 import type { MessageEvent } from '../src/core/events.js';

@@ -10,7 +10,7 @@ import { Backoff, sleep } from './reconnect.js';
 import type { BackoffOptions } from './reconnect.js';
 import { sanitizeLine } from './sanitize.js';
 import { roomKey, splitRoomKey } from './state.js';
-import { SessionStore } from './store.js';
+import { SessionStore } from './store/index.js';
 
 /**
  * The runtime (issue 3, issue 7 "Outbox"): one connector session per profile, all feeding one

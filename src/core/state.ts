@@ -2,7 +2,7 @@ import type { Capabilities } from './connector.js';
 import type { ConnectionState, UserRef } from './events.js';
 
 /**
- * The shapes the session store holds and the UI reads (issue 3 §2). The store (src/core/store.ts)
+ * The shapes the session store holds and the UI reads. The store (src/core/store/)
  * knows no protocol. Keys: a room is addressed by `roomKey(profile, room)`.
  */
 
@@ -22,7 +22,7 @@ export type DeliveryStatus = 'sent' | 'pending' | 'failed';
 
 /**
  * A message as stored. `ts` is its time (ms since epoch; the event's ISO `time` is not kept: nothing
- * reads it back, and at ~48 bytes a message it was ~5 MB of the 100k-message store, issue 8
+ * reads it back, and at ~48 bytes a message it was ~5 MB of the 100k-message store, bench
  * `rss_100k_mb`). `rev` increases on every change (edit, delete, confirm) for render caches.
  */
 export interface StoredMessage {

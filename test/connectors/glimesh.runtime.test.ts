@@ -6,7 +6,7 @@ import type { NamedProfile } from '../../src/core/profile.js';
 import { Backoff } from '../../src/core/reconnect.js';
 import { ChatRuntime } from '../../src/core/runtime.js';
 import { roomKey } from '../../src/core/state.js';
-import { SessionStore } from '../../src/core/store.js';
+import { SessionStore } from '../../src/core/store/index.js';
 import { startGlimeshServer, type GlimeshServer } from '../servers/glimesh/server.js';
 
 // The glimesh connector under the real runtime and store: what the TUI shows for glimesh profiles.

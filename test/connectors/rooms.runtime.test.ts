@@ -5,7 +5,7 @@ import type { ConnectorDefinition } from '../../src/core/connector.js';
 import type { NamedProfile } from '../../src/core/profile.js';
 import { ChatRuntime } from '../../src/core/runtime.js';
 import { roomKey } from '../../src/core/state.js';
-import { SessionStore } from '../../src/core/store.js';
+import { SessionStore } from '../../src/core/store/index.js';
 import { BOB, CAROL, ME, startRoomsServer, type RoomsTestServer } from '../servers/rooms/server.js';
 
 // The rooms connector under the real runtime and store: what the TUI shows for a rooms profile.

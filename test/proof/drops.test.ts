@@ -23,7 +23,7 @@ import { describe, test } from 'node:test';
 import type { ConnectorDefinition } from '../../src/core/connector.js';
 import type { ChatEvent, ConnectorEvent } from '../../src/core/events.js';
 import type { NamedProfile } from '../../src/core/profile.js';
-import { SessionStore } from '../../src/core/store.js';
+import { SessionStore } from '../../src/core/store/index.js';
 import { roomKey } from '../../src/core/state.js';
 
 process.env.CHAT_TUI_BACKOFF_BASE_MS = '20';

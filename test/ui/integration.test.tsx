@@ -3,7 +3,7 @@ import { afterEach, describe, test } from 'node:test';
 import type { Capabilities, ConnectorContext, ConnectorDefinition, ConnectorSession, HistoryOptions, RoomInfo } from '../../src/core/connector.js';
 import type { MessageEvent } from '../../src/core/events.js';
 import { ChatRuntime } from '../../src/core/runtime.js';
-import { SessionStore } from '../../src/core/store.js';
+import { SessionStore } from '../../src/core/store/index.js';
 import { roomKey } from '../../src/core/state.js';
 import { caps } from './fixtures.js';
 import { KEY, type Mounted, mount } from './harness.js';

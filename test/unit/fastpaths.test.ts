@@ -4,7 +4,7 @@ import type { Capabilities } from '../../src/core/connector.js';
 import type { MessageEvent } from '../../src/core/events.js';
 import { sanitize, sanitizeLine } from '../../src/core/sanitize.js';
 import { roomKey } from '../../src/core/state.js';
-import { SessionStore } from '../../src/core/store.js';
+import { SessionStore } from '../../src/core/store/index.js';
 import { isoToMs, toIsoUtc } from '../../src/core/time.js';
 import { BoundedSet } from '../../src/connectors/chatapi/session.js';
 

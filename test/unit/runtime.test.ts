@@ -10,7 +10,7 @@ import { UNCONFIRMED_REASON } from '../../src/core/outbox.js';
 import type { NamedProfile } from '../../src/core/profile.js';
 import { ChatRuntime } from '../../src/core/runtime.js';
 import { roomKey } from '../../src/core/state.js';
-import { SessionStore } from '../../src/core/store.js';
+import { SessionStore } from '../../src/core/store/index.js';
 
 // A small in-test connector: the connector interface is the seam the runtime is written against.
 

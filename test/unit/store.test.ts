@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Capabilities } from '../../src/core/connector.js';
 import type { ChatEvent, MessageEvent } from '../../src/core/events.js';
 import { roomKey } from '../../src/core/state.js';
-import { compareIds, NOTICE_CAP, SessionStore } from '../../src/core/store.js';
+import { compareIds, NOTICE_CAP, SessionStore } from '../../src/core/store/index.js';
 
 const CAPS: Capabilities = {
   history: true,

@@ -91,7 +91,7 @@ export async function runTuiCommand(o: TuiOptions): Promise<void> {
     if (!chosen.length) throw new UsageError('no usable profile; fix one (chat-tui doctor) or try: chat-tui demo');
   }
   requireTty();
-  const [{ ChatRuntime }, { runTui }, { SessionStore }] = await Promise.all([loadRuntime(), loadUi(), import('../../core/store.js')]);
+  const [{ ChatRuntime }, { runTui }, { SessionStore }] = await Promise.all([loadRuntime(), loadUi(), import('../../core/store/index.js')]);
   const scrollbackLimit = scrollbackFrom(store.ui());
   const runtime = new ChatRuntime({
     ...(scrollbackLimit !== undefined ? { store: new SessionStore({ scrollbackLimit }) } : {}),
