@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
 import { UsageError } from '../core/errors.js';
@@ -95,6 +96,7 @@ export class ConfigStore {
     } catch (err) {
       throw new UsageError(`cannot create the config directory ${dir}: ${(err as Error).message.split('\n')[0]}`);
     }
+    checkConfigFile(path.join(dir, 'config.json'));
     try {
       const conf = new Conf<ConfigShape>({
         projectName: 'chat-tui',
@@ -108,7 +110,8 @@ export class ConfigStore {
       });
       return new ConfigStore(dir, conf);
     } catch (err) {
-      throw new UsageError(`config file ${path.join(dir, 'config.json')} is unusable: ${oneLine(err)}`);
+      const file = path.join(dir, 'config.json');
+      throw new UsageError(`config file ${file} is unusable: ${oneLine(err).replace(/\.$/, '')}; ${moveAside(file)}`);
     }
   }
 
@@ -198,6 +201,35 @@ export class ConfigStore {
     } catch (err) {
       throw new UsageError(`cannot save the profile: ${oneLine(err)}`);
     }
+  }
+}
+
+/** The fix for a broken config file: where it is and how to move it aside (so nothing in it is lost). */
+export function moveAside(file: string): string {
+  return `fix it by hand, or move it aside: mv '${file}' '${file}.broken'`;
+}
+
+/**
+ * Refuses a config file that is valid JSON but not an object (an array, a string, null): `conf` would
+ * treat it as empty and the next save would overwrite it. A missing or unreadable file is left to `conf`.
+ * Throws UsageError naming the file and the fix.
+ */
+function checkConfigFile(file: string): void {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return; // conf reports the JSON error (with moveAside appended)
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    throw new UsageError(`config file ${file} is not a JSON object (it holds ${kind}); ${moveAside(file)}`);
   }
 }
 

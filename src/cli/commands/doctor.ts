@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { configDir, modeOf } from '../../config/paths.js';
@@ -72,6 +73,25 @@ async function checkProfile(p: NamedProfile, reach: boolean): Promise<number> {
   }
 }
 
+/** Creates and removes a file in `dir`; returns why that failed in words, or undefined when it worked. */
+function writeProbe(dir: string): string | undefined {
+  const probe = path.join(dir, `.doctor-${process.pid}`);
+  try {
+    fs.writeFileSync(probe, '', { flag: 'wx', mode: 0o600 });
+    fs.rmSync(probe, { force: true });
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : code === 'ENOSPC' ? 'no space left' : (code ?? 'error').toLowerCase();
+  }
+}
+
+/** Splits "what is wrong; fix it …" (the config store's messages) into the problem and the fix. */
+function splitFix(message: string): [string, string | undefined] {
+  const i = message.indexOf('; fix it');
+  return i < 0 ? [message, undefined] : [message.slice(0, i), message.slice(i + 2)];
+}
+
 /**
  * `chat-tui doctor [--offline]` (issue 9): Node version, config directory/file permissions (reported as
  * found, then fixed), each profile's settings, credential and reachability (connect with a 5 s limit,
@@ -111,7 +131,24 @@ export function doctorCommand(): Command {
           out(`FAIL  ${f} has mode ${m}; fixed to 0600 now`);
         } else out(`ok    ${f} (mode ${m})`);
       }
-      const store = config(); // fixes modes, warning on stderr
+      if (dirMode !== undefined) {
+        const unwritable = writeProbe(dir);
+        if (unwritable) {
+          problems++;
+          out(`FAIL  config directory ${dir} is not writable: ${unwritable}`);
+          out('      fix: make it writable by you, or point CHAT_TUI_CONFIG_DIR at a directory that is');
+        }
+      }
+      let store;
+      try {
+        store = config(); // fixes modes, warning on stderr
+      } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        const [what, fix] = splitFix(err.message);
+        out(`FAIL  ${what}`);
+        if (fix) out(`      fix: ${fix}`);
+        throw new ExitCode(1);
+      }
       const profiles = o.profile ? [store.require(o.profile)] : store.list();
       if (!profiles.length) out('note  no profiles yet: chat-tui profile add NAME --service SERVICE … (or try: chat-tui demo)');
       for (const p of profiles) problems += await checkProfile(p, !o.offline);
