@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import { ChatError, toChatError, UsageError } from '../../core/errors.js';
 import { config } from '../config.js';
 import { formatMessage, learnRooms, toJsonEvent, type RoomNames } from '../format.js';
-import { jsonOut, out } from '../io.js';
+import os from 'node:os';
+import { errLine, flushOutput, jsonOut, out } from '../io.js';
 import { jsonOption, profileOption } from '../options.js';
 import { createSession, findRoom, loadProfile, pickRoom, safeRooms } from '../session.js';
 
@@ -31,44 +32,66 @@ export function sendCommand(): Command {
     .addOption(jsonOption())
     .argument('<text...>', 'the message ("-" reads it from stdin)')
     .action(async (words: string[], o: { profile: string; room?: string; json?: boolean }) => {
-      const room = pickRoom(config().require(o.profile), o.room, 'send');
-      const text = words.length === 1 && words[0] === '-' ? await readStdin() : words.join(' ');
-      if (!text.trim()) throw new UsageError('send: the message is empty');
-      const loaded = await loadProfile(o.profile, { rooms: [room] });
-      const s = createSession(loaded);
+      // Ctrl-C (or SIGTERM/SIGHUP) says what became of the message, then exits 128+n: before the
+      // message went out it was not sent; after, the server may have it but did not confirm it yet.
+      let phase: 'before' | 'sending' | 'done' = 'before';
+      const onSignal = (sig: NodeJS.Signals): void => {
+        if (phase === 'done') return;
+        errLine(phase === 'before' ? 'interrupted: not sent' : 'interrupted: the message went out, but the server has not confirmed it; check with: chat-tui history');
+        void flushOutput().then(() => process.exit(128 + (os.constants.signals[sig] ?? 2)));
+      };
+      for (const sig of SIGNALS) process.on(sig, onSignal);
       try {
-        const caps = s.session.capabilities;
-        if (caps.readOnly) {
-          throw new ChatError('read_only', `profile "${o.profile}" is read-only${caps.readOnlyReason ? `: ${caps.readOnlyReason}` : ''}`);
-        }
-        await s.connect();
-        const names: RoomNames = new Map();
-        learnRooms(names, safeRooms(s.session));
-        const id = await findRoom(s, room);
-        let timer: NodeJS.Timeout | undefined;
-        let msg;
-        try {
-          msg = await Promise.race([
-            s.session.send(id, text, randomUUID()),
-            new Promise<never>((_, reject) => {
-              timer = setTimeout(() => reject(new ChatError('network', `the server did not confirm the message within ${SEND_TIMEOUT_MS / 1000} s`)), SEND_TIMEOUT_MS);
-            }),
-          ]);
-        } catch (err) {
-          throw err instanceof UsageError ? err : toChatError(err);
-        } finally {
-          clearTimeout(timer);
-        }
-        const ev = { ...msg, profile: o.profile };
-        if (o.json) jsonOut(toJsonEvent(ev));
-        else out(formatMessage(ev, names));
-      } catch (err) {
-        if (o.json && err instanceof ChatError) {
-          jsonOut(toJsonEvent({ type: 'error', profile: o.profile, code: err.code, message: err.message.split('\n')[0] ?? '' }));
-        }
-        throw err;
+        await sendOnce(words, o, () => (phase = 'sending'));
+        phase = 'done';
       } finally {
-        await s.close();
+        for (const sig of SIGNALS) process.off(sig, onSignal);
       }
     });
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** The work of `send`; `going()` is called just before the message is handed to the connection. */
+async function sendOnce(words: string[], o: { profile: string; room?: string; json?: boolean }, going: () => void): Promise<void> {
+  const room = pickRoom(config().require(o.profile), o.room, 'send');
+  const text = words.length === 1 && words[0] === '-' ? await readStdin() : words.join(' ');
+  if (!text.trim()) throw new UsageError('send: the message is empty');
+  const loaded = await loadProfile(o.profile, { rooms: [room] });
+  const s = createSession(loaded);
+  try {
+    const caps = s.session.capabilities;
+    if (caps.readOnly) {
+      throw new ChatError('read_only', `profile "${o.profile}" is read-only${caps.readOnlyReason ? `: ${caps.readOnlyReason}` : ''}`);
+    }
+    await s.connect();
+    const names: RoomNames = new Map();
+    learnRooms(names, safeRooms(s.session));
+    const id = await findRoom(s, room);
+    let timer: NodeJS.Timeout | undefined;
+    let msg;
+    try {
+      going();
+      msg = await Promise.race([
+        s.session.send(id, text, randomUUID()),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new ChatError('network', `the server did not confirm the message within ${SEND_TIMEOUT_MS / 1000} s`)), SEND_TIMEOUT_MS);
+        }),
+      ]);
+    } catch (err) {
+      throw err instanceof UsageError ? err : toChatError(err);
+    } finally {
+      clearTimeout(timer);
+    }
+    const ev = { ...msg, profile: o.profile };
+    if (o.json) jsonOut(toJsonEvent(ev));
+    else out(formatMessage(ev, names));
+  } catch (err) {
+    if (o.json && err instanceof ChatError) {
+      jsonOut(toJsonEvent({ type: 'error', profile: o.profile, code: err.code, message: err.message.split('\n')[0] ?? '' }));
+    }
+    throw err;
+  } finally {
+    await s.close();
+  }
 }
