@@ -313,11 +313,14 @@ export class GlimeshSession implements ConnectorSession {
     this.emit(room === undefined ? { type: 'notice', text } : { type: 'notice', text, room });
   }
 
-  /** A non-retryable failure: error + failed, the socket closed, `connect` rejected. */
-  private fail(err: ChatError): void {
+  /**
+   * A non-retryable failure: error + failed, the socket closed, `connect` rejected. `said`: the error
+   * event for this cause was emitted already (a room's lookup), so it is not said twice.
+   */
+  private fail(err: ChatError, said = false): void {
     if (this.stopped || this.failed) return;
     this.failed = err;
-    this.emit({ type: 'error', code: err.code, message: err.message });
+    if (!said) this.emit({ type: 'error', code: err.code, message: err.message });
     this.emit({ type: 'connection', state: 'failed', reason: err.message });
     this.settleReady?.(err);
     this.rejectPending(err);
@@ -543,7 +546,7 @@ export class GlimeshSession implements ConnectorSession {
     if (this.roomMap.size === 0 && failures.length && refs.length) {
       const err = failures[0]!;
       if (!err.retryable) {
-        this.fail(err);
+        this.fail(err, true);
         return;
       }
     }
