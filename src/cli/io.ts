@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { redact } from '../config/secrets.js';
+import { redact, redactError } from '../config/secrets.js';
 import { ChatError, UsageError } from '../core/errors.js';
 import { clipWords, sanitizeLine } from '../core/sanitize.js';
 
@@ -45,9 +45,12 @@ export function out(line: string): void {
   sink.stdout(redact(line) + '\n');
 }
 
-/** Writes one line to stderr (newlines inside are folded, so it stays one line; an over-long word it quotes is cut with "…"). */
+/**
+ * Writes one line to stderr (newlines inside are folded, so it stays one line; secrets and credentials
+ * after `Bearer` are redacted; an over-long word it quotes is then cut with "…").
+ */
 export function errLine(line: string): void {
-  sink.stderr(clipWords(redact(line.replace(/\s*\n\s*/g, ' ').trimEnd())) + '\n');
+  sink.stderr(clipWords(redactError(line.replace(/\s*\n\s*/g, ' ').trimEnd())) + '\n');
 }
 
 /** Writes an already serialised NDJSON line (no newline) to stdout. */

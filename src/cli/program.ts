@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import type { TuiOptions } from './commands/tui.js';
 import chalk from 'chalk';
-import { redact } from '../config/secrets.js';
+import { redact, redactError } from '../config/secrets.js';
 import { clipWords } from '../core/sanitize.js';
 import { exitCodeFor, sink } from './io.js';
 import { lacksProfile, pickDefaultProfile } from './options.js';
@@ -117,7 +117,7 @@ Config: $CHAT_TUI_CONFIG_DIR, else the platform config directory (file mode 0600
       writeErr: (s) => sink.stderr(redact(s)),
       // One line: commander puts "(Did you mean …?)" on a second line; a word it quotes is cut short
       // (after redaction: a cut secret would no longer be recognised).
-      outputError: (s, write) => write(clipWords(redact(s).replace(/\s*\n(?=.)/g, ' ').replace(/\s*$/, '')) + '\n'),
+      outputError: (s, write) => write(clipWords(redactError(s).replace(/\s*\n(?=.)/g, ' ').replace(/\s*$/, '')) + '\n'),
     });
   }
   // The bare command takes no words; stray words are reported as an unknown command by the action.

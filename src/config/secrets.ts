@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { ChatError, UsageError } from '../core/errors.js';
 import type { Profile } from '../core/profile.js';
+import { MIN_SECRET_LENGTH, redactText, secretForms } from '../core/redact.js';
 
 /**
  * Secrets of a profile (issue 3 §5, issue 7 "Secrets"): exactly one of `token` (stored in the 0600 file),
@@ -9,12 +10,16 @@ import type { Profile } from '../core/profile.js';
  * over everything it prints, as a last line of defence.
  */
 
-/** Registered secrets and their URL-encoded forms (computed once). */
-const known = new Map<string, string>();
+/** Registered secrets and the spellings of each (core/redact.ts `secretForms`, computed once). */
+const known = new Map<string, string[]>();
+/** Every form of every registered secret, longest first (rebuilt when a secret is registered). */
+let allForms: string[] = [];
 
 /** Remembers a secret so that `redact` removes it from any text. Ignores strings shorter than 4 chars. */
 export function registerSecret(secret: string | undefined): void {
-  if (secret && secret.length >= 4 && !known.has(secret)) known.set(secret, encodeURIComponent(secret));
+  if (!secret || secret.length < MIN_SECRET_LENGTH || known.has(secret)) return;
+  known.set(secret, secretForms(secret));
+  allForms = [...new Set([...known.values()].flat())].sort((a, b) => b.length - a.length);
 }
 
 /** Registers the secrets stored in a profile itself (token, client secret). */
@@ -23,14 +28,21 @@ export function registerProfileSecrets(p: Partial<Profile>): void {
   registerSecret(p.clientSecret);
 }
 
-/** `text` with every registered secret (and its URL-encoded form) replaced by `***`. */
+/**
+ * `text` with every registered secret replaced by `***`, in each of its spellings (as is, URL-encoded,
+ * JSON-escaped, base64/base64url; core/redact.ts). For every line the CLI prints.
+ */
 export function redact(text: string): string {
-  let out = text;
-  for (const [s, enc] of known) {
-    if (out.includes(s)) out = out.split(s).join('***');
-    if (enc !== s && out.includes(enc)) out = out.split(enc).join('***');
-  }
-  return out;
+  return allForms.length ? redactText(text, allForms) : text;
+}
+
+/**
+ * `redact` for error texts: also hides any credential after an auth scheme or in a credential header
+ * (`Bearer …`, `X-API-Key: …`), known to us or not — a server or library that echoes our request's
+ * headers into an error.
+ */
+export function redactError(text: string): string {
+  return redactText(text, allForms, true);
 }
 
 /** How a profile's credential is given, for `profile show` / `doctor` (never the secret itself). */
@@ -71,6 +83,9 @@ export async function resolveToken(p: Profile, opts: { env?: NodeJS.ProcessEnv; 
   return undefined;
 }
 
+/** The most a `tokenCmd` may print, bytes (1 MiB). */
+export const MAX_TOKEN_CMD_OUTPUT = 1 << 20;
+
 function runTokenCommand(cmd: string, timeoutMs: number, env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
     const [shell, flag] = process.platform === 'win32' ? ['cmd.exe', '/c'] : ['/bin/sh', '-c'];
@@ -84,14 +99,11 @@ function runTokenCommand(cmd: string, timeoutMs: number, env: NodeJS.ProcessEnv)
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    child.stdout.on('data', (d: Buffer) => {
-      size += d.length;
-      if (size <= 1 << 20) chunks.push(d);
-    });
-    child.stderr.resume(); // never shown: it may hold the secret
     let settled = false;
-    const timer = setTimeout(() => {
+    /** Kills the command and its children (its own process group) and rejects with `message`. */
+    const stop = (message: string): void => {
       settled = true;
+      clearTimeout(timer);
       try {
         if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL');
         else child.kill('SIGKILL');
@@ -100,8 +112,18 @@ function runTokenCommand(cmd: string, timeoutMs: number, env: NodeJS.ProcessEnv)
       }
       child.stdout.destroy();
       child.stderr.destroy();
-      reject(new ChatError('auth', `the token command timed out after ${Math.round(timeoutMs / 1000)} s`));
-    }, timeoutMs);
+      reject(new ChatError('auth', message));
+    };
+    child.stdout.on('data', (d: Buffer) => {
+      if (settled) return;
+      size += d.length;
+      // A token is a few KiB at most; a longer output is not cut and used (the server would refuse it
+      // with HTTP 431), it is refused.
+      if (size > MAX_TOKEN_CMD_OUTPUT) return stop('the token command printed more than 1 MiB');
+      chunks.push(d);
+    });
+    child.stderr.resume(); // never shown: it may hold the secret
+    const timer = setTimeout(() => stop(`the token command timed out after ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
     child.on('error', () => {
       clearTimeout(timer);
       if (settled) return;

@@ -9,6 +9,7 @@ import type { NamedProfile, Profile } from './profile.js';
 import { Backoff, sleep } from './reconnect.js';
 import type { BackoffOptions } from './reconnect.js';
 import { sanitizeLine } from './sanitize.js';
+import { redactText, secretForms } from './redact.js';
 import { roomKey, splitRoomKey } from './state.js';
 import { SessionStore } from './store/index.js';
 
@@ -484,12 +485,9 @@ export class ChatRuntime {
     return run?.def?.displayName ?? run?.profile.service ?? 'this profile';
   }
 
-  /** Replaces the profile's token in a text (defence in depth: errors must not carry it anyway). */
+  /** Replaces the profile's token (in every spelling) and echoed credentials in an error text (defence in depth: errors must not carry them anyway). */
   private redact(run: ProfileRun | undefined, text: string): string {
-    const t = run?.token;
-    let out = sanitizeLine(text);
-    if (t && t.length >= 4) out = out.split(t).join('***');
-    return out;
+    return redactText(sanitizeLine(text), run?.token ? secretForms(run.token) : [], true);
   }
 
   /** Restores persisted entries into the store: queued ones show pending, failed ones failed. */

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { registerSecret } from '../../src/config/secrets.js';
+import { errLine, sink } from '../../src/cli/io.js';
 import { Cli, hasStack, lines } from './helpers.js';
 
 // What the command line echoes back is bounded: a word it quotes in an error, a stored value it shows.
@@ -54,5 +56,24 @@ describe('CLI echoes are capped', () => {
     assert.equal(list.code, 0);
     assert.ok(list.stdout.length < 1000, `list printed ${list.stdout.length} bytes`);
     assert.match(list.stdout, /rooms: r+…, second/);
+  });
+});
+
+describe('an error line is redacted before it is cut', () => {
+  it('a 300-character secret quoted in an error leaves none of itself behind', () => {
+    const secret = `sk_${'s'.repeat(300)}`;
+    registerSecret(secret);
+    const written: string[] = [];
+    const saved = sink.stderr;
+    sink.stderr = (s) => void written.push(s);
+    try {
+      errLine(`error: unknown option '--${secret}' and Authorization: Bearer ${'b'.repeat(200)}9`);
+    } finally {
+      sink.stderr = saved;
+    }
+    assert.equal(written.length, 1);
+    assert.ok(!written[0]!.includes('sss'), written[0]);
+    assert.ok(!written[0]!.includes('bbb'), written[0]);
+    assert.match(written[0]!, /'--\*\*\*'/);
   });
 });

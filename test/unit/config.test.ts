@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { configDir, ensureSecureDir } from '../../src/config/paths.js';
-import { describeCredential, redact, registerSecret, resolveToken } from '../../src/config/secrets.js';
+import { describeCredential, redact, redactError, registerSecret, resolveToken } from '../../src/config/secrets.js';
 import { ConfigStore, checkProfileName } from '../../src/config/store.js';
 import { checkServiceUrl, isLoopbackHost, needsCredential, validateProfile } from '../../src/config/validate.js';
 import type { ConnectorDefinition } from '../../src/core/connector.js';
@@ -111,6 +111,48 @@ describe('secrets', () => {
     assert.equal(redact('a s3cr3t/+=value b'), 'a *** b');
     assert.equal(redact(`u?token=${encodeURIComponent('s3cr3t/+=value')}`), 'u?token=***');
     assert.equal(redact('nothing here'), 'nothing here');
+  });
+
+  it('a command that prints more than 1 MiB is refused in one line, and stopped at once', async () => {
+    const t0 = Date.now();
+    await assert.rejects(
+      resolveToken({ service: 'x', tokenCmd: 'head -c 1100000 /dev/zero | tr "\\0" a' }),
+      (e: unknown) => e instanceof ChatError && e.code === 'auth' && e.message === 'the token command printed more than 1 MiB',
+    );
+    // `yes` prints forever: without the cap it runs until the time-out
+    await assert.rejects(resolveToken({ service: 'x', tokenCmd: 'yes tok' }, { timeoutMs: 10_000 }), /printed more than 1 MiB/);
+    assert.ok(Date.now() - t0 < 8000, `${Date.now() - t0} ms`);
+    // exactly 1 MiB is still a token
+    assert.equal((await resolveToken({ service: 'x', tokenCmd: 'head -c 1048576 /dev/zero | tr "\\0" b' }))?.length, 1 << 20);
+  });
+
+  it('redacts a secret in its base64 and base64url forms, at any alignment, and JSON-escaped', () => {
+    const secret = 'tok_9f8e7d6c5b4a?>~"x';
+    registerSecret(secret);
+    for (const prefix of ['', 'u', 'us', 'user:']) {
+      const b64 = Buffer.from(`${prefix}${secret}`).toString('base64');
+      const b64url = Buffer.from(`${prefix}${secret}`).toString('base64url');
+      for (const enc of [b64, b64url]) {
+        const out = redact(`Authorization: Basic ${enc} end`);
+        assert.ok(out.includes('***'), `${prefix}: ${out}`);
+        // what is left decodes to no more than a few characters of the secret
+        const left = out.replace(/^Authorization: Basic /, '').replace(/ end$/, '').split('***').join('');
+        assert.ok(left.length <= 12, `${prefix}: ${out}`);
+      }
+    }
+    assert.equal(redact(JSON.stringify({ echoed: secret })), '{"echoed":"***"}');
+    assert.equal(redact('nothing here'), 'nothing here');
+  });
+
+  it('redactError hides a credential after Bearer or in an API key header, known or not', () => {
+    assert.equal(redactError('HTTP 400: {"headers":{"authorization":"Bearer eyJhbGciOi.J9.abc123"}}'), 'HTTP 400: {"headers":{"authorization":"Bearer ***"}}');
+    assert.equal(redactError('sent Authorization: Bearer%20abc-123-def-456 back'), 'sent Authorization: Bearer%20*** back');
+    assert.equal(redactError('x-api-key: k_live_12345678, retry'), 'x-api-key: ***, retry');
+    assert.equal(redactError('{"X-API-Key":"k_live_12345678"}'), '{"X-API-Key":"***"}');
+    // words after "Bearer" in a sentence stay
+    assert.equal(redactError('the server wants Bearer authentication'), 'the server wants Bearer authentication');
+    // plain output (chat messages) is left alone
+    assert.equal(redact('Bearer abc-123-def-456'), 'Bearer abc-123-def-456');
   });
 
   it('describes a credential without its value', () => {

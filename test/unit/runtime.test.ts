@@ -229,7 +229,7 @@ describe('ChatRuntime start', () => {
         { name: 'alien', service: 'nope', rooms: ['r'] },
       ],
       setup: (name, s) => {
-        if (name === 'bad') s.connectError = new ChatError('auth', `invalid api key ${TOKEN}`);
+        if (name === 'bad') s.connectError = new ChatError('auth', `invalid api key ${TOKEN} (sent: Basic ${Buffer.from(`me:${TOKEN}`).toString('base64')})`);
       },
     });
     await h.rt.start(); // never throws
@@ -242,6 +242,7 @@ describe('ChatRuntime start', () => {
     assert.ok(texts.some((t) => t.startsWith('alien: unknown service')), texts.join('\n'));
     const all = JSON.stringify(st) + JSON.stringify(h.events);
     assert.ok(!all.includes(TOKEN), 'token never shown');
+    assert.ok(!all.includes(Buffer.from(TOKEN).toString('base64').slice(2, 14)), 'nor its base64 form');
     assert.ok(h.events.some((e) => e.type === 'error' && e.profile === 'bad' && e.code === 'auth'));
     await h.rt.stop();
   });
