@@ -52,13 +52,18 @@ export function toJsonEvent(ev: ChatEvent, opts: { includeRoomEvents?: boolean }
 const RAW_UNSAFE = /[\u007f-\u009f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/;
 
 /**
- * The `--json` line of an event (no newline), or undefined for events not printed. Same result as
+ * The `--json` line of an event (no newline), or undefined for events not printed. With `names`, an event
+ * about a room whose name is known gets `roomName` beside `room` (which stays the service's id). Same result as
  * `JSON.stringify(toJsonEvent(ev))`, faster: JSON.stringify already escapes C0 controls (ESC included)
  * and lone surrogates, so the strings are re-sanitised only when the line holds DEL, C1 or bidi controls.
  */
-export function jsonLine(ev: ChatEvent, opts: { includeRoomEvents?: boolean } = {}): string | undefined {
+export function jsonLine(ev: ChatEvent, opts: { includeRoomEvents?: boolean; names?: RoomNames } = {}): string | undefined {
   const o = project(ev, opts);
   if (!o) return undefined;
+  if (opts.names !== undefined && typeof o.room === 'string') {
+    const name = opts.names.get(o.room);
+    if (name !== undefined) o.roomName = name;
+  }
   const line = JSON.stringify(o);
   return RAW_UNSAFE.test(line) ? JSON.stringify(clean(o)) : line;
 }

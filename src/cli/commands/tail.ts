@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { ChatError, toChatError, UsageError } from '../../core/errors.js';
-import type { ChatEvent, ErrorEvent } from '../../core/events.js';
+import type { ChatEvent, ConnectionEvent, ErrorEvent } from '../../core/events.js';
 import { formatMessage, formatOther, jsonLine, learnRooms, toJsonEvent, type RoomNames } from '../format.js';
 import { EXIT_FAIL, EXIT_OK, ExitCode, describeError, errLine, flushStdout, jsonLineOut, jsonOut, out } from '../io.js';
 import { collect, jsonOption, profileOption } from '../options.js';
@@ -30,6 +30,12 @@ export class BoundedSet {
     this.current.add(key);
     return true;
   }
+}
+
+/** A connection event without its `reason`. */
+function withoutReason(ev: ConnectionEvent): ConnectionEvent {
+  const { reason: _said, ...rest } = ev;
+  return rest;
 }
 
 /**
@@ -69,6 +75,9 @@ errors and notices on stderr. Exit: 0 on Ctrl-C/SIGTERM, 1 when the connection i
       let interrupted = false;
       let reported = false;
       let lastError: ErrorEvent | undefined;
+      /** Errors already printed, by code and words: one cause (an API key refused by every room's socket) is said once. */
+      const saidErrors = new Set<string>();
+      const errorKey = (code: string, message: string): string => `${code}\u0000${message}`;
       /** Ends with one stderr line (and an error event with --json when none was printed yet). */
       const fail = (e: ChatError | UsageError): void => {
         if (reported || interrupted) return;
@@ -76,7 +85,8 @@ errors and notices on stderr. Exit: 0 on Ctrl-C/SIGTERM, 1 when the connection i
         if (o.json && printedErrors === 0 && e instanceof ChatError) {
           jsonOut(toJsonEvent({ type: 'error', profile: o.profile, code: e.code, message: e.message.split('\n')[0] ?? '' }));
         }
-        errLine(describeError(e));
+        // Plain output already showed this error on stderr; --json keeps its one summary line.
+        if (o.json || !(e instanceof ChatError) || !saidErrors.has(errorKey(e.code, e.message))) errLine(describeError(e));
         finish(e instanceof UsageError ? 2 : EXIT_FAIL);
       };
 
@@ -87,16 +97,21 @@ errors and notices on stderr. Exit: 0 on Ctrl-C/SIGTERM, 1 when the connection i
         }
         if (ev.type === 'message' && !seen.add(`${ev.room}\u0000${ev.id}`)) return;
         if (ev.type === 'error') {
-          printedErrors++;
           lastError = ev;
+          const key = errorKey(ev.code, ev.message);
+          if (saidErrors.has(key)) return;
+          saidErrors.add(key);
+          printedErrors++;
         }
+        // A failure whose reason was just said as an error: the state, without the words again.
+        const shown: ChatEvent = ev.type === 'connection' && ev.reason !== undefined && lastError?.message === ev.reason ? withoutReason(ev) : ev;
         if (o.json) {
-          const line = jsonLine(ev);
+          const line = jsonLine(ev, { names });
           if (line !== undefined) jsonLineOut(line);
         } else if (ev.type === 'message') {
           out(formatMessage(ev, names));
         } else {
-          const f = formatOther(ev, names);
+          const f = formatOther(shown, names);
           if (f) (f.stream === 'stdout' ? out : errLine)(f.line);
         }
         // The profile failed, or (services with one socket per room) every room it follows did.
