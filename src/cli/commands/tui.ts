@@ -106,5 +106,21 @@ export async function runTuiCommand(o: TuiOptions): Promise<void> {
   const opts: Parameters<typeof runTui>[0] = { ...uiOptionsFrom(store.ui()), runtime, title: 'chat-tui' };
   if (o.mouse) opts.mouse = true;
   const code = await runTui(opts);
+  const left = unsentSummary(runtime.outboxEntries());
+  if (left) errLine(left);
   if (code !== 0) throw new ExitCode(code);
+}
+
+/**
+ * The line said on quitting when messages are still in the outbox (entries with `status`), or undefined:
+ * `2 unsent messages will be sent the next time chat-tui runs; 1 failed message is kept (retry or discard it in the TUI)`.
+ */
+export function unsentSummary(entries: readonly { status: string }[]): string | undefined {
+  const queued = entries.filter((e) => e.status !== 'failed').length;
+  const failed = entries.length - queued;
+  const n = (k: number, what: string): string => `${k} ${what} message${k === 1 ? '' : 's'}`;
+  const parts: string[] = [];
+  if (queued) parts.push(`${n(queued, 'unsent')} will be sent the next time chat-tui runs`);
+  if (failed) parts.push(`${n(failed, 'failed')} ${failed === 1 ? 'is' : 'are'} kept (retry or discard ${failed === 1 ? 'it' : 'them'} in the TUI)`);
+  return parts.length ? parts.join('; ') : undefined;
 }
