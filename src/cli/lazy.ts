@@ -12,9 +12,9 @@ export type DemoServerLike = import('../demo/server.js').DemoServer;
 /** Options of `runTui` (src/ui/run.tsx): the runtime plus the UI options of the config's `ui` section. */
 export type TuiRunOptions = import('../ui/run.js').RunTuiOptions;
 
-/** The runtime module (src/core/runtime.ts). */
-export function loadRuntime(): Promise<typeof import('../core/runtime.js')> {
-  return import('../core/runtime.js');
+/** The runtime module (src/core/runtime/). */
+export function loadRuntime(): Promise<typeof import('../core/runtime/index.js')> {
+  return import('../core/runtime/index.js');
 }
 
 /** The TUI entry (src/ui/run.tsx); loads Ink and React. */
@@ -35,7 +35,7 @@ export function requireTty(): void {
 }
 
 /**
- * The per-room scrollback limit (messages kept in memory, issue 8 "Bounded memory") from the config's
+ * The per-room scrollback limit (messages kept in memory: a bounded scrollback) from the config's
  * `ui.scrollback`: an integer ≥ 100, else undefined (the store's default, 10,000).
  */
 export function scrollbackFrom(ui: Record<string, unknown>): number | undefined {

@@ -1,6 +1,7 @@
 import { Box, Text, useApp, useStdout, useWindowSize } from 'ink';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { sanitizeLine } from '../core/sanitize.js';
+import { DEFAULT_READ_ONLY_REASON, sendRefusal } from '../core/runtime/send-policy.js';
 import { splitRoomKey } from '../core/state.js';
 import { type ParsedInput, completeCommand, parseInput, pickMessageToDelete } from './commands.js';
 import { Composer, type ComposerHandle, type SubmitResult } from './components/Composer.js';
@@ -387,13 +388,10 @@ export function App({ onExit }: AppProps) {
 
   const sendText = useCallback((text: string): SubmitResult => {
     if (!activeKey) return notify('no room open — /join ROOM'), 'keep';
-    if (caps?.readOnly) return notify(`read-only: ${caps.readOnlyReason ?? 'this account cannot send'}`), 'keep';
+    const refusal = sendRefusal(caps, text);
+    if (refusal?.code === 'read_only') return notify(`read-only: ${refusal.reason}`), 'keep';
     if (pstate === 'failed') return notify(`${profileName ?? ''} failed: ${preason ?? 'not connected'} — F5 to reconnect`), 'keep';
-    const max = caps?.maxMessageLength;
-    if (max !== undefined) {
-      const n = [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)].length;
-      if (n > max) return notify(`message too long: ${n} characters, the limit is ${max}`), 'keep';
-    }
+    if (refusal) return notify(refusal.reason), 'keep';
     runtime.send(activeKey, text);
     setScrollPos(null);
     return 'clear';
@@ -442,7 +440,7 @@ export function App({ onExit }: AppProps) {
   // ---- composer state line ----
   let disabledReason: string | undefined;
   let note: string | undefined;
-  if (caps?.readOnly) disabledReason = `read-only: ${caps.readOnlyReason ?? 'this account cannot send'} (type / for commands)`;
+  if (caps?.readOnly) disabledReason = `read-only: ${caps.readOnlyReason ?? DEFAULT_READ_ONLY_REASON} (type / for commands)`;
   else if (pstate === 'failed') disabledReason = `${profileName ?? ''} failed: ${preason ?? 'not connected'} — F5 reconnects (type / for commands)`;
   else if (!activeKey) note = 'no room open — /join ROOM';
   else if (pstate && pstate !== 'connected') note = `${pstate}: sends are queued`;

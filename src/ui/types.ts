@@ -4,7 +4,7 @@ import type { NoticeLine, ProfileState, RoomState } from '../core/state.js';
 /**
  * What the TUI needs from the session store and the runtime, as structural types taken from the
  * agreed API (/work/brief/api.md: `SessionStore`, `StoreSnapshot`, `ChatRuntime`). The real
- * `ChatRuntime` (src/core/runtime.ts) satisfies `UiRuntime`; component tests may pass the real
+ * `ChatRuntime` (src/core/runtime/) satisfies `UiRuntime`; component tests may pass the real
  * runtime or any object with these members.
  */
 

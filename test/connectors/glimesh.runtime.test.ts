@@ -4,7 +4,7 @@ import { createGlimeshSession, definition } from '../../src/connectors/glimesh/i
 import type { ConnectorDefinition } from '../../src/core/connector.js';
 import type { NamedProfile } from '../../src/core/profile.js';
 import { Backoff } from '../../src/core/reconnect.js';
-import { ChatRuntime } from '../../src/core/runtime.js';
+import { ChatRuntime } from '../../src/core/runtime/index.js';
 import { roomKey } from '../../src/core/state.js';
 import { SessionStore } from '../../src/core/store/index.js';
 import { startGlimeshServer, type GlimeshServer } from '../servers/glimesh/server.js';

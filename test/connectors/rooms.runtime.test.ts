@@ -3,7 +3,7 @@ import { after, test } from 'node:test';
 import { createRoomsSession, definition } from '../../src/connectors/rooms/index.js';
 import type { ConnectorDefinition } from '../../src/core/connector.js';
 import type { NamedProfile } from '../../src/core/profile.js';
-import { ChatRuntime } from '../../src/core/runtime.js';
+import { ChatRuntime } from '../../src/core/runtime/index.js';
 import { roomKey } from '../../src/core/state.js';
 import { SessionStore } from '../../src/core/store/index.js';
 import { BOB, CAROL, ME, startRoomsServer, type RoomsTestServer } from '../servers/rooms/server.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import type { Capabilities, ConnectorContext, ConnectorDefinition, ConnectorSession, HistoryOptions, RoomInfo } from '../../src/core/connector.js';
 import type { MessageEvent } from '../../src/core/events.js';
-import { ChatRuntime } from '../../src/core/runtime.js';
+import { ChatRuntime } from '../../src/core/runtime/index.js';
 import { SessionStore } from '../../src/core/store/index.js';
 import { roomKey } from '../../src/core/state.js';
 import { caps } from './fixtures.js';

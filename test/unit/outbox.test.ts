@@ -3,8 +3,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Outbox, OUTBOX_FILE, UNCONFIRMED_REASON } from '../../src/core/outbox.js';
-import type { OutboxEntry } from '../../src/core/outbox.js';
+import { JsonOutbox, OUTBOX_FILE } from '../../src/core/runtime/json-outbox.js';
+import { UNCONFIRMED_REASON } from '../../src/core/runtime/outbox.js';
+import type { OutboxEntry } from '../../src/core/runtime/outbox.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -20,9 +21,9 @@ function entry(txnId: string, extra: Partial<OutboxEntry> = {}): OutboxEntry {
   return { txnId, profile: 'work', room: 'general', text: `text ${txnId}`, time: '2024-01-01T00:00:00.000Z', status: 'queued', attempts: 0, rateLimited: 0, ...extra };
 }
 
-describe('Outbox', () => {
+describe('JsonOutbox', () => {
   it('works in memory without a state directory', () => {
-    const o = new Outbox();
+    const o = new JsonOutbox();
     o.add(entry('a'));
     o.add(entry('b', { profile: 'home' }));
     assert.equal(o.path, undefined);
@@ -33,7 +34,7 @@ describe('Outbox', () => {
   });
 
   it('keeps send order per profile; failed entries are skipped by head(); moveToEnd requeues last', () => {
-    const o = new Outbox();
+    const o = new JsonOutbox();
     for (const t of ['a', 'b', 'c']) o.add(entry(t));
     o.update('a', { status: 'failed', error: 'refused' });
     assert.equal(o.head('work')!.txnId, 'b');
@@ -48,7 +49,7 @@ describe('Outbox', () => {
 
   it('persists on every change with 0600 in a 0700 directory and round-trips', () => {
     const dir = join(tempDir(), 'nested', 'state');
-    const o = new Outbox({ stateDir: dir });
+    const o = new JsonOutbox({ stateDir: dir });
     o.add(entry('a', { author: { id: 'me', name: 'Me' } }));
     o.add(entry('b'));
     o.update('b', { status: 'failed', error: 'room is closed' });
@@ -56,7 +57,7 @@ describe('Outbox', () => {
     assert.equal(o.path, file);
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.equal(statSync(dir).mode & 0o777, 0o700);
-    const o2 = new Outbox({ stateDir: dir });
+    const o2 = new JsonOutbox({ stateDir: dir });
     const loaded = o2.load();
     assert.deepEqual(
       loaded.map((e) => [e.txnId, e.status, e.error, e.author?.name]),
@@ -72,10 +73,10 @@ describe('Outbox', () => {
 
   it('turns entries that were being sent into failed ones on load', () => {
     const dir = tempDir();
-    const o = new Outbox({ stateDir: dir });
+    const o = new JsonOutbox({ stateDir: dir });
     o.add(entry('a'));
     o.update('a', { status: 'sending' });
-    const loaded = new Outbox({ stateDir: dir }).load();
+    const loaded = new JsonOutbox({ stateDir: dir }).load();
     assert.equal(loaded[0]!.status, 'failed');
     assert.equal(loaded[0]!.error, UNCONFIRMED_REASON);
   });
@@ -89,7 +90,7 @@ describe('Outbox', () => {
       { mode: 0o600 },
     );
     const warnings: string[] = [];
-    const loaded = new Outbox({ stateDir: dir, warn: (t) => warnings.push(t) }).load();
+    const loaded = new JsonOutbox({ stateDir: dir, warn: (t) => warnings.push(t) }).load();
     assert.deepEqual(loaded.map((e) => [e.txnId, e.status]), [
       ['ok', 'failed'],
       ['ok', 'queued'],
@@ -103,7 +104,7 @@ describe('Outbox', () => {
     const file = join(dir, OUTBOX_FILE);
     writeFileSync(file, '{not json', { mode: 0o600 });
     const warnings: string[] = [];
-    const o = new Outbox({ stateDir: dir, warn: (t) => warnings.push(t) });
+    const o = new JsonOutbox({ stateDir: dir, warn: (t) => warnings.push(t) });
     assert.deepEqual(o.load(), []);
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!, /unreadable/);
@@ -118,7 +119,7 @@ describe('Outbox', () => {
     writeFileSync(file, JSON.stringify({ version: 1, entries: [] }));
     chmodSync(file, 0o644);
     const warnings: string[] = [];
-    new Outbox({ stateDir: dir, warn: (t) => warnings.push(t) }).load();
+    new JsonOutbox({ stateDir: dir, warn: (t) => warnings.push(t) }).load();
     assert.equal(statSync(dir).mode & 0o777, 0o700);
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.equal(warnings.length, 2, warnings.join('\n'));
@@ -129,7 +130,7 @@ describe('Outbox', () => {
     const blocker = join(base, 'file');
     writeFileSync(blocker, 'x');
     const warnings: string[] = [];
-    const o = new Outbox({ stateDir: join(blocker, 'state'), warn: (t) => warnings.push(t) }); // a file where a dir should be
+    const o = new JsonOutbox({ stateDir: join(blocker, 'state'), warn: (t) => warnings.push(t) }); // a file where a dir should be
     o.add(entry('a'));
     o.add(entry('b'));
     assert.equal(warnings.length, 1);

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Capabilities, ConnectorContext, ConnectorDefinition, ConnectorSession, HistoryOptions, ModerationAction, RoomInfo } from '../../src/core/connector.js';
+import { getConnector } from '../../src/connectors/index.js';
 import { ChatError } from '../../src/core/errors.js';
 import type { ChatEvent, MessageEvent } from '../../src/core/events.js';
-import { UNCONFIRMED_REASON } from '../../src/core/outbox.js';
 import type { NamedProfile } from '../../src/core/profile.js';
-import { ChatRuntime } from '../../src/core/runtime.js';
+import { ChatRuntime, DEFAULT_READ_ONLY_REASON, JsonOutbox, sendRefusal, UNCONFIRMED_REASON } from '../../src/core/runtime/index.js';
+import type { OutboxEntry, OutboxStore } from '../../src/core/runtime/index.js';
 import { roomKey } from '../../src/core/state.js';
 import { SessionStore } from '../../src/core/store/index.js';
 
@@ -165,6 +166,7 @@ function harness(
     stateDir?: string;
     maxSendAttempts?: number;
     resolveToken?: (p: NamedProfile) => Promise<string | undefined>;
+    outbox?: OutboxStore;
   } = {},
 ): Harness {
   const sessions = new Map<string, FakeSession>();
@@ -180,6 +182,7 @@ function harness(
     maxSendAttempts: opts.maxSendAttempts ?? 3,
   };
   if (opts.stateDir !== undefined) rtOpts.stateDir = opts.stateDir;
+  if (opts.outbox !== undefined) rtOpts.outbox = opts.outbox;
   const rt = new ChatRuntime(rtOpts);
   const events: ChatEvent[] = [];
   rt.onEvent((ev) => events.push(ev));
@@ -432,7 +435,7 @@ describe('ChatRuntime send and outbox', () => {
     const h = harness({ caps: { maxMessageLength: 5 } });
     await h.rt.start();
     const txn = h.rt.send(K, '👍🏽👍🏽👍🏽👍🏽👍🏽👍🏽');
-    assert.match(room(h.rt).messages.find((x) => x.txnId === txn)!.error!, /too long \(6 > 5/);
+    assert.match(room(h.rt).messages.find((x) => x.txnId === txn)!.error!, /message too long: 6 characters, the limit is 5/);
     h.rt.send(K, '👍🏽👍🏽👍🏽👍🏽👍🏽'); // 5 graphemes: fine
     await until(() => room(h.rt).messages.some((m) => m.status === 'sent'), 'sent');
     assert.throws(() => h.rt.send(roomKey('nobody', 'r'), 'x'), (e: unknown) => e instanceof ChatError && e.code === 'not_found');
@@ -650,6 +653,7 @@ describe('ChatRuntime over the real chatapi connector (test server)', () => {
     const s = await startChatApiServer({ rooms: [{ id: R1, name: 'general' }, { id: R2, name: 'random' }] });
     const rt = new ChatRuntime({
       profiles: [{ name: 'c', service: 'chatapi', url: s.url, token: s.apiKey, userId: 'me1', userName: 'Alice', rooms: [R1, R2] }],
+      getConnector,
       resolveToken: async () => s.apiKey,
       saveProfile: async () => undefined,
       store: new SessionStore({ notifyIntervalMs: 0 }),
@@ -687,5 +691,67 @@ describe('ChatRuntime over the real chatapi connector (test server)', () => {
       await rt.stop();
       await s.close();
     }
+  });
+});
+
+describe('the outbox behind OutboxStore', () => {
+  /** A JSON outbox in memory that refuses claims for the texts in `refused` and records what the runtime asked. */
+  class GatedOutbox extends JsonOutbox {
+    readonly refused = new Set<string>();
+    readonly claims: string[] = [];
+    released = 0;
+    override claim(txnId: string): boolean {
+      const e = this.get(txnId);
+      this.claims.push(e?.text ?? '?');
+      if (e && this.refused.has(e.text)) return false;
+      return super.claim(txnId);
+    }
+    override release(): void {
+      this.released++;
+    }
+  }
+
+  it('restores from the given outbox, sends only what it claims, and releases it at stop', async () => {
+    const outbox = new GatedOutbox();
+    const restored: OutboxEntry = { txnId: 't-old', profile: 'work', room: 'general', text: 'from before', time: '2024-01-01T00:00:00.000Z', status: 'queued', attempts: 0, rateLimited: 0 };
+    outbox.add(restored);
+    outbox.load = () => outbox.entries();
+    outbox.refused.add('held elsewhere');
+    const h = harness({ outbox });
+    assert.equal(room(h.rt).messages.find((m) => m.txnId === 't-old')?.status, 'pending');
+    await h.rt.start();
+    await until(() => room(h.rt).messages.find((m) => m.txnId === 't-old')?.status === 'sent', 'the restored send confirmed');
+    h.rt.send(K, 'held elsewhere');
+    await until(() => outbox.claims.includes('held elsewhere'), 'a claim');
+    await new Promise((r) => setTimeout(r, 30));
+    const sent = h.sessions.get('work')!.sent.map((x) => x.text);
+    assert.deepEqual(sent, ['from before']);
+    assert.equal(h.rt.outboxEntries().find((e) => e.text === 'held elsewhere')?.status, 'queued');
+    await h.rt.stop();
+    assert.equal(outbox.released, 1);
+  });
+});
+
+describe('the send policy', () => {
+  it('refuses read-only profiles (their reason, else the default) and texts over the limit in graphemes', () => {
+    const caps = { ...BASE_CAPS, maxMessageLength: 3 };
+    assert.equal(sendRefusal(undefined, 'anything'), undefined);
+    assert.equal(sendRefusal(caps, '👍🏽👍🏽👍🏽'), undefined);
+    assert.deepEqual(sendRefusal(caps, '👍🏽👍🏽👍🏽👍🏽'), { code: 'too_long', reason: 'message too long: 4 characters, the limit is 3' });
+    assert.deepEqual(sendRefusal({ ...caps, readOnly: true }, 'hi'), { code: 'read_only', reason: DEFAULT_READ_ONLY_REASON });
+    assert.deepEqual(sendRefusal({ ...caps, readOnly: true, readOnlyReason: 'no token' }, 'a long text'), { code: 'read_only', reason: 'no token' });
+  });
+});
+
+describe('the core knows no connector', () => {
+  it('no file under src/core imports src/connectors (the CLI passes the registry in)', () => {
+    const root = join(import.meta.dirname, '..', '..', 'src', 'core');
+    const offenders: string[] = [];
+    for (const f of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
+      if (!f.endsWith('.ts')) continue;
+      const text = readFileSync(join(root, f), 'utf8');
+      if (/from\s+'(\.\.\/)+connectors\//.test(text) || /import\(\s*'(\.\.\/)+connectors\//.test(text)) offenders.push(f);
+    }
+    assert.deepEqual(offenders, []);
   });
 });

@@ -92,7 +92,7 @@ function untilSignal(): Promise<void> {
 }
 
 /**
- * `chat-tui demo [--serve] [--port N]` (issue 3 §8): starts the built-in demo server (chatapi protocol) on
+ * `chat-tui demo [--serve] [--port N]`: starts the built-in demo server (chatapi protocol) on
  * 127.0.0.1 and opens the TUI on it with an in-memory profile `demo` — no configuration read or written.
  * `--serve` only runs the server and prints the `profile add` line to use it, until interrupted (exit 0);
  * its key and port are kept per config directory (`demo.json` in the state directory).
@@ -107,7 +107,7 @@ export function demoCommand(): Command {
     .action(async (o: { serve?: boolean; port?: number; mouse?: boolean }) => {
       if (!o.serve) requireTty();
       // The TUI's modules (Ink, React) start loading now, alongside the server and the connection
-      // (issue 8 `startup_ms`); `--serve` never loads them.
+      // (bench `startup_ms`); `--serve` never loads them.
       const ui = o.serve ? undefined : loadUi();
       ui?.catch(() => undefined); // awaited below; a failure is reported there
       const { startDemoServer } = await loadDemo();
@@ -121,9 +121,10 @@ export function demoCommand(): Command {
           await untilSignal();
           return;
         }
-        const { ChatRuntime } = await loadRuntime();
+        const [{ ChatRuntime }, { getConnector }] = await Promise.all([loadRuntime(), import('../../connectors/index.js')]);
         const runtime = new ChatRuntime({
           profiles: [demoProfile(server)],
+          getConnector,
           resolveToken: async (p) => p.token,
           saveProfile: async () => {},
         });

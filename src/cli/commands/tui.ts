@@ -39,7 +39,7 @@ export function exampleAddLine(def: ConnectorDefinition): string {
   return `chat-tui profile add my-${def.id} --service ${def.id} ${flags.join(' ')}`;
 }
 
-/** The first-run welcome (issue 9 "Packaging and first run"): no profiles yet. */
+/** The first-run welcome: no profiles yet. */
 export function printWelcome(): void {
   out('Welcome to chat-tui: a terminal chat client for ' + connectors.map((c) => c.displayName).join(', ') + '.');
   out('');
@@ -96,6 +96,7 @@ export async function runTuiCommand(o: TuiOptions): Promise<void> {
   const runtime = new ChatRuntime({
     ...(scrollbackLimit !== undefined ? { store: new SessionStore({ scrollbackLimit }) } : {}),
     profiles: chosen,
+    getConnector,
     resolveToken: (p) => resolveToken(p),
     saveProfile: async (name, patch) => {
       registerProfileSecrets(patch);

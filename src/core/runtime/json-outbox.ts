@@ -1,48 +1,18 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { UserRef } from './events.js';
+import { UNCONFIRMED_REASON } from './outbox.js';
+import type { OutboxEntry, OutboxStatus, OutboxStore } from './outbox.js';
 
 /**
- * The outbox (issue 7 "Outbox"): our sends that the server has not confirmed yet, and the ones that
- * failed (kept, retryable). The ChatRuntime drives it; this module holds the entries and persists
- * them to `<stateDir>/outbox.json` (file mode 0600 in a 0700 directory) on every change, so they
- * are offered again after a restart.
- *
- * Entry states:
- * - `queued`: waiting to go out (offline, or behind another send, or waiting out a rate limit);
- * - `sending`: handed to the connector, no answer yet;
- * - `failed`: refused or never confirmed; kept until retried or discarded.
- * On load, `sending` becomes `failed` ("not confirmed before exit"): the server may or may not have
- * it, so the user decides (retry) instead of the client risking a double post.
+ * The outbox kept in a JSON file: `<stateDir>/outbox.json` (file mode 0600 in a 0700 directory),
+ * rewritten atomically (temp file + rename) on every change, so unconfirmed and failed sends are
+ * offered again after a restart. One process: entries are not shared between processes.
  */
-
-/** Where an outbox entry is in its life. */
-export type OutboxStatus = 'queued' | 'sending' | 'failed';
-
-/** One unconfirmed send. `time` is ISO UTC of when the user sent it. */
-export interface OutboxEntry {
-  txnId: string;
-  profile: string;
-  room: string;
-  text: string;
-  time: string;
-  status: OutboxStatus;
-  /** Why it failed (one line, no secret). */
-  error?: string;
-  /** Failed delivery attempts (network/protocol) of the current try; rate-limit waits are counted apart. */
-  attempts: number;
-  rateLimited: number;
-  /** Our user as shown on the echo. */
-  author?: UserRef;
-}
 
 /** File name of the persisted outbox inside the state directory. */
 export const OUTBOX_FILE = 'outbox.json';
 
-/** Reason given to a send that was in flight when the previous run ended. */
-export const UNCONFIRMED_REASON = 'not confirmed before the client exited; retry to send it again';
-
-/** Options of {@link Outbox}. */
+/** Options of {@link JsonOutbox}. */
 export interface OutboxOptions {
   /** State directory; undefined = in memory only. */
   stateDir?: string | undefined;
@@ -51,7 +21,7 @@ export interface OutboxOptions {
 }
 
 /** Ordered outbox entries (insertion order = send order), with optional persistence. */
-export class Outbox {
+export class JsonOutbox implements OutboxStore {
   private list: OutboxEntry[] = [];
   private readonly file: string | undefined;
   private readonly dir: string | undefined;
@@ -123,10 +93,19 @@ export class Outbox {
     return this.list.find((e) => e.profile === profile && (e.status === 'queued' || e.status === 'sending'));
   }
 
-  /** Appends an entry (a new send) and persists. */
-  add(entry: OutboxEntry): void {
+  /** Appends an entry (a new send) and persists. Returns true: a write failure is warned, the entry kept in memory. */
+  add(entry: OutboxEntry): boolean {
     this.list.push(entry);
     this.save();
+    return true;
+  }
+
+  /** Marks a `queued` (or already `sending`) entry `sending` and persists; false when there is none to send. */
+  claim(txnId: string): boolean {
+    const e = this.get(txnId);
+    if (!e || e.status === 'failed') return false;
+    this.update(txnId, { status: 'sending' });
+    return true;
   }
 
   /** Changes an entry and persists; returns it (undefined when unknown). */
