@@ -1,0 +1,101 @@
+import type { DatabaseSync } from './sqlite.js';
+
+/**
+ * The archive's schema, versioned by `PRAGMA user_version` (sqlite.org/pragma.html#pragma_user_version):
+ * migration N takes a database at version N-1 to N, inside the caller's write transaction. A database
+ * newer than this code (a downgrade) is used as it is when its tables are a superset — migrations
+ * only ever add — and never migrated down.
+ *
+ * Tables:
+ * - `messages`: one row per (profile, room, id) — the dedupe key — with the author, the text (empty
+ *   once deleted), server time `ts` in ms since epoch, `edited`/`deleted` flags and `kind` (0 normal,
+ *   1 system). Index `(profile, room, ts, id)` serves "last N of a room" and "before X" (scrollback);
+ *   index `ts` serves pruning by age.
+ * - `messages_fts`: FTS5 external-content index over `messages.text` (sqlite.org/fts5.html §4.4.3),
+ *   kept in step by triggers, so the text is stored once.
+ * - `outbox`: queued/failed sends (see outbox.ts) with their claim (owner + lease), `seq` = send order.
+ * - `outbox_imported`: transaction ids imported from the JSON outbox of older versions, so an import is
+ *   never repeated (a second process racing the first, or a crash between commit and unlink).
+ */
+
+/** Migrations; index i takes version i to i + 1. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE messages (
+    rowid INTEGER PRIMARY KEY,
+    profile TEXT NOT NULL,
+    room TEXT NOT NULL,
+    id TEXT NOT NULL,
+    author_id TEXT NOT NULL,
+    author_name TEXT NOT NULL,
+    text TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    edited INTEGER NOT NULL DEFAULT 0,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    kind INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE UNIQUE INDEX messages_key ON messages (profile, room, id);
+  CREATE INDEX messages_room_ts ON messages (profile, room, ts, id);
+  CREATE INDEX messages_ts ON messages (ts);
+  CREATE VIRTUAL TABLE messages_fts USING fts5 (
+    text, content = 'messages', content_rowid = 'rowid', tokenize = 'unicode61 remove_diacritics 2'
+  );
+  CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, text) VALUES (new.rowid, new.text);
+  END;
+  CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+  END;
+  CREATE TRIGGER messages_au AFTER UPDATE OF text ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+    INSERT INTO messages_fts (rowid, text) VALUES (new.rowid, new.text);
+  END;
+  CREATE TABLE outbox (
+    txn_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    profile TEXT NOT NULL,
+    room TEXT NOT NULL,
+    text TEXT NOT NULL,
+    time TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'failed')),
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    rate_limited INTEGER NOT NULL DEFAULT 0,
+    author_id TEXT,
+    author_name TEXT,
+    owner TEXT,
+    lease_until INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX outbox_seq ON outbox (profile, seq);
+  CREATE TABLE outbox_imported (txn_id TEXT PRIMARY KEY);
+  `,
+];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings `db` to {@link SCHEMA_VERSION} in one `BEGIN IMMEDIATE` transaction (a second process waits on
+ * the busy timeout, then sees the migrated version and does nothing). Returns the version found before.
+ * Throws what SQLite throws (the caller maps it to an ArchiveError).
+ */
+export function migrate(db: DatabaseSync): number {
+  const read = (): number => Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
+  const before = read();
+  if (before >= SCHEMA_VERSION) return before;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const now = read();
+    for (let v = now; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v] as string);
+    if (now < SCHEMA_VERSION) db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    db.exec('COMMIT');
+  } catch (err) {
+    try {
+      db.exec('ROLLBACK');
+    } catch {
+      // the transaction is already gone
+    }
+    throw err;
+  }
+  return before;
+}

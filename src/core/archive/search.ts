@@ -1,0 +1,79 @@
+import { stmt } from './open.js';
+import { messagesAfter, messagesBefore } from './read.js';
+import type { DatabaseSync } from './sqlite.js';
+import { fromRow, MESSAGE_COLUMNS } from './types.js';
+import type { ArchivedMessage, MessageRow } from './types.js';
+
+/**
+ * Full-text search over the archive with FTS5 (sqlite.org/fts5.html). The user's words are matched as
+ * words (each quoted, so `"`, `*`, `-`, `AND`, `NEAR` … typed by a user are just text), all of them
+ * must occur, and the last one also matches as a prefix (typing `/search depl` finds "deploy").
+ *
+ * Orders:
+ * - `newest` (default): FTS5 walks the index by rowid, newest row first, and stops at `limit`, so the
+ *   cost follows `limit`, not the archive's size (rowids grow with arrival; backfill of older
+ *   messages arrives later, so results are re-sorted by time before they are returned);
+ * - `rank`: bm25 relevance (FTS5's `rank`), which scores every match: slower for common words.
+ */
+
+/** What to search. */
+export interface SearchQuery {
+  text: string;
+  profile?: string;
+  room?: string;
+  order?: 'newest' | 'rank';
+  /** Most hits to return (default 50). */
+  limit?: number;
+  /** Messages of the room before and after each hit to return with it (default 0). */
+  context?: number;
+}
+
+/** One hit, with the messages around it in its room when `context` was asked for. */
+export interface SearchHit {
+  message: ArchivedMessage;
+  before: ArchivedMessage[];
+  after: ArchivedMessage[];
+}
+
+/**
+ * The FTS5 query for what a user typed: each word as a quoted string, the last one with `*`.
+ * Returns undefined when there is no word to look for.
+ */
+export function ftsQuery(text: string): string | undefined {
+  const words = text.split(/\s+/).filter((w) => w.length > 0);
+  if (words.length === 0) return undefined;
+  return words.map((w, i) => `"${w.replaceAll('"', '""')}"${i === words.length - 1 ? '*' : ''}`).join(' ');
+}
+
+/**
+ * Searches the archive. Returns hits newest first (`newest`) or best first (`rank`); deleted messages
+ * are never found (their text is gone). Throws what SQLite throws (the caller maps it).
+ */
+export function searchMessages(db: DatabaseSync, q: SearchQuery): SearchHit[] {
+  const match = ftsQuery(q.text);
+  if (match === undefined) return [];
+  const limit = Math.max(1, Math.min(q.limit ?? 50, 10_000));
+  const where = ['messages_fts MATCH ?'];
+  const args: (string | number)[] = [match];
+  if (q.profile !== undefined) {
+    where.push('m.profile = ?');
+    args.push(q.profile);
+  }
+  if (q.room !== undefined) {
+    where.push('m.room = ?');
+    args.push(q.room);
+  }
+  const order = q.order === 'rank' ? 'messages_fts.rank' : 'messages_fts.rowid DESC';
+  const sql = `SELECT ${MESSAGE_COLUMNS} FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
+    WHERE ${where.join(' AND ')} AND m.deleted = 0 ORDER BY ${order} LIMIT ?`;
+  args.push(limit);
+  const rows = stmt(db, sql).all(...args) as unknown as MessageRow[];
+  const msgs = rows.map(fromRow);
+  if (q.order !== 'rank') msgs.sort((a, b) => b.ts - a.ts || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  const n = Math.max(0, Math.min(q.context ?? 0, 50));
+  return msgs.map((message) => ({
+    message,
+    before: n ? messagesBefore(db, message.profile, message.room, message, n) : [],
+    after: n ? messagesAfter(db, message.profile, message.room, message, n) : [],
+  }));
+}
