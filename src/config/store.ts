@@ -18,6 +18,8 @@ interface ConfigShape {
   ui: Record<string, unknown>;
   /** The profile the headless commands use when none is named (`chat-tui profile default NAME`). */
   defaultProfile?: string;
+  /** The local archive: `false` = off, or limits `{ maxAgeDays, maxMessages }` (src/core/archive/settings.ts). */
+  archive?: boolean | { enabled?: boolean; maxAgeDays?: number; maxMessages?: number };
 }
 
 const stringArray = { type: 'array', items: { type: 'string' } } as const;
@@ -52,6 +54,10 @@ const schema = {
   settings: { type: 'object' },
   ui: { type: 'object' },
   defaultProfile: { type: 'string' },
+  archive: {
+    type: ['boolean', 'object'],
+    properties: { enabled: { type: 'boolean' }, maxAgeDays: { type: 'number', minimum: 0 }, maxMessages: { type: 'integer', minimum: 0 } },
+  },
 } as const;
 
 /** Allowed profile names: start with a letter or digit, then letters, digits, `.`, `_`, `-`; at most 64. */
@@ -188,6 +194,11 @@ export class ConfigStore {
   ui(): Record<string, unknown> {
     const s = this.conf.get('ui');
     return s && typeof s === 'object' ? { ...s } : {};
+  }
+
+  /** The `archive` value as written (`false`, an object of limits, or undefined); see archiveSettings. */
+  archive(): unknown {
+    return this.conf.get('archive');
   }
 
   private profiles(): Record<string, Profile> {

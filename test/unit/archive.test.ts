@@ -7,6 +7,7 @@ import { Archive, ArchiveError, archivePath, archiveSettings, ftsQuery } from '.
 import { SCHEMA_VERSION } from '../../src/core/archive/schema.js';
 import { sqlite } from '../../src/core/archive/sqlite.js';
 import type { MessageEvent } from '../../src/core/events.js';
+import { ConfigStore } from '../../src/config/store.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -50,6 +51,16 @@ describe('archive: database', () => {
     assert.equal(archiveSettings(false).enabled, false);
     assert.equal(archiveSettings(undefined).enabled, true);
     assert.deepEqual(archiveSettings({ maxAgeDays: 7, maxMessages: -1 }), { enabled: true, maxAgeDays: 7, maxMessages: 1_000_000 });
+  });
+
+  it('the config key: false and limits are read back, a wrong type is one usage line', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ profiles: {}, archive: { maxAgeDays: 30, maxMessages: 5000 } }), { mode: 0o600 });
+    assert.deepEqual(archiveSettings(ConfigStore.open({ dir }).archive()), { enabled: true, maxAgeDays: 30, maxMessages: 5000 });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ profiles: {}, archive: false }), { mode: 0o600 });
+    assert.equal(archiveSettings(ConfigStore.open({ dir }).archive()).enabled, false);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ profiles: {}, archive: 'yes' }), { mode: 0o600 });
+    assert.throws(() => ConfigStore.open({ dir }), /config file .* is unusable/);
   });
 });
 

@@ -43,9 +43,6 @@ export class ArchiveWriter {
   private readonly maxPending: number;
   private readonly onError: (err: ArchiveError) => void;
   private readonly onFlush: (count: number) => void;
-  private readonly onExit = (): void => {
-    this.flush();
-  };
 
   constructor(
     private readonly archive: ArchiveDb,
@@ -56,7 +53,7 @@ export class ArchiveWriter {
     this.maxPending = Math.max(this.maxBatch, opts.maxPending ?? 100_000);
     this.onError = opts.onError ?? (() => undefined);
     this.onFlush = opts.onFlush ?? (() => undefined);
-    process.once('exit', this.onExit);
+    track(this);
   }
 
   /** Changes waiting to be written. */
@@ -130,7 +127,21 @@ export class ArchiveWriter {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    process.removeListener('exit', this.onExit);
+    untrack(this);
     return ok;
   }
+}
+
+/** Open writers, flushed by one `exit` listener (not one listener per writer). */
+const open = new Set<ArchiveWriter>();
+function flushAll(): void {
+  for (const w of open) w.flush();
+}
+function track(w: ArchiveWriter): void {
+  if (open.size === 0) process.on('exit', flushAll);
+  open.add(w);
+}
+function untrack(w: ArchiveWriter): void {
+  open.delete(w);
+  if (open.size === 0) process.removeListener('exit', flushAll);
 }
