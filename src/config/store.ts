@@ -55,8 +55,10 @@ const schema = {
   ui: { type: 'object' },
   defaultProfile: { type: 'string' },
   archive: {
-    type: ['boolean', 'object'],
-    properties: { enabled: { type: 'boolean' }, maxAgeDays: { type: 'number', minimum: 0 }, maxMessages: { type: 'integer', minimum: 0 } },
+    anyOf: [
+      { type: 'boolean' },
+      { type: 'object', properties: { enabled: { type: 'boolean' }, maxAgeDays: { type: 'number', minimum: 0 }, maxMessages: { type: 'integer', minimum: 0 } } },
+    ],
   },
 } as const;
 
