@@ -1,12 +1,38 @@
-import { ChatError } from '../core/errors.js';
+import { isLoopbackHost } from '../config/validate.js';
+import { ChatError, toChatError } from '../core/errors.js';
+import { ellipsize, sanitizeLine } from '../core/sanitize.js';
 
 /**
- * Reads a `fetch` response body as UTF-8 text, up to `limit` bytes (issue 7 "Oversized input is
- * bounded"): a longer body is cancelled and ChatError `protocol` (not retryable) is thrown, naming the
- * limit in MiB (or KiB below 1 MiB). A response without a body is ''. Shared by the connectors' REST code.
+ * HTTP for every connector and login flow: one redirect rule ({@link safeFetch}), one capped body
+ * reader ({@link readCapped}), and one request ({@link httpText}) that puts them together with a time
+ * limit and one-line errors. The words for failed connections are at the end of this file.
  */
-export async function readCapped(res: Response, limit: number): Promise<string> {
+
+/** Time limit of one request, ms (connect, headers and body). */
+export const HTTP_TIMEOUT_MS = 20_000;
+
+/** `limit` bytes in words: `1 MiB`, `16 MiB`, `64 KiB`. */
+function sizeWords(limit: number): string {
+  const MiB = 1024 * 1024;
+  return limit >= MiB ? `${Math.round(limit / MiB)} MiB` : `${Math.round(limit / 1024)} KiB`;
+}
+
+/**
+ * Reads a `fetch` response body as UTF-8 text, up to `limit` bytes, chunk by chunk: a longer body
+ * (with or without a Content-Length, endless or not) is cancelled as soon as it passes the limit —
+ * at most `limit` plus one chunk is ever held — and ChatError `protocol` (not retryable) is thrown:
+ * `<what>: the server's answer is larger than 1 MiB` (`what` and its colon left out when not given).
+ * A Content-Length above the limit is refused before reading. A response without a body is ''.
+ * Errors of the stream itself (a dropped connection, an abort) are passed on as they are.
+ */
+export async function readCapped(res: Response, limit: number, what?: string): Promise<string> {
   if (!res.body) return '';
+  const tooBig = (): ChatError => new ChatError('protocol', `${what ? `${what}: ` : ''}the server's answer is larger than ${sizeWords(limit)}`, { retryable: false });
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    await res.body.cancel().catch(() => {});
+    throw tooBig();
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = res.body.getReader();
@@ -16,13 +42,126 @@ export async function readCapped(res: Response, limit: number): Promise<string> 
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel().catch(() => {});
-      const MiB = 1024 * 1024;
-      const shown = limit >= MiB ? `${Math.round(limit / MiB)} MiB` : `${Math.round(limit / 1024)} KiB`;
-      throw new ChatError('protocol', `the server's answer is larger than ${shown}`, { retryable: false });
+      throw tooBig();
     }
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** How many same-origin redirects a request follows. */
+export const MAX_REDIRECTS = 1;
+
+/** Where a redirect points, for a message: the origin only (a path or query may carry anything), one line, short. */
+function whereTo(url: URL): string {
+  const plain = url.protocol === 'http:' && !isLoopbackHost(url.hostname) ? ', plain http' : '';
+  return `${ellipsize(sanitizeLine(url.origin), 100)}${plain}`;
+}
+
+/**
+ * `fetch` with one redirect rule for every connector and login flow: redirects are never followed
+ * by fetch itself (`redirect: 'manual'`), because it would carry our headers (Authorization,
+ * X-API-Key) and, on 307/308, the body (a login token) to wherever the server points. Instead:
+ * - a redirect to another origin (another host, port or scheme — so also https → http, and any plain
+ *   http off this machine) is refused;
+ * - a same-origin redirect is followed at most {@link MAX_REDIRECTS} time(s): GET and HEAD follow any
+ *   3xx with the same method; other methods only 307/308, which keep method and body by definition
+ *   (RFC 9110 §15.4.8/9) — a 301/302/303 would turn a POST into a GET, no longer the request we meant.
+ * What is not followed is ChatError `protocol` (not retryable), one line naming where the server tried
+ * to send us (its origin), prefixed with `what`: `login: the server redirected to another host (http://chat.invalid, plain
+ * http); not followed`. A 3xx without a Location is returned as it is. `init.redirect` is ignored; the
+ * body must be a string or URLSearchParams (re-sendable). fetch's own errors are passed on.
+ */
+export async function safeFetch(url: URL | string, init: RequestInit, what?: string): Promise<Response> {
+  const said = what ? `${what}: ` : '';
+  const opts: RequestInit = { ...init, redirect: 'manual' };
+  let target = new URL(url);
+  let res = await fetch(target, opts);
+  for (let hops = 0; ; hops++) {
+    const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+    if (location === null) return res;
+    await res.body?.cancel().catch(() => {});
+    let next: URL;
+    try {
+      next = new URL(location, target);
+    } catch {
+      throw new ChatError('protocol', `${said}the server redirected to an address that is not a URL; not followed`, { retryable: false });
+    }
+    if (next.origin !== target.origin) {
+      throw new ChatError('protocol', `${said}the server redirected to another host (${whereTo(next)}); not followed`, { retryable: false });
+    }
+    const method = (opts.method ?? 'GET').toUpperCase();
+    const keepsMethod = res.status === 307 || res.status === 308;
+    if (method !== 'GET' && method !== 'HEAD' && !keepsMethod) {
+      throw new ChatError('protocol', `${said}the server answered the ${method} with a redirect (HTTP ${res.status}) to ${ellipsize(sanitizeLine(next.pathname), 100)}; not followed`, { retryable: false });
+    }
+    if (hops >= MAX_REDIRECTS) {
+      throw new ChatError('protocol', `${said}the server redirected more than ${MAX_REDIRECTS === 1 ? 'once' : `${MAX_REDIRECTS} times`} (last to ${ellipsize(sanitizeLine(next.pathname), 100)}); not followed`, { retryable: false });
+    }
+    target = next;
+    res = await fetch(target, opts);
+  }
+}
+
+/** One request of {@link httpText}. */
+export interface HttpTextRequest {
+  method: string;
+  headers?: Record<string, string>;
+  /** A string or URLSearchParams (re-sendable on a same-origin 307/308). */
+  body?: string | URLSearchParams;
+  signal?: AbortSignal | undefined;
+  /** Time limit of the whole request (connect, headers, body), ms; default {@link HTTP_TIMEOUT_MS}. */
+  timeoutMs?: number;
+  /** The largest body read, bytes. */
+  limit: number;
+  /**
+   * Words for a failed connection (fetch rejected), e.g. `cannot reach the server: connection refused
+   * (ECONNREFUSED)`; undefined falls back to fetch's own message, sanitised and short.
+   */
+  unreachable?: (err: unknown) => string | undefined;
+}
+
+/** The answer of {@link httpText}: status, headers and the body as text (at most `limit` bytes). */
+export interface HttpTextAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/**
+ * One HTTP request the way every connector makes them: {@link safeFetch} (the redirect rule), a time
+ * limit over connect, headers and body, and the body through {@link readCapped}. Resolves for every
+ * HTTP status (the caller maps statuses to errors). Throws only ChatError, each one line prefixed with
+ * `what` and never holding the URL (it may carry a key): `network` (retryable) for a failed connection
+ * (`req.unreachable`'s words), `no answer within N s`, `cancelled` (the caller's signal), or `the
+ * connection broke while reading the answer`; `protocol` (not retryable) for a refused redirect or a
+ * body over the limit.
+ */
+export async function httpText(url: URL | string, req: HttpTextRequest, what: string): Promise<HttpTextAnswer> {
+  const timeoutMs = req.timeoutMs ?? HTTP_TIMEOUT_MS;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+  const failed = (err: unknown, reading: boolean): ChatError => {
+    if (err instanceof ChatError) return err;
+    if (timeout.aborted) return new ChatError('network', `${what}: no answer within ${Math.round(timeoutMs / 1000)} s`);
+    if (req.signal?.aborted) return new ChatError('network', `${what}: cancelled`);
+    if (reading) return new ChatError('network', `${what}: the connection broke while reading the answer`);
+    const words = req.unreachable?.(err) ?? ellipsize(sanitizeLine(toChatError(err).message), 200);
+    return new ChatError('network', `${what}: ${words}`);
+  };
+  const init: RequestInit = { method: req.method, headers: { 'user-agent': 'chat-tui', ...req.headers }, signal };
+  if (req.body !== undefined) init.body = req.body;
+  let res: Response;
+  try {
+    res = await safeFetch(url, init, what);
+  } catch (err) {
+    throw failed(err, false);
+  }
+  try {
+    return { status: res.status, headers: res.headers, text: await readCapped(res, req.limit, what) };
+  } catch (err) {
+    throw failed(err, true);
+  }
 }
 
 /** Words for the system/TLS/undici error codes a connection attempt ends with. */

@@ -1,9 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import type { RoomInfo } from '../../core/connector.js';
-import { ChatError, toChatError } from '../../core/errors.js';
-import { sanitizeLine } from '../../core/sanitize.js';
-import { cannotReachServer } from '../http.js';
+import { ChatError } from '../../core/errors.js';
+import { cannotReachServer, httpText, type HttpTextRequest } from '../http.js';
 import type { UserRef } from '../../core/events.js';
 import {
   MAX_FRAME_BYTES,
@@ -265,46 +264,20 @@ export class DocBTransport implements ChatApiTransport {
    * time-outs as `network`, a non-JSON success body as `protocol`.
    */
   private async request(method: string, path: string, body: unknown, what: string, signal?: AbortSignal): Promise<unknown> {
-    const timeout = AbortSignal.timeout(this.opts.requestTimeoutMs ?? 15_000);
-    const sig = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const headers: Record<string, string> = {
       accept: 'application/json',
       'x-api-key': this.opts.token,
       authorization: `Bearer ${this.opts.token}`,
-      'user-agent': 'chat-tui',
     };
-    // Redirects are followed by hand and only within the server's origin: fetch would carry X-API-Key
-    // (a custom header) to any other host it is sent to.
-    const init: RequestInit = { method, headers, signal: sig, redirect: 'manual' };
+    // Redirects only within the server's origin (../http.ts safeFetch): fetch would carry X-API-Key (a
+    // custom header) to any other host it is sent to. The body is read up to MAX_BODY_BYTES as it comes.
+    const req: HttpTextRequest = { method, headers, signal, timeoutMs: this.opts.requestTimeoutMs ?? 15_000, limit: MAX_BODY_BYTES, unreachable: (err) => cannotReachServer(err) };
     if (body !== undefined) {
       headers['content-type'] = 'application/json';
-      init.body = JSON.stringify(body);
+      req.body = JSON.stringify(body);
     }
-    let res: Response;
-    try {
-      let target = new URL(this.urls.rest + path);
-      res = await fetch(target, init);
-      for (let hops = 0; hops < 3 && res.status >= 300 && res.status < 400 && res.headers.get('location'); hops++) {
-        const next = new URL(res.headers.get('location') ?? '', target);
-        await res.body?.cancel();
-        if (next.origin !== target.origin) throw new ChatError('protocol', `${what}: the server redirected to another host (${sanitizeLine(next.host).slice(0, 80)}); not followed`, { retryable: false });
-        target = next;
-        res = await fetch(target, init);
-      }
-    } catch (err) {
-      if (err instanceof ChatError) throw err;
-      throw new ChatError('network', `${what}: ${cannotReachServer(err) ?? toChatError(err).message}`, { retryable: true });
-    }
-    let text: string;
-    try {
-      const len = Number(res.headers.get('content-length') ?? 0);
-      if (len > MAX_BODY_BYTES) throw new Error('too big');
-      text = await res.text();
-      if (text.length > MAX_BODY_BYTES) throw new Error('too big');
-    } catch (err) {
-      if ((err as Error).message === 'too big') throw new ChatError('protocol', `${what}: the answer is too big`);
-      throw new ChatError('network', `${what}: ${toChatError(err).message}`, { retryable: true });
-    }
+    const res = await httpText(this.urls.rest + path, req, what);
+    const text = res.text;
     let json: unknown;
     if (text.trim()) {
       try {
@@ -313,7 +286,7 @@ export class DocBTransport implements ChatApiTransport {
         json = text; // plain-text errors (the Go rewrite's http.Error, facts §B6)
       }
     }
-    if (!res.ok) throw httpError(res.status, json, what, retryAfterMs(res.headers.get('retry-after')));
+    if (res.status < 200 || res.status >= 300) throw httpError(res.status, json, what, retryAfterMs(res.headers.get('retry-after')));
     const o = json as { status?: unknown } | undefined;
     if (o && typeof o === 'object' && o.status === 'error') throw httpError(400, json, what);
     if (typeof json === 'string') throw new ChatError('protocol', `${what}: the server did not answer with JSON`);

@@ -1,8 +1,8 @@
 import type { GraphQLClient } from 'graphql-request';
 import { ChatError, toChatError } from '../../core/errors.js';
-import { describeNetworkError } from '../http.js';
+import { describeNetworkError, readCapped, safeFetch } from '../http.js';
 import { sanitizeLine } from '../../core/sanitize.js';
-import { errorsOf, isRecord, type GqlError } from './wire.js';
+import { MAX_FRAME_BYTES, errorsOf, isRecord, type GqlError } from './wire.js';
 
 /**
  * GraphQL over HTTP for Glimesh (`POST {url}/api/graph`, the new schema; facts §2 "HTTP", §5) through
@@ -62,9 +62,21 @@ export function httpError(status: number, body: string, what: string, cred: Cred
 }
 
 /**
+ * The `fetch` graphql-request is given: the connectors' redirect rule (same origin only, so the token
+ * never goes to another host; ../http.ts `safeFetch`) and the body read up to 1 MiB (MAX_FRAME_BYTES)
+ * before graphql-request sees it. Throws ChatError `protocol` for either, which `run` prefixes.
+ */
+export const boundedFetch: typeof fetch = async (input, init) => {
+  const url = typeof input === 'string' || input instanceof URL ? input : input.url;
+  const res = await safeFetch(url, init ?? {});
+  const text = await readCapped(res, MAX_FRAME_BYTES);
+  return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers });
+};
+
+/**
  * graphql-request and graphql (~140 modules) are imported on the first request, not when the connector
  * registry loads: a start that never talks to Glimesh (`chat-tui demo`, other services) does not pay
- * for them (issue 8 `startup_ms`).
+ * for them (startup time).
  */
 let graphqlRequest: Promise<typeof import('graphql-request')> | undefined;
 function loadGraphqlRequest(): Promise<typeof import('graphql-request')> {
@@ -100,6 +112,7 @@ export class GraphHttp {
       this.client ??= new lib.GraphQLClient(this.endpoint, {
         headers: { authorization: authorization(this.cred) },
         errorPolicy: 'all',
+        fetch: boundedFetch,
       });
       const res = await this.client.rawRequest<unknown>({ query, variables, signal: combined });
       const data = isRecord(res.data) ? res.data : {};

@@ -1,8 +1,9 @@
 import type { LoginOptions } from '../../core/connector.js';
-import { ChatError, toChatError, UsageError } from '../../core/errors.js';
+import { ChatError, UsageError } from '../../core/errors.js';
 import type { NamedProfile, Profile } from '../../core/profile.js';
 import { sanitizeLine } from '../../core/sanitize.js';
-import { describeNetworkError } from '../http.js';
+import { describeNetworkError, httpText } from '../http.js';
+import { MAX_FRAME_BYTES } from './wire.js';
 import { httpBase } from './http.js';
 
 /**
@@ -27,41 +28,42 @@ export function tokenExpired(expiresAt: string | undefined, now = Date.now()): b
 /**
  * Runs the grant against `base` (site URL). Returns `{token, tokenIssuedAt, tokenExpiresAt}` (ISO UTC;
  * no expiry when the server gives no `expires_in`). Throws ChatError `auth` when refused (HTTP 400/401
- * with an OAuth error), `network`/`protocol` otherwise. Neither the secret nor the token is ever in a message.
+ * with an OAuth error), `network`/`protocol` otherwise (a redirect to another host and an answer over 1 MiB
+ * are refused: ../http.ts `httpText`). Neither the secret nor the token is ever in a message.
  */
 export async function clientCredentials(base: string, clientId: string, clientSecret: string, signal?: AbortSignal): Promise<Partial<Profile>> {
   const url = `${httpBase(base)}/api/oauth/token`;
   const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: LOGIN_SCOPE });
-  const timeout = AbortSignal.timeout(20_000);
-  let res: Response;
-  try {
-    res = await fetch(url, {
+  const answer = await httpText(
+    url,
+    {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body,
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-    });
-  } catch (err) {
-    const words = describeNetworkError(err);
-    if (words) throw new ChatError('network', `login: cannot reach Glimesh: ${words}`);
-    const e = toChatError(err);
-    throw new ChatError(e.code, `login: ${e.message}`);
-  }
+      signal,
+      limit: MAX_FRAME_BYTES,
+      unreachable: (err) => {
+        const words = describeNetworkError(err);
+        return words ? `cannot reach Glimesh: ${words}` : undefined;
+      },
+    },
+    'login',
+  );
+  const status = answer.status;
   let json: unknown;
-  const text = await res.text().catch(() => '');
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(answer.text);
   } catch {
     json = undefined;
   }
   const obj = json !== null && typeof json === 'object' ? (json as Record<string, unknown>) : {};
-  if (!res.ok) {
+  if (status < 200 || status >= 300) {
     const why = sanitizeLine(obj.error_description ?? obj.error ?? '').slice(0, 200);
-    if (res.status === 400 || res.status === 401 || res.status === 403) {
-      throw new ChatError('auth', `login: Glimesh refused the client credentials (HTTP ${res.status}${why ? `: ${why}` : ''})`, { retryable: false });
+    if (status === 400 || status === 401 || status === 403) {
+      throw new ChatError('auth', `login: Glimesh refused the client credentials (HTTP ${status}${why ? `: ${why}` : ''})`, { retryable: false });
     }
-    if (res.status === 404) throw new ChatError('not_found', 'login: no OAuth token endpoint at this --url (HTTP 404)', { retryable: false });
-    throw new ChatError(res.status >= 500 ? 'network' : 'protocol', `login: HTTP ${res.status}${why ? `: ${why}` : ''}`);
+    if (status === 404) throw new ChatError('not_found', 'login: no OAuth token endpoint at this --url (HTTP 404)', { retryable: false });
+    throw new ChatError(status >= 500 ? 'network' : 'protocol', `login: HTTP ${status}${why ? `: ${why}` : ''}`);
   }
   const token = obj.access_token;
   if (typeof token !== 'string' || !token) throw new ChatError('protocol', 'login: the answer holds no access_token', { retryable: false });
@@ -73,7 +75,7 @@ export async function clientCredentials(base: string, clientId: string, clientSe
 }
 
 /**
- * `chat-tui login --profile P --client-id ID --client-secret S` (issue 4 "Token"). Returns the fields to
+ * `chat-tui login --profile P --client-id ID --client-secret S`. Returns the fields to
  * store: token, tokenIssuedAt, tokenExpiresAt, and the client id/secret so that the token can be renewed
  * when it expires. Throws UsageError without both client id and secret.
  */

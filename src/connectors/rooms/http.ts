@@ -1,7 +1,7 @@
-import { ChatError, toChatError } from '../../core/errors.js';
+import { ChatError } from '../../core/errors.js';
 import { sanitizeLine } from '../../core/sanitize.js';
 import { MAX_FRAME_BYTES, asErrorBody } from './wire.js';
-import { cannotReachServer, readCapped } from '../http.js';
+import { cannotReachServer, httpText, type HttpTextRequest } from '../http.js';
 
 /**
  * REST of the rooms service (facts A2, A3, A5): every endpoint is `POST <base><path>` with a JSON body
@@ -9,9 +9,6 @@ import { cannotReachServer, readCapped } from '../http.js';
  * slices the first 7 bytes, facts A2). Errors are `{error, error_code}` JSON, except actix's extractor
  * 400s and the sso_check 404, which are plain text (facts A2, A3).
  */
-
-/** Time limit of one request, ms. */
-export const HTTP_TIMEOUT_MS = 20_000;
 
 /** The answer of one request: HTTP status, parsed JSON (undefined when not JSON), and the raw text (capped). */
 export interface HttpAnswer {
@@ -50,36 +47,22 @@ export interface PostOptions {
 
 /**
  * `POST <base><path>` with a JSON body (`{}`-less when `body` is undefined: the endpoints without
- * parameters take none). `what` names the request in errors ("retrieve", "login"). Network failures and
- * time-outs become ChatError network (retryable); the URL is not put in messages. Never throws anything
- * but ChatError.
+ * parameters take none). `what` names the request in errors ("retrieve", "login"). Redirects follow
+ * the connectors' one rule (same origin only; ../http.ts `safeFetch`) and the body is read up to
+ * `limit`. Network failures and time-outs become ChatError network (retryable); a refused redirect or
+ * an over-long body ChatError protocol; the URL is not put in messages. Never throws anything but
+ * ChatError.
  */
 export async function post(base: string, path: string, what: string, opts: PostOptions = {}): Promise<HttpAnswer> {
-  const timeoutMs = opts.timeoutMs ?? HTTP_TIMEOUT_MS;
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
-  const headers: Record<string, string> = { 'user-agent': 'chat-tui', accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json' };
   if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
-  const init: RequestInit = { method: 'POST', headers, signal, redirect: 'follow' };
+  const req: HttpTextRequest = { method: 'POST', headers, signal: opts.signal, limit: opts.limit ?? MAX_FRAME_BYTES, unreachable: (err) => cannotReachServer(err, REFUSED_HINT) };
+  if (opts.timeoutMs !== undefined) req.timeoutMs = opts.timeoutMs;
   if (opts.body !== undefined) {
     headers['content-type'] = 'application/json';
-    init.body = JSON.stringify(opts.body);
+    req.body = JSON.stringify(opts.body);
   }
-  let res: Response;
-  try {
-    res = await fetch(restUrl(base, path), init);
-  } catch (err) {
-    if (timeout.aborted) throw new ChatError('network', `${what}: no answer within ${Math.round(timeoutMs / 1000)} s`);
-    if (opts.signal?.aborted) throw new ChatError('network', `${what}: cancelled`);
-    throw new ChatError('network', `${what}: ${describeFetchError(err)}`);
-  }
-  let text: string;
-  try {
-    text = await readCapped(res, opts.limit ?? MAX_FRAME_BYTES);
-  } catch (err) {
-    if (err instanceof ChatError) throw new ChatError(err.code, `${what}: ${err.message}`, { retryable: err.retryable });
-    throw new ChatError('network', `${what}: the connection broke while reading the answer`);
-  }
+  const { status, text } = await httpText(restUrl(base, path), req, what);
   let json: unknown;
   if (text.trim() !== '') {
     try {
@@ -88,18 +71,11 @@ export async function post(base: string, path: string, what: string, opts: PostO
       json = undefined;
     }
   }
-  return { status: res.status, json, text };
+  return { status, json, text };
 }
 
 /** Appended to a refused connection's line: the usual cause. */
 export const REFUSED_HINT = "; is it running at the profile's --url?";
-
-/** One line for a fetch failure (see cannotReachServer). */
-function describeFetchError(err: unknown): string {
-  const unreachable = cannotReachServer(err, REFUSED_HINT);
-  if (unreachable) return unreachable;
-  return sanitizeLine(toChatError(err).message).slice(0, 200);
-}
 
 /** Hint appended to auth errors: how to get a new token. */
 export const LOGIN_HINT = 'log in again (chat-tui login --profile …) or give a new --token';

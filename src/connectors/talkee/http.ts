@@ -1,17 +1,13 @@
-import { ChatError, toChatError } from '../../core/errors.js';
-import { sanitizeLine } from '../../core/sanitize.js';
+import { ChatError } from '../../core/errors.js';
 import { MAX_FRAME_BYTES, type TalkeeErrorBody } from './wire.js';
-import { cannotReachServer, readCapped } from '../http.js';
+import { HTTP_TIMEOUT_MS, cannotReachServer, httpText, type HttpTextRequest } from '../http.js';
 
 /**
  * HTTP for Talkee's two hosts (facts §6 chat REST on the WS host, §7 REST API). Talkee answers errors
  * with HTTP 200 and `{code, msg}` (facts §8), so callers look at the body, not only at the status.
  */
 
-/** Time limit of one request, ms. */
-export const HTTP_TIMEOUT_MS = 20_000;
-
-/** The answer of one request: HTTP status, parsed JSON (undefined when not JSON), raw text length. */
+/** The answer of one request: HTTP status, parsed JSON (undefined when not JSON), whether the body was empty. */
 export interface HttpAnswer {
   status: number;
   json: unknown;
@@ -20,8 +16,11 @@ export interface HttpAnswer {
 
 /**
  * Sends one request and parses the JSON answer. `what` names the request in errors ("send", "login").
- * Network failures and time-outs become ChatError network (retryable); the URL (which carries no token,
- * but may carry a site id) is not put in messages. Never throws anything but ChatError.
+ * Redirects follow the connectors' one rule (same origin only: the login's Mixin token and the access
+ * token never go to another host; ../http.ts `safeFetch`), and the body is read up to 1 MiB
+ * (MAX_FRAME_BYTES). Network failures and time-outs become ChatError network (retryable); a refused
+ * redirect or an over-long body ChatError protocol. The URL (which carries no token, but may carry a
+ * site id) is not put in messages. Never throws anything but ChatError.
  */
 export async function request(
   url: URL,
@@ -30,26 +29,10 @@ export async function request(
   signal?: AbortSignal,
   timeoutMs = HTTP_TIMEOUT_MS,
 ): Promise<HttpAnswer> {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const all = signal ? AbortSignal.any([signal, timeout]) : timeout;
-  let res: Response;
-  try {
-    const opts: RequestInit = { method: init.method, headers: { 'user-agent': 'chat-tui', ...init.headers }, signal: all, redirect: 'follow' };
-    if (init.body !== undefined) opts.body = init.body;
-    res = await fetch(url, opts);
-  } catch (err) {
-    if (timeout.aborted) throw new ChatError('network', `${what}: no answer within ${Math.round(timeoutMs / 1000)} s`);
-    if (signal?.aborted) throw new ChatError('network', `${what}: cancelled`);
-    const e = toChatError(err);
-    throw new ChatError('network', `${what}: ${describeFetchError(err, e.message)}`);
-  }
-  let text: string;
-  try {
-    text = await readCapped(res, MAX_FRAME_BYTES);
-  } catch (err) {
-    if (err instanceof ChatError) throw err;
-    throw new ChatError('network', `${what}: the connection broke while reading the answer`);
-  }
+  const req: HttpTextRequest = { method: init.method, signal, timeoutMs, limit: MAX_FRAME_BYTES, unreachable: (err) => cannotReachServer(err) };
+  if (init.headers) req.headers = init.headers;
+  if (init.body !== undefined) req.body = init.body;
+  const { status, text } = await httpText(url, req, what);
   let json: unknown;
   if (text.trim() !== '') {
     try {
@@ -58,14 +41,7 @@ export async function request(
       json = undefined;
     }
   }
-  return { status: res.status, json, empty: text.trim() === '' };
-}
-
-/** One line for a fetch failure (see cannotReachServer). */
-function describeFetchError(err: unknown, fallback: string): string {
-  const unreachable = cannotReachServer(err);
-  if (unreachable) return unreachable;
-  return sanitizeLine(fallback).slice(0, 200);
+  return { status, json, empty: text.trim() === '' };
 }
 
 /**
