@@ -25,7 +25,7 @@ function allCommands(c: Command): Command[] {
 type CommandLoader = () => Promise<() => Command>;
 
 /**
- * The subcommands in `--help` order, each imported on demand (issue 8 `startup_ms`): a run that names
+ * The subcommands in `--help` order, each imported on demand (bench `startup_ms`): a run that names
  * its subcommand first (`chat-tui demo`, `chat-tui tail …`) imports only that command's module, so
  * `demo` never loads the config store or the other services' libraries.
  */
@@ -43,7 +43,7 @@ const SUBCOMMANDS: readonly (readonly [string, CommandLoader])[] = [
 ];
 
 /**
- * The commander program (issue 3 §5–8, issue 9): one factory per subcommand, added with `addCommand`.
+ * The commander program: one factory per subcommand, added with `addCommand`.
  * Every command gets `exitOverride` (errors become CommanderError for main to map: usage → exit 2,
  * help/version → 0), suggestions after a typo, and an error writer that keeps messages to one line.
  * The bare command opens the TUI (or the welcome when there is no profile).

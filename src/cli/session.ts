@@ -8,7 +8,7 @@ import { connectors, getConnector } from '../connectors/index.js';
 import { config } from './config.js';
 
 /**
- * Connector sessions for the headless commands (issue 3 §6): the CLI talks to a connector directly
+ * Connector sessions for the headless commands: the CLI talks to a connector directly
  * through the registry, without the runtime/store/TUI.
  */
 

@@ -1,6 +1,6 @@
 /**
- * The composer's line editor as pure functions over an immutable state (issue 3 §7 "basic line
- * editing", issue 9 "readline keys"). Cursor positions are UTF-16 offsets that always sit on a
+ * The composer's line editor as pure functions over an immutable state ("basic line editing",
+ * readline keys). Cursor positions are UTF-16 offsets that always sit on a
  * grapheme boundary (emoji with ZWJ, combining marks move as one).
  */
 

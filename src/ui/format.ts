@@ -4,7 +4,7 @@ import type { ProfileState, TypingUser } from '../core/state.js';
 
 /**
  * Text formatting of the TUI: local times, day separators, the typing/presence bar and connection
- * states (issue 3 §7, issue 9 "Reading comfort"). Pure functions; times are ms since epoch.
+ * states. Pure functions; times are ms since epoch.
  */
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');

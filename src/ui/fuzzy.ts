@@ -1,5 +1,5 @@
 /**
- * Fuzzy matching for the room switcher (issue 9 "Ctrl-K opens a fuzzy room switcher"): the query's
+ * Fuzzy matching for the room switcher: the query's
  * characters must appear in order (case-insensitive); consecutive runs, word starts and shorter
  * names score higher. Returns -1 for no match.
  */

@@ -1,7 +1,7 @@
 import { type KeyEvent, keyId } from './keys.js';
 
 /**
- * Global key bindings of the TUI (issue 3 §7, issue 9 "Keys"): action → default keys (key ids from
+ * Global key bindings of the TUI: action → default keys (key ids from
  * keys.ts `keyId`: `C-n` Ctrl-N, `M-up` Alt-Up, `f1`, `pageup`). Users may rebind actions in the
  * config file (`ui.keys`); composer editing keys (readline) are not rebindable. Some keys act only
  * when the composer is empty (see `EMPTY_COMPOSER_KEYS`): Ctrl-K kills to the end of the line when
@@ -66,8 +66,8 @@ export function keyLabel(id: string): string {
     .replace(/(Ctrl-|Alt-|Shift-|^)([a-z0-9]+)$/, (_m, pre: string, k: string) => pre + (k.length === 1 ? k.toUpperCase() : k === 'pageup' ? 'PgUp' : k === 'pagedown' ? 'PgDn' : k.charAt(0).toUpperCase() + k.slice(1)));
 }
 
-/** Help lines: [keys, what they do]; the moderation commands only when the shown profile can moderate. */
-export function helpLines(map: Map<string, Action>, moderation = false): [string, string][] {
+/** Help lines of the keys: [keys, what they do] (the commands' lines come from the command registry). */
+export function helpLines(map: Map<string, Action>): [string, string][] {
   const keysOf = (a: Action): string => [...map.entries()].filter(([, v]) => v === a).map(([k]) => keyLabel(k)).join(' / ') || '(unbound)';
   return [
     [keysOf('nextRoom'), 'next room'],
@@ -93,14 +93,5 @@ export function helpLines(map: Map<string, Action>, moderation = false): [string
     [keysOf('toggleRooms'), 'show / hide the room list'],
     [`${keysOf('help')} / ? (empty line)`, 'this help'],
     [keysOf('quit'), 'quit (/quit)'],
-    ['/help /join /part /dm /retry', ''],
-    ['/reconnect /members /clear', ''],
-    ['/profile NAME /quit', 'commands; //text sends "/text"'],
-    ...(moderation
-      ? ([
-          ['/delete [USER|ID]', 'delete the newest message, USER\'s newest, or by id'],
-          ['/timeout USER /ban USER /unban USER', 'moderation (channel owners and moderators)'],
-        ] as [string, string][])
-      : []),
   ];
 }

@@ -5,8 +5,8 @@ import type { Theme } from './theme.js';
 import { cellWidth, pad, truncate, wrapPlain } from './wrap.js';
 
 /**
- * Message → screen rows (issue 3 §7 message pane, issue 8 "each message's wrapped lines are computed
- * once per width … cached by message id + width + edit", issue 9 reading comfort).
+ * Message → screen rows ("each message's wrapped lines are computed once per
+ * width … cached by message id + width + edit").
  *
  * Layout of a message (weechat-like columns):
  *   `HH:MM  author │ text that wraps and continues`
@@ -53,7 +53,7 @@ export function isGrouped(prev: StoredMessage | undefined, m: StoredMessage): bo
 /**
  * Entries the pane's row cache keeps: the messages on screen (at most one a row) plus a margin for
  * scrolling back and forth and for switching rooms — four screens of a 120-row terminal. Bounded by
- * the screen, never by the scrollback (issue 8 `rss_100k_mb`: ~760 bytes an entry for a one-row chat line).
+ * the screen, never by the scrollback (bench `rss_100k_mb`: ~760 bytes an entry for a one-row chat line).
  */
 export const ROW_CACHE_ENTRIES = 512;
 

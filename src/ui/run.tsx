@@ -37,7 +37,7 @@ export function firstRoomKey(store: UiRuntime['store']): string | undefined {
  * for that room's first history page as soon as the profile is connected — the request the message pane
  * makes on its first render anyway (`loadOlder` does nothing while a load runs) — so that the first
  * frame shows the conversation rather than "loading messages…" and one frame later the messages
- * (issue 8 `startup_ms`: spawn → first frame with messages). Never rejects.
+ * (bench `startup_ms`: spawn → first frame with messages). Never rejects.
  */
 export function firstRoomReady(runtime: UiRuntime, capMs: number): Promise<void> {
   const store = runtime.store;
@@ -92,7 +92,7 @@ const STOP_TIMEOUT_MS = 3000;
 
 /**
  * Runs the full-screen TUI until the user quits; returns the exit code (0 quit/Ctrl-C, 1 crash,
- * 128+n for SIGTERM/SIGHUP/SIGINT). Source: issue 3 §7, api.md `runTui`, ../shared/notes/stack.md §3b/§6.
+ * 128+n for SIGTERM/SIGHUP/SIGINT). Source: api.md `runTui`, ../shared/notes/stack.md §3b/§6.
  *
  * - Ink in the alternate screen (incremental line updates, at most 30 frames/s), `interactive` from `stdout.isTTY` (Ink treats CI=true as
  *   non-interactive and would draw nothing), Ctrl-C handled by the App (exitOnCtrlC false),
@@ -124,7 +124,7 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
       patchConsole: false,
       maxFps: 30,
       // Only changed lines are rewritten: a keystroke writes the composer row, not the whole screen
-      // (issue 8 keypress latency; bench keypress_ms p99 went from ~40–58 ms to ~21–35 ms here).
+      // (keypress latency: bench keypress_ms p99 went from ~40–58 ms to ~21–35 ms here).
       incrementalRendering: true,
     },
   );

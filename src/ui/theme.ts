@@ -1,7 +1,7 @@
 import chalk, { Chalk, type ChalkInstance, type ForegroundColorName } from 'chalk';
 
 /**
- * Colours and text attributes of the TUI (issue 3 §7, issue 9 "Colours"). The default theme uses
+ * Colours and text attributes of the TUI. The default theme uses
  * only the 16 ANSI colours that read on dark and light backgrounds (no white/black/grey text).
  * `NO_COLOR` (any non-empty value) and `--no-color` turn colours off; attributes (bold, dim,
  * inverse, underline) stay, and every state also has a non-colour marker (✗, ⧗, *, ›) so
@@ -24,7 +24,7 @@ export interface Theme {
 }
 
 /**
- * Whether the terminal shows OSC 8 hyperlinks (issue 9 "OSC 8 hyperlinks when the terminal supports
+ * Whether the terminal shows OSC 8 hyperlinks ("OSC 8 hyperlinks when the terminal supports
  * them"). `FORCE_HYPERLINK=1`/`0` decides; otherwise known terminals (iTerm2, WezTerm, VS Code,
  * Ghostty, kitty, foot, Windows Terminal, VTE ≥ 0.50), and never inside tmux/screen (which may drop
  * or mangle them) or with `TERM=dumb`.

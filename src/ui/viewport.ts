@@ -2,7 +2,7 @@ import type { StoredMessage } from '../core/state.js';
 import { type LayoutOptions, type RowCache, rowCache, rowsOf } from './lines.js';
 
 /**
- * Virtual scrolling of the message pane (issue 8 "Virtualised message pane"). The scroll position is
+ * Virtual scrolling of the message pane. The scroll position is
  * an ANCHOR: the bottom row of the view is row `line` of message `id` (rows include the day/new
  * separators before the message). Arrivals below, backfill above and edits of other messages do not
  * move what the user reads; `null` means "stuck to the bottom". The work of every function here is

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import stringWidth from 'string-width';
-import { completeCommand, parseInput, pickMessageToDelete } from '../../src/ui/commands.js';
+import { COMMANDS, commandHelpLines, completeCommand, parseInput, pickMessageToDelete } from '../../src/ui/commands/index.js';
 import { edit, type EditorState, emptyEditor, historyStep } from '../../src/ui/editor.js';
 import { connectionText, formatTime, onlineText, typingText } from '../../src/ui/format.js';
 import { fuzzyFilter } from '../../src/ui/fuzzy.js';
@@ -289,9 +289,9 @@ describe('commands', () => {
   test('parse: text, //text, commands with args, unknown, usage', () => {
     assert.deepEqual(parseInput('hello'), { kind: 'text', text: 'hello' });
     assert.deepEqual(parseInput('//shrug'), { kind: 'text', text: '/shrug' });
-    assert.deepEqual(parseInput('/join lobby'), { kind: 'command', name: 'join', args: ['lobby'], rest: 'lobby' });
+    assert.deepEqual(parseInput('/join lobby', { join: true }), { kind: 'command', name: 'join', args: ['lobby'], rest: 'lobby' });
     assert.equal(parseInput('/nope').kind, 'error');
-    assert.deepEqual(parseInput('/join'), { kind: 'error', message: 'usage: /join ROOM' });
+    assert.deepEqual(parseInput('/join', { join: true }), { kind: 'error', message: 'usage: /join ROOM' });
     assert.deepEqual(parseInput('   '), { kind: 'empty' });
     assert.deepEqual(completeCommand('re'), ['/retry', '/reconnect']);
   });
@@ -302,6 +302,23 @@ describe('commands', () => {
     assert.match((parseInput('/ban troll') as { message: string }).message, /no moderation rights/);
     assert.deepEqual(parseInput('/ban troll', { moderation: true }), { kind: 'command', name: 'ban', args: ['troll'], rest: 'troll' });
     assert.deepEqual(parseInput('/timeout', { moderation: true }), { kind: 'error', message: 'usage: /timeout USER' });
+  });
+
+  test('every command that needs a capability is hidden without it: completion, help, and an error line naming why', () => {
+    assert.deepEqual(completeCommand('j'), []);
+    assert.deepEqual(completeCommand('j', { join: true }), ['/join']);
+    assert.deepEqual(completeCommand('d', { dms: true }), ['/dm']);
+    assert.deepEqual(parseInput('/join lobby', { join: false }), { kind: 'error', message: '/join: this service cannot open rooms at run time' });
+    assert.deepEqual(parseInput('/part', {}), { kind: 'error', message: '/part: this service cannot leave rooms at run time' });
+    assert.deepEqual(parseInput('/dm bob', { dms: false }), { kind: 'error', message: '/dm: this service has no direct messages' });
+    const shown = (caps: Parameters<typeof commandHelpLines>[0]): string[] => commandHelpLines(caps).map(([k]) => k);
+    assert.ok(!shown({}).some((k) => /^\/(join|part|dm|delete|timeout|ban|unban)\b/.test(k)), shown({}).join(' '));
+    assert.ok(shown({ join: true, dms: true, moderation: true }).includes('/timeout USER'));
+    assert.ok(shown({ join: true }).includes('/join ROOM'));
+    assert.ok(shown({}).includes('/profile NAME'));
+    // Each command has one file, a usage and a description; names are unique.
+    assert.equal(new Set(COMMANDS.map((c) => c.name)).size, COMMANDS.length);
+    for (const c of COMMANDS) assert.ok(c.description.length > 0 && (c.capability === undefined || c.unavailable), c.name);
   });
 
   test('/delete picks the newest sent message, by id, or the newest of an author', () => {

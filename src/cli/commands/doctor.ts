@@ -93,7 +93,7 @@ function splitFix(message: string): [string, string | undefined] {
 }
 
 /**
- * `chat-tui doctor [--offline]` (issue 9): Node version, config directory/file permissions (reported as
+ * `chat-tui doctor [--offline]`: Node version, config directory/file permissions (reported as
  * found, then fixed), each profile's settings, credential and reachability (connect with a 5 s limit,
  * then disconnect). Never prints a secret. Exit 0 when all is well, 1 when something needs fixing.
  */

@@ -12,7 +12,7 @@ import { collect, collectAlias, intParser } from '../options.js';
 import { exampleAddLine } from './tui.js';
 
 /**
- * `chat-tui profile add|list|show|remove` (issue 3 §5; options: conformance README "Profile options per
+ * `chat-tui profile add|list|show|remove` (options: conformance README "Profile options per
  * service"). Secrets are never printed: `show` says `token: (set)`, `token: env VAR` or `token: cmd`.
  */
 

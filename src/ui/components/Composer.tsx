@@ -73,7 +73,7 @@ export function windowLine(line: string, cursor: number | undefined, w: number):
 }
 
 /**
- * The composer (issue 3 §7, issue 9 keys): Enter sends, Alt-Enter adds a line, readline editing
+ * The composer: Enter sends, Alt-Enter adds a line, readline editing
  * (editor.ts), Up/Down walk what was sent in THIS room, Tab completes names and /commands, a paste of
  * several lines is handed to the App to confirm. Keeps a draft per room. Typing indicators go out
  * through `runtime.setTyping` (the connector debounces). Its keystrokes re-render only itself.

@@ -40,7 +40,7 @@ export function useLayout(roomKey: string | undefined, width: number): LayoutOpt
 }
 
 /**
- * The virtualised message pane (issue 8): only the rows on screen are elements; rows come from the
+ * The virtualised message pane: only the rows on screen are elements; rows come from the
  * per-message cache (lines.ts), positions from viewport.ts. A "loading older messages…" row shows at
  * the top while history is fetched, and a "N new messages" row at the bottom while scrolled up. The
  * tree is exactly `height` rows tall. When the view reaches the top of what is loaded and the user

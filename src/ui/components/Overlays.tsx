@@ -13,7 +13,7 @@ export interface OverlayHandle {
   handleKey(ev: KeyEvent): void;
 }
 
-/** The help overlay: every key and command (issue 9 "`?` or F1 shows a help overlay with every key"). Up/Down/PgUp/PgDn scroll it. */
+/** The help overlay: every key and command. Up/Down/PgUp/PgDn scroll it. */
 export const HelpOverlay = memo(function HelpOverlay(props: { width: number; height: number; lines: [string, string][]; onClose(): void; ref?: Ref<OverlayHandle> }) {
   const { width, height, lines, onClose, ref } = props;
   const [offset, setOffset] = useState(0);
@@ -65,7 +65,7 @@ interface SwitchItem {
 }
 
 /**
- * The fuzzy room switcher (issue 9 "Ctrl-K opens a fuzzy room switcher across all profiles"):
+ * The fuzzy room switcher:
  * type to filter, Up/Down (Ctrl-P/Ctrl-N) to select, Enter to open, Esc to close.
  */
 export const RoomSwitcher = memo(function RoomSwitcher(props: { width: number; height: number; onPick(key: string): void; onClose(): void; ref?: Ref<OverlayHandle> }) {
@@ -134,7 +134,7 @@ export const RoomSwitcher = memo(function RoomSwitcher(props: { width: number; h
   );
 });
 
-/** The member list (F2, issue 9 "Member list toggle with presence where the service has it"). */
+/** The member list (F2, with presence where the service has it). */
 export const MemberList = memo(function MemberList(props: { roomKey: string | undefined; width: number; height: number; presence: boolean }) {
   const { roomKey, width, height, presence } = props;
   const { theme } = useUi();
@@ -165,7 +165,7 @@ export function memberRows(members: readonly UserRef[], online: readonly UserRef
   return [...byId.values()].sort((a, b) => Number(b.online ?? 0) - Number(a.online ?? 0) || name(a.user).localeCompare(name(b.user)));
 }
 
-/** The prompt for a paste of several lines (issue 9 "a paste of many lines asks before sending"). */
+/** The prompt for a paste of several lines. */
 export const PastePrompt = memo(function PastePrompt(props: { width: number; height: number; text: string; onSend(): void; onEdit(): void; onCancel(): void; ref?: Ref<OverlayHandle> }) {
   const { width, height, text, onSend, onEdit, onCancel, ref } = props;
   const { theme } = useUi();

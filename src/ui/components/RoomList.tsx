@@ -14,7 +14,7 @@ export type RoomListItem =
   | { type: 'room'; key: string; profile: string; name: string; unread: number; mentions: number };
 
 /**
- * The room list's rows from a snapshot (issue 3 §7 "rooms grouped by profile, unread count, mention
+ * The room list's rows from a snapshot ("rooms grouped by profile, unread count, mention
  * marker, connection state"): rooms in `roomOrder`, a header before each profile's first room, and
  * profiles without rooms still listed (so a failed profile is visible).
  */

@@ -27,7 +27,7 @@ export interface StatusLineProps {
 }
 
 /**
- * The status line (issue 3 §7, issue 7 "state visible"): profile, its connection state (with the
+ * The status line: profile, its connection state (with the
  * countdown "reconnecting in 3s"), key hints, and the newest error/notice (store or UI) for 15 s.
  */
 export const StatusLine = memo(function StatusLine({ width, profile, hints, uiNotice }: StatusLineProps) {

@@ -15,8 +15,8 @@ export interface TypingBarProps {
 }
 
 /**
- * The typing/presence bar (issue 3 §7): "Jane is typing…", "Jane and 2 others are typing…",
- * "12 online". Own store subscription (typing changes do not re-render the message pane, issue 8);
+ * The typing/presence bar: "Jane is typing…", "Jane and 2 others are typing…",
+ * "12 online". Own store subscription (typing changes do not re-render the message pane);
  * ticks once a second while someone types so expired typers disappear even without new events.
  * Rendered only when the service has typing or presence (the parent leaves the row out otherwise).
  */

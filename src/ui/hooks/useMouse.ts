@@ -29,7 +29,7 @@ export function parseMouse(chunk: string): MouseEvent[] {
 }
 
 /**
- * Opt-in mouse support (issue 9 "Mouse wheel scrolling and clicking a room, opt-in"): turns on SGR
+ * Opt-in mouse support: turns on SGR
  * mouse reporting while mounted and taps stdin's `data` events (emitted as Ink reads the stream; Ink
  * itself drops mouse reports before its key handlers). Turns reporting off on unmount; runTui also
  * turns it off on every exit path.

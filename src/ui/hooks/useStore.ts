@@ -3,7 +3,7 @@ import { useUi } from '../context.js';
 import type { UiSnapshot } from '../types.js';
 
 /**
- * Subscribes a component to a slice of the store (issue 3 §2 "subscription with selectors", issue 8
+ * Subscribes a component to a slice of the store ("subscription with selectors",
  * batching): `useSyncExternalStore` over `store.subscribe` / `store.getState`. The component
  * re-renders only when `isEqual(previous, next)` is false (default `Object.is`; RoomState objects
  * are replaced when they change, so selecting one room is enough). The selector may be an inline

@@ -6,7 +6,7 @@ export const FOCUS_ON = '\u001b[?1004h';
 export const FOCUS_OFF = '\u001b[?1004l';
 
 /**
- * Whether the terminal window has focus (issue 9: notify "when the app is not focused"). Turns on
+ * Whether the terminal window has focus (notify "when the app is not focused"). Turns on
  * focus reporting while mounted and taps stdin's `data` events (Ink drops the reports before its key
  * handlers). Starts as focused; terminals without focus reporting never report, so it stays true.
  */
