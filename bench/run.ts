@@ -1,8 +1,9 @@
 /**
- * `npm run bench` (issue 8): measures the figures of the issue's table against servers on 127.0.0.1 and
- * prints one line per figure (`name value unit (target …) ok|MISS`), or with `--json` one JSON object a
- * line. Times are ratios or the app's/OS's own counters (/proc CPU and RSS, frames as written to a pty),
- * medians over several runs where cheap. Every loop is bounded; the whole run takes a few minutes.
+ * `npm run bench`: measures the figures of the README's performance table against servers on 127.0.0.1
+ * and prints one line per figure (`name value unit (target …) ok|MISS`), or with `--json` one JSON object
+ * a line. Times are ratios against another program in the same run (wscat, WeeChat, a bare Ink program)
+ * or the app's/OS's own counters (/proc CPU and RSS, frames as written to a pty), medians over runs.
+ * Every loop is bounded; the whole run takes about ten minutes.
  *
  *   npm run bench [-- --json] [-- --only ingest_ratio,tail_vs_wscat] [-- --runs N]
  *
@@ -17,7 +18,9 @@ import { startBenchServer, type BenchServer, type PreparedStream } from './lib/s
 import { median } from './lib/stats.js';
 import { CLI, ROOT, addChatapiProfile, countingSink, tempDir } from './lib/proc.js';
 import { jsonLine, passes, targetOf, textLine, type Figure } from './lib/report.js';
-import { benchFlood, benchRssKeypress, benchScrollback, benchStartup } from './tui.js';
+import { benchRssKeypress } from './memory.js';
+import { benchStartup } from './startup.js';
+import { benchFlood, benchFlood10k, benchScrollback } from './tui.js';
 
 const argv = process.argv.slice(2);
 const json = argv.includes('--json');
@@ -156,10 +159,12 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   await guarded(['ingest_ratio'], benchIngest);
   await guarded(['tail_vs_wscat'], benchTail);
-  await guarded(['flood_cpu', 'flood_fps', 'flood_lag_p99_ms'], () => benchFlood({ runs: RUNS, emit, want, log }));
-  await guarded(['scrollback_frame_ratio'], () => benchScrollback({ runs: RUNS, emit, want, log }));
-  await guarded(['rss_100k_mb', 'keypress_ms'], () => benchRssKeypress({ runs: RUNS, emit, want, log }));
-  await guarded(['startup_ms'], () => benchStartup({ runs: RUNS, emit, want, log }));
+  const c = { runs: RUNS, emit, want, log };
+  await guarded(['flood_cpu', 'flood_fps', 'flood_lag_p99_ms', 'flood_cpu_vs_weechat'], () => benchFlood(c));
+  await guarded(['flood10k_cpu', 'flood10k_lag_p99_ms'], () => benchFlood10k(c));
+  await guarded(['scrollback_frame_ratio'], () => benchScrollback(c));
+  await guarded(['rss_100k_mb', 'keypress_ms', 'rss_per_100k_vs_weechat', 'keypress_vs_weechat'], () => benchRssKeypress(c));
+  await guarded(['startup_ms', 'startup_vs_ink_floor'], () => benchStartup(c));
   log(`total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   process.exitCode = results.every(passes) ? 0 : 1;
 }

@@ -154,10 +154,14 @@ export async function startPty(cmd: string[], args: string[], o: { cols: number;
   };
 }
 
-/** Strips terminal control sequences (CSI, OSC, other ESC pairs) from text, to search what is on screen. */
+/**
+ * Strips terminal control sequences from text, to search what is on screen: CSI, OSC, character set
+ * designations (`ESC ( B`, which curses programs such as WeeChat write around line-drawing characters),
+ * other ESC pairs (`ESC =`, `ESC M` …) and C0 controls but newline.
+ */
 export function stripAnsi(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return s.replace(/\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]|[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
+  return s.replace(/\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[()*+][ -~]|\u001b[0-~]|[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
 }
 
 /**
