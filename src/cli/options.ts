@@ -9,12 +9,12 @@ export function collect(value: string, previous: string[] | undefined): string[]
   return [...(previous ?? []), value];
 }
 
-/** Parses a positive integer (`--limit`, `--port` 0 allowed via `min`). Throws InvalidArgumentError (exit 2). */
+/** Parses a whole number in [min, max] (`--limit`, `--port` 0 allowed via `min`; `max` may be Infinity). Throws InvalidArgumentError (exit 2). */
 export function intParser(min: number, max: number): (value: string) => number {
   return (value: string) => {
     if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`not a whole number: ${value.slice(0, 40)}`);
     const n = Number(value.trim());
-    if (n < min || n > max) throw new InvalidArgumentError(`must be between ${min} and ${max}`);
+    if (n < min || n > max) throw new InvalidArgumentError(max === Infinity ? `must be ${min} or more` : `must be between ${min} and ${max}`);
     return n;
   };
 }

@@ -9,6 +9,11 @@ import type { NamedProfile, Profile } from './profile.js';
 export interface Capabilities {
   /** `history(room, …)` works and reconnects backfill; false → a `gap` event after reconnects. */
   history: boolean;
+  /**
+   * Most messages one `history` call returns (the server's cap of one request, e.g. 1000 for glimesh);
+   * the core pages for more (src/core/history.ts). Undefined: one call returns any number asked for.
+   */
+  historyPageSize?: number;
   /** We can send typing indicators / we receive other users' typing. */
   typingSend: boolean;
   typingReceive: boolean;

@@ -3,6 +3,7 @@ import { after, afterEach, describe, test } from 'node:test';
 import { createGlimeshSession, definition, tokenExpired, type GlimeshSession, type GlimeshSessionOptions } from '../../src/connectors/glimesh/index.js';
 import { compareIds, decodeFrame, graphemeCount, parseMessage } from '../../src/connectors/glimesh/wire.js';
 import { ChatError, UsageError } from '../../src/core/errors.js';
+import { pageHistory } from '../../src/core/history.js';
 import type { ConnectorEvent, MessageEvent } from '../../src/core/events.js';
 import type { NamedProfile, Profile } from '../../src/core/profile.js';
 import { Backoff } from '../../src/core/reconnect.js';
@@ -239,6 +240,48 @@ describe('glimesh session: socket', () => {
     assert.equal(s.upgrades.length, 1, 'the socket itself stayed up');
   });
 
+  test('phx_error and phx_close while the socket stays up: rejoin, resubscribe once, backfill what was posted meanwhile; the late phx_close of the old join is ignored', async () => {
+    const s = await server();
+    const h = open(s, { session: { backoff: () => new Backoff({ baseMs: 20, capMs: 50 }) } });
+    await h.connect();
+    const posted = [s.post('6', 'Kirby', 'live before').id];
+    await waitFor(() => h.messages().length === 1, 'the first message');
+    const ends: [string, () => void][] = [['phx_error', () => s.crashControl()], ['phx_close', () => s.closeControl()]];
+    for (const [what, end] of ends) {
+      const joins = s.counters.joins;
+      end();
+      // The channel and its subscriptions are gone on the server: only a backfill brings these.
+      for (let i = 0; i < 3; i++) posted.push(s.post('6', i % 2 ? 'TheCat' : 'Kirby', `during ${what} ${i}`).id);
+      await waitFor(() => s.counters.joins === joins + 1 && chatSubs(s) === 1, `rejoined after ${what}`);
+      posted.push(s.post('6', 'Kirby', `live after ${what}`).id);
+      await waitFor(() => h.messages().length >= posted.length, `every message after ${what}`);
+    }
+    const joins = s.counters.joins;
+    s.staleClose(); // the previous join's ref, as the server queues it after a duplicate join (facts §4)
+    posted.push(s.post('6', 'Kirby', 'after the stale close').id);
+    await waitFor(() => h.messages().length >= posted.length, 'the message after the stale close');
+    await sleep(150);
+    assert.equal(s.counters.joins, joins, 'the stale phx_close did not make us join again');
+    assert.equal(chatSubs(s), 1, 'one chat subscription, never two');
+    assert.deepEqual(h.messages().map((m) => m.id), posted, 'each message once, in order');
+    assert.ok(!h.events.some((e) => e.type === 'gap'), 'no gap: everything was backfilled');
+    assert.equal(s.upgrades.length, 1, 'the socket itself stayed up');
+  });
+
+  test('a message pushed right behind the subscribe reply (same read) is delivered, on connect and on /join', async () => {
+    const s = await server();
+    const first = s.postWithSubscribe('Kirby', 'posted as we subscribed');
+    const h = open(s, { profile: { rooms: ['6'] } });
+    await h.connect();
+    assert.equal(first.length, 1, 'the server posted it with the subscribe reply');
+    await waitFor(() => h.messages().some((m) => m.id === first[0]!.id), 'the message of the first subscription');
+    const joined = s.postWithSubscribe('Kirby', 'posted as we joined');
+    await h.session.joinRoom!('TheCat');
+    await waitFor(() => h.messages().some((m) => m.id === joined[0]?.id), 'the message of the /join subscription');
+    await sleep(50);
+    assert.deepEqual(h.messages().map((m) => m.text), ['posted as we subscribed', 'posted as we joined']);
+  });
+
   test('a push without a reply times out with a clear error; phx_error fails it at once', async () => {
     const s = await server();
     const h = open(s, { session: { pushTimeoutMs: 300 } });
@@ -396,7 +439,7 @@ describe('glimesh session: HTTP', () => {
     await assert.rejects(bad.connect(), (e: unknown) => e instanceof ChatError && e.code === 'not_found');
   });
 
-  test('history: last N oldest first, paged backwards with before past 1000', async () => {
+  test('history: last N oldest first, one page of at most 1000 per call, paged backwards with before by the core', async () => {
     const s = await server();
     const ids: string[] = [];
     for (let i = 0; i < 1205; i++) ids.push(s.store('6', 'Kirby', `h${i}`, `2021-01-08T05:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}`).id);
@@ -405,8 +448,14 @@ describe('glimesh session: HTTP', () => {
     const ten = await h.session.history!('6', { limit: 10 });
     assert.deepEqual(ten.map((m) => m.id), ids.slice(-10));
     assert.equal(ten[0]!.time, `${s.messages.find((m) => m.id === ids.at(-10))!.insertedAt}.000Z`);
-    const big = await h.session.history!('6', { limit: 1100 });
+    // One call is one page (the server's cap, facts §6); the core pages for more.
+    assert.equal(h.session.capabilities.historyPageSize, 1000);
+    const page = await h.session.history!('6', { limit: 1100 });
+    assert.deepEqual(page.map((m) => m.id), ids.slice(-1000));
+    const big = await pageHistory(h.session, '6', { limit: 1100 });
     assert.deepEqual(big.map((m) => m.id), ids.slice(-1100));
+    const all = await pageHistory(h.session, '6', { limit: 5000 });
+    assert.deepEqual(all.map((m) => m.id), ids, 'the whole history once it ends');
     const older = await h.session.history!('6', { limit: 50, before: ids.at(-10)! });
     assert.deepEqual(older.map((m) => m.id), ids.slice(-60, -10));
     const pages = s.requests.filter((r) => JSON.stringify(r.body).includes('chatMessages'));

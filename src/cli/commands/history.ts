@@ -1,19 +1,19 @@
 import { Command } from 'commander';
 import { ChatError, toChatError, UsageError } from '../../core/errors.js';
 import type { ChatEvent } from '../../core/events.js';
+import { pageHistory } from '../../core/history.js';
 import { config } from '../config.js';
 import { formatMessage, formatOther, learnRooms, toJsonEvent, type RoomNames } from '../format.js';
 import { errLine, jsonOut, out } from '../io.js';
 import { intParser, jsonOption, profileOption } from '../options.js';
 import { createSession, findRoom, loadProfile, pickRoom, safeRooms } from '../session.js';
 
-/** Default and maximum of `history --limit`. */
+/** Default of `history --limit`. */
 export const HISTORY_DEFAULT_LIMIT = 50;
-export const HISTORY_MAX_LIMIT = 1000;
 
 /**
  * `chat-tui history --profile NAME --room ROOM [--limit N] [--json]` (conformance README): the latest N
- * messages of the room, oldest first, as `message` lines (`--json`) or plain lines. Notices and errors
+ * messages of the room, oldest first (read in as many of the service's pages as N needs, core/history.ts), as `message` lines (`--json`) or plain lines. Notices and errors
  * the connector emits while fetching (e.g. "this list is not filtered by room") are printed too:
  * as events with `--json`, on stderr otherwise. A service without history is a usage error (exit 2: the profile cannot do this), one line naming `tail`.
  */
@@ -22,7 +22,7 @@ export function historyCommand(): Command {
     .description("print a room's latest messages, oldest first")
     .addOption(profileOption())
     .option('-r, --room <room>', "room (default: the profile's only room)")
-    .option('-n, --limit <n>', `how many messages (default ${HISTORY_DEFAULT_LIMIT})`, intParser(1, HISTORY_MAX_LIMIT))
+    .option('-n, --limit <n>', `how many messages (default ${HISTORY_DEFAULT_LIMIT})`, intParser(1, Infinity))
     .addOption(jsonOption())
     .action(async (o: { profile: string; room?: string; limit?: number; json?: boolean }) => {
       const room = pickRoom(config().require(o.profile), o.room, 'history');
@@ -50,7 +50,7 @@ export function historyCommand(): Command {
         fetching = true;
         let msgs;
         try {
-          msgs = await s.session.history(id, { limit: o.limit ?? HISTORY_DEFAULT_LIMIT });
+          msgs = await pageHistory(s.session, id, { limit: o.limit ?? HISTORY_DEFAULT_LIMIT });
         } catch (err) {
           throw err instanceof UsageError || err instanceof ChatError ? err : toChatError(err);
         }

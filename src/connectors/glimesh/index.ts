@@ -2,15 +2,17 @@ import type { ConnectorContext, ConnectorDefinition } from '../../core/connector
 import { UsageError } from '../../core/errors.js';
 import type { Profile } from '../../core/profile.js';
 import { login } from './login.js';
-import { GLIMESH_CAPABILITIES, GlimeshSession, type GlimeshSessionOptions } from './session.js';
+import { GLIMESH_CAPABILITIES, type GlimeshSessionOptions } from './capabilities.js';
+import { GlimeshSession } from './session.js';
 
 /**
- * The glimesh connector (issue 4; ../shared/protocols/glimesh.facts.md). A profile is one account on a
+ * The glimesh connector (../shared/protocols/glimesh.facts.md). A profile is one account on a
  * Glimesh server (default https://glimesh.tv; self-hostable, so `--url` matters); each room is a
  * channel, given as the streamer's username (case-insensitive) or the numeric channel id.
  */
 
-export { GlimeshSession, GLIMESH_CAPABILITIES, type GlimeshSessionOptions } from './session.js';
+export { GLIMESH_CAPABILITIES, type GlimeshSessionOptions } from './capabilities.js';
+export { GlimeshSession } from './session.js';
 export { clientCredentials, login, tokenExpired } from './login.js';
 
 /** The default site. */

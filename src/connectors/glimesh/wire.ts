@@ -11,7 +11,7 @@ import { toIsoUtc } from '../../core/time.js';
 /** The Absinthe control topic every document is pushed on (facts §4 "Join"). */
 export const CONTROL_TOPIC = '__absinthe__:control';
 
-/** Frames above this size (bytes) are dropped with a notice instead of being parsed (issue 7). */
+/** Frames above this size (bytes) are dropped with a notice instead of being parsed (memory stays bounded whatever the server sends). */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 
 /** Message length limit in graphemes (facts §6 createChatMessage step 5: validate_length 1..255). */
@@ -124,7 +124,7 @@ export function idOf(v: unknown): string | undefined {
 /**
  * `value` sanitised as one line and cut to `max` characters, as a string of its own: a V8 slice keeps
  * its whole parent alive, and names stay in the session's caches (user ids by name, channel info), so a
- * 200-character name cut from a 1 MiB field would keep the 1 MiB (issue 7 "memory stays bounded").
+ * 200-character name cut from a 1 MiB field would keep the 1 MiB (memory stays bounded).
  */
 function line(value: unknown, max: number): string {
   const s = sanitizeLine(value);

@@ -13,7 +13,8 @@
  *   executed with the `graphql` package (buildSchema + graphql()). Relay `chatMessages(first,last,before,after)`
  *   with offset cursors and a 1000 cap (facts §6). Mutations on an unknown channel are HTTP 404.
  * - `POST /api/oauth/token`: client credentials grant.
- * Hooks for tests: post, dropSockets, closeSockets(code), crashControl, closeControl, duplicateJoinClose,
+ * Hooks for tests: post, store, dropSockets, closeSockets(code), crashControl (phx_error), closeControl (phx_close),
+ * staleClose (the late phx_close of an older join), postWithSubscribe (a push right behind a subscribe reply),
  * muteHeartbeats, silentDocs, dropDocReplies, pushRaw, setLive, ban, subscriptions(), frames, upgrades, requests, mutations, counters.
  */
 import { createHash } from 'node:crypto';
@@ -89,6 +90,8 @@ interface Conn {
   ws: WebSocket;
   access: Access;
   control: { joinRef: unknown; subs: Set<string> } | null;
+  /** Join refs of the control joins on this socket, oldest first (the current one last). */
+  joinRefs: unknown[];
 }
 interface Sub {
   id: string;
@@ -149,7 +152,15 @@ export async function startGlimeshServer(opts: GlimeshServerOptions = {}) {
   let uniq = -576460752303423488n;
   const conns = new Set<Conn>();
   const subs = new Map<string, Sub>();
-  const state = { idleTimeoutMs: opts.idleTimeoutMs ?? 60_000, muteHeartbeats: false, silentDocs: false, dropDocReplies: false, tokenCount: 0 };
+  const state = {
+    idleTimeoutMs: opts.idleTimeoutMs ?? 60_000,
+    muteHeartbeats: false,
+    silentDocs: false,
+    dropDocReplies: false,
+    tokenCount: 0,
+    /** The next chat subscription is answered with this message right behind its reply (see `postWithSubscribe`). */
+    postWithSubscribe: null as { user: string; text: string; posted: TestMessage[] } | null,
+  };
   const frames: Frame[] = [];
   const upgrades: { query: Record<string, string>; status: number }[] = [];
   const requests: { path: string; authorization: string | undefined; body: unknown }[] = [];
@@ -198,7 +209,8 @@ export async function startGlimeshServer(opts: GlimeshServerOptions = {}) {
   }
 
   // ---- chat rules (facts §6 createChatMessage) ----
-  function createMessage(user: TestUser, channel: Channel, text: unknown, flags: Partial<TestMessage> = {}): TestMessage {
+  /** Stores a message and pushes it to the subscribers (on the next turn of the event loop, or `now`). */
+  function createMessage(user: TestUser, channel: Channel, text: unknown, flags: Partial<TestMessage> = {}, now = false): TestMessage {
     const until = bans.get(`${channel.id}:${user.id}`);
     if (channel.streamerId !== user.id && until !== undefined && (until === null || until > Date.now())) {
       throw new Error(until === null ? 'You are permanently banned from this channel.' : `You are banned from this channel for ${Math.ceil((until - Date.now()) / 60000)} more minutes.`);
@@ -208,7 +220,8 @@ export async function startGlimeshServer(opts: GlimeshServerOptions = {}) {
     if ([...new Intl.Segmenter().segment(text)].length > 255) throw new Error('message: should be at most 255 character(s)');
     const m: TestMessage = { id: String(nextMessage++), channelId: channel.id, userId: user.id, message: text, insertedAt: naive(), isFollowedMessage: false, isSubscriptionMessage: false, ...flags };
     messages.push(m);
-    setImmediate(() => publish(`chat:${m.channelId}`, { chatMessage: messageView(m) }));
+    if (now) publish(`chat:${m.channelId}`, { chatMessage: messageView(m) });
+    else setImmediate(() => publish(`chat:${m.channelId}`, { chatMessage: messageView(m) }));
     return m;
   }
 
@@ -351,6 +364,7 @@ export async function startGlimeshServer(opts: GlimeshServerOptions = {}) {
       const previous = conn.control;
       if (previous) for (const id of previous.subs) subs.delete(id);
       conn.control = { joinRef, subs: new Set() };
+      conn.joinRefs.push(joinRef);
       counters.joins++;
       reply('ok', {}, joinRef);
       if (previous) push(conn, previous.joinRef, previous.joinRef, CONTROL, 'phx_close', {});
@@ -385,6 +399,19 @@ export async function startGlimeshServer(opts: GlimeshServerOptions = {}) {
       subs.set(id, { id, conn, topic: outcome.subscribe.topic, document: outcome.subscribe.document, variables });
       control.subs.add(id);
       counters.subscribes++;
+      const racing = state.postWithSubscribe;
+      if (racing && outcome.subscribe.topic.startsWith('chat:')) {
+        // A message published the moment the subscription exists: its push follows the reply in the
+        // same TCP write (cork), so the client reads both frames in one chunk.
+        state.postWithSubscribe = null;
+        const socket = (conn.ws as unknown as { _socket: import('node:net').Socket })._socket;
+        socket.cork();
+        reply('ok', { subscriptionId: id });
+        const c = channels.get(outcome.subscribe.topic.slice('chat:'.length))!;
+        racing.posted.push(createMessage(userByName(racing.user) ?? addUser(String(nextUser++), racing.user), c, racing.text, {}, true));
+        process.nextTick(() => socket.uncork());
+        return;
+      }
       return reply('ok', { subscriptionId: id });
     }
     const result = outcome.result!;
@@ -457,7 +484,7 @@ export async function startGlimeshServer(opts: GlimeshServerOptions = {}) {
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn: Conn = { ws, access, control: null };
+      const conn: Conn = { ws, access, control: null, joinRefs: [] };
       conns.add(conn);
       let idle: NodeJS.Timeout | undefined;
       const touch = (): void => {
@@ -541,9 +568,25 @@ export async function startGlimeshServer(opts: GlimeshServerOptions = {}) {
     closeControl(): void {
       for (const c of open()) endControl(c, 'phx_close');
     },
-    /** A late phx_close with a join ref that is not the current one (as after a duplicate join). */
+    /**
+     * A late phx_close of the previous control join on each socket, with that join's ref (what socket.ex
+     * queues after a duplicate join, facts §4), while the current join stays.
+     */
     staleClose(): void {
-      for (const c of open()) push(c, 'stale-join-ref', 'stale-join-ref', CONTROL, 'phx_close', {});
+      for (const c of open()) {
+        const old = c.joinRefs.at(-2);
+        if (old === undefined) throw new Error('staleClose: this socket joined the control topic only once');
+        push(c, old, old, CONTROL, 'phx_close', {});
+      }
+    },
+    /**
+     * The next chat subscription gets a message from `user` posted at the moment it is made: the push
+     * follows the subscribe reply in the same TCP write. Returns the list the message is put in.
+     */
+    postWithSubscribe(user: string, text: string): TestMessage[] {
+      const posted: TestMessage[] = [];
+      state.postWithSubscribe = { user, text, posted };
+      return posted;
     },
     pushRaw(frame: string | Buffer, binary = false): void {
       for (const c of open()) c.ws.send(frame, { binary });
