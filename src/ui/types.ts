@@ -1,5 +1,5 @@
 import type { Capabilities, ModerationAction } from '../core/connector.js';
-import type { NoticeLine, ProfileState, RoomState } from '../core/state.js';
+import type { StoreSnapshot } from '../core/store/index.js';
 
 /**
  * What the TUI needs from the session store and the runtime, as structural types taken from the
@@ -8,14 +8,8 @@ import type { NoticeLine, ProfileState, RoomState } from '../core/state.js';
  * runtime or any object with these members.
  */
 
-/** The store snapshot (`StoreSnapshot` of api.md): same identity until something changes. */
-export interface UiSnapshot {
-  version: number;
-  profiles: Record<string, ProfileState>;
-  rooms: Record<string, RoomState>;
-  roomOrder: string[];
-  notices: NoticeLine[];
-}
+/** The store snapshot (`StoreSnapshot`): same identity until something changes. */
+export type UiSnapshot = StoreSnapshot;
 
 /** The part of `SessionStore` the UI uses. */
 export interface UiStore {

@@ -4,6 +4,7 @@ import type { NamedProfile, Profile } from '../profile.js';
 import type { Backoff, BackoffOptions } from '../reconnect.js';
 import { redactText, secretForms } from '../redact.js';
 import { sanitizeLine } from '../sanitize.js';
+import { NO_CAPABILITIES } from '../store/index.js';
 import type { SessionStore } from '../store/index.js';
 import type { OutboxStore } from './outbox.js';
 
@@ -62,21 +63,8 @@ export interface RuntimeContext {
   stopped: boolean;
 }
 
-/** Default capabilities for a profile with no usable connector (unknown service). */
-export const NONE: Capabilities = {
-  history: false,
-  typingSend: false,
-  typingReceive: false,
-  presence: false,
-  edits: false,
-  roomListing: false,
-  dms: false,
-  join: false,
-  readOnly: true,
-  readOnlyReason: 'profile is not usable',
-  moderation: false,
-  atMentions: false,
-};
+/** Capabilities of a profile with no usable connector (unknown service): nothing, and no sending. */
+export const NONE: Capabilities = { ...NO_CAPABILITIES, readOnly: true, readOnlyReason: 'profile is not usable' };
 
 /** Runs `f`, undefined when it throws (a connector's optional call must not break the runtime). */
 export function safe<T>(f: () => T): T | undefined {

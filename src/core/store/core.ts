@@ -35,7 +35,7 @@ export interface StoreSnapshot {
   notices: NoticeLine[];
 }
 
-/** Capabilities of a profile the store has not been told about (events for an unknown profile). */
+/** Capabilities of a profile the store has not been told about (events for an unknown profile): nothing. */
 export const NO_CAPABILITIES: Capabilities = {
   history: false,
   typingSend: false,

@@ -3,6 +3,7 @@
  * rules). The store knows no protocol: connectors' events go in, the UI reads snapshots.
  */
 export { SessionStore } from './session-store.js';
+export { NO_CAPABILITIES } from './core.js';
 export type { SessionStoreOptions, StoreSnapshot } from './core.js';
 export { NOTICE_CAP } from './notices.js';
 export { compareIds, compareMessages } from './order.js';
