@@ -7,12 +7,56 @@ import { validateProfile } from '../../config/validate.js';
 import { connectors, getConnector } from '../../connectors/index.js';
 import { ChatError, toChatError, UsageError } from '../../core/errors.js';
 import type { NamedProfile } from '../../core/profile.js';
+import { archivePath, archiveSettings, failureOf } from '../../core/archive/index.js';
 import { config } from '../config.js';
 import { ExitCode, out } from '../io.js';
 import { createSession } from '../session.js';
+import { openArchiveForReading } from './search.js';
 
-/** Oldest Node version chat-tui supports (package.json engines). */
-export const MIN_NODE: readonly [number, number] = [22, 12];
+/** Oldest Node version chat-tui supports (package.json engines; `node:sqlite` needs no flag from 22.13, and on the 23 line from 23.4). */
+export const MIN_NODE: readonly [number, number] = [22, 13];
+
+/** Whether this Node version is one chat-tui supports (see MIN_NODE). */
+function supportedNode(major: number, minor: number): boolean {
+  if (major === 23) return minor >= 4;
+  return major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
+}
+
+/** Reports the archive: path, size, rows and `PRAGMA quick_check`; returns the number of problems (0 or 1). */
+function checkArchive(setting: unknown): number {
+  const enabled = archiveSettings(setting).enabled;
+  let opened;
+  try {
+    opened = openArchiveForReading();
+  } catch (err) {
+    const file = archivePath(configDir());
+    out(`FAIL  ${(err as Error).message.split('\n')[0]}`);
+    out(failureOf(err) === 'corrupt' ? `      fix: move it aside (mv ${file} ${file}.broken); chat-tui starts a new one` : '      fix: check the file and its directory (permissions, free space, another program holding it)');
+    return 1;
+  }
+  const { archive, file } = opened;
+  if (!archive) {
+    out(`note  archive ${file}: none yet${enabled ? ' (created when chat-tui first runs)' : ' (turned off: config archive is false)'}`);
+    return 0;
+  }
+  try {
+    const s = archive.stats();
+    const mib = (s.bytes / 1048576).toFixed(1);
+    const line = `archive ${file} (${mib} MiB, ${s.messages} messages, ${s.outbox} in the outbox, quick_check: ${s.integrity})${enabled ? '' : '; turned off: config archive is false'}`;
+    if (s.integrity === 'ok') {
+      out(`ok    ${line}`);
+      return 0;
+    }
+    out(`FAIL  ${line}`);
+    out(`      fix: move it aside (mv ${file} ${file}.broken); chat-tui starts a new one`);
+    return 1;
+  } catch (err) {
+    out(`FAIL  ${(err as Error).message.split('\n')[0]}`);
+    return 1;
+  } finally {
+    archive.close();
+  }
+}
 /** Time limit of doctor's reachability check per profile, ms. */
 export const DOCTOR_CONNECT_TIMEOUT_MS = 5000;
 
@@ -105,11 +149,11 @@ export function doctorCommand(): Command {
     .action(async (o: { offline?: boolean; profile?: string }) => {
       let problems = 0;
       const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-      if (major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1])) {
+      if (supportedNode(major, minor)) {
         out(`ok    node ${process.versions.node}`);
       } else {
         problems++;
-        out(`FAIL  node ${process.versions.node}: chat-tui needs Node ${MIN_NODE.join('.')} or newer`);
+        out(`FAIL  node ${process.versions.node}: chat-tui needs Node ${MIN_NODE.join('.')} or newer (23.4 or newer on the 23 line)`);
         out('      fix: install a current Node (https://nodejs.org) and run chat-tui with it');
       }
       const dir = configDir();
@@ -149,6 +193,7 @@ export function doctorCommand(): Command {
         if (fix) out(`      fix: ${fix}`);
         throw new ExitCode(1);
       }
+      problems += checkArchive(store.archive());
       const profiles = o.profile ? [store.require(o.profile)] : store.list();
       if (!profiles.length) out('note  no profiles yet: chat-tui profile add NAME --service SERVICE … (or try: chat-tui demo)');
       for (const p of profiles) problems += await checkProfile(p, !o.offline);
