@@ -27,6 +27,8 @@ export interface MessageEvent {
   mentions?: string[];
   /** `notice`-like messages (follow, subscription, system): rendered dimmed, not counted as unread mentions. */
   kind?: 'normal' | 'system';
+  /** Read from the local archive, not (yet) from the server (not printed by --json). */
+  archived?: true;
 }
 
 /** An edit of a known message: new `text`, `time` ISO UTC of the edit. */

@@ -44,6 +44,8 @@ export interface StoredMessage {
   /** `system`: follows/subscriptions/notices rendered dimmed; `gap`: a "messages may be missing" marker. */
   kind: 'normal' | 'system' | 'gap';
   rev: number;
+  /** Shown from the local archive; cleared when the server's copy of the message arrives. */
+  archived?: true;
 }
 
 /** Someone typing, until `until` (ms since epoch) unless refreshed. */

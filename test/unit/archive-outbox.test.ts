@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Archive, UNCONFIRMED } from '../../src/core/archive/index.js';
+import { Archive, NOT_SAVED, UNCONFIRMED } from '../../src/core/archive/index.js';
 import type { OutboxEntry } from '../../src/core/archive/index.js';
 
 const dirs: string[] = [];
@@ -102,7 +102,7 @@ describe('SQLite outbox', () => {
     assert.deepEqual(archive(dir).outbox({ profiles: [] }).load(), []);
   });
 
-  it('add returns false (and warns once) when the row cannot be written: the send is not reported queued', () => {
+  it('add returns false (and warns once) when the row cannot be written: kept failed in memory, written by a retry once there is room', () => {
     const dir = tempDir();
     const warnings: string[] = [];
     const a = archive(dir);
@@ -117,9 +117,17 @@ describe('SQLite outbox', () => {
       for (;;) db.prepare('INSERT INTO filler VALUES (randomblob(3000))').run();
     });
     assert.equal(o.add(entry('big', { text: 'x'.repeat(20_000) })), false);
-    assert.equal(o.get('big'), undefined);
+    assert.deepEqual([o.get('big')!.status, o.get('big')!.error], ['failed', NOT_SAVED]);
+    assert.equal(o.update('big', { status: 'queued' })!.status, 'failed', 'a retry while still full stays failed');
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!, /disk is full.*kept in memory only/);
+    const rows = () => (db.prepare('SELECT txn_id, status FROM outbox').all() as { txn_id: string; status: string }[]).map((r) => [r.txn_id, r.status]);
+    assert.deepEqual(rows(), []);
+    db.exec('DROP TABLE filler');
+    db.exec('PRAGMA max_page_count = 1073741823');
+    assert.equal(o.update('big', { status: 'queued' })!.status, 'queued');
+    assert.deepEqual(rows(), [['big', 'queued']]);
+    assert.equal(o.claim('big'), true);
   });
 
   it('imports the old outbox.json once (a second process, a re-created file), keeps malformed entries aside and says so', () => {

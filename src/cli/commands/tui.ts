@@ -91,10 +91,28 @@ export async function runTuiCommand(o: TuiOptions): Promise<void> {
     if (!chosen.length) throw new UsageError('no usable profile; fix one (chat-tui doctor) or try: chat-tui demo');
   }
   requireTty();
-  const [{ ChatRuntime }, { runTui }, { SessionStore }] = await Promise.all([loadRuntime(), loadUi(), import('../../core/store/index.js')]);
+  const [{ ChatRuntime }, { runTui }, { SessionStore }, { openAppArchive, archiveSettings }, { sanitizeLine }] = await Promise.all([
+    loadRuntime(),
+    loadUi(),
+    import('../../core/store/index.js'),
+    import('../../core/archive/index.js'),
+    import('../../core/sanitize.js'),
+  ]);
   const scrollbackLimit = scrollbackFrom(store.ui());
-  const runtime = new ChatRuntime({
-    ...(scrollbackLimit !== undefined ? { store: new SessionStore({ scrollbackLimit }) } : {}),
+  const sessionStore = new SessionStore(scrollbackLimit !== undefined ? { scrollbackLimit } : {});
+  // The archive (history, search) and the shared outbox, in one SQLite database next to the config.
+  let runtime: InstanceType<typeof ChatRuntime> | undefined;
+  const archive = openAppArchive({
+    dir: store.dir,
+    settings: archiveSettings(store.archive()),
+    profiles: chosen.map((p) => p.name),
+    notice: (line) => sessionStore.addNotice('', 'error', sanitizeLine(line)),
+    adopt: (entries) => runtime?.adoptOutbox(entries),
+  });
+  runtime = new ChatRuntime({
+    store: sessionStore,
+    ...(archive.outbox ? { outbox: archive.outbox } : {}),
+    ...(archive.history ? { archive: archive.history } : {}),
     profiles: chosen,
     getConnector,
     resolveToken: (p) => resolveToken(p),
@@ -108,6 +126,7 @@ export async function runTuiCommand(o: TuiOptions): Promise<void> {
   if (o.mouse) opts.mouse = true;
   const code = await runTui(opts);
   const left = unsentSummary(runtime.outboxEntries());
+  archive.close();
   if (left) errLine(left);
   if (code !== 0) throw new ExitCode(code);
 }

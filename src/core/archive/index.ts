@@ -1,11 +1,15 @@
 /** The local archive on `node:sqlite`: messages, search, export and the outbox, one database per config directory. */
 export { Archive } from './archive.js';
+export { openAppArchive, PRUNE_DELAY_MS } from './app.js';
+export type { AppArchive, AppArchiveOptions } from './app.js';
 export { ArchiveError, archiveError, failureOf } from './errors.js';
 export type { ArchiveFailure } from './errors.js';
 export { archivePath, ARCHIVE_FILE } from './paths.js';
 export { archiveSettings, ARCHIVE_DEFAULTS } from './settings.js';
 export type { ArchiveSettings } from './settings.js';
-export { SqliteOutbox } from './outbox.js';
+export { archiveHistory, toArchivedEvent } from './history.js';
+export type { ArchiveHistory } from './history.js';
+export { SqliteOutbox, NOT_SAVED } from './outbox.js';
 export type { SqliteOutboxOptions } from './outbox.js';
 export { UNCONFIRMED } from './outbox-row.js';
 export type { OutboxEntry, OutboxStatus } from './outbox-row.js';

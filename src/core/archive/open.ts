@@ -15,8 +15,8 @@ import type { DatabaseSync, StatementSync } from './sqlite.js';
  * - then the schema migration (schema.ts).
  */
 
-/** How long (ms) a process waits for another one's write lock before SQLITE_BUSY. */
-export const BUSY_TIMEOUT_MS = 1000;
+/** How long (ms) a process waits for another one's write lock before SQLITE_BUSY (writers hold it for milliseconds; a loaded machine needs the margin). */
+export const BUSY_TIMEOUT_MS = 5000;
 
 /** An open archive database and the file it is in. */
 export interface ArchiveDb {

@@ -40,6 +40,9 @@ export interface SqliteOutboxOptions {
   now?: () => number;
 }
 
+/** Why a send shows failed when its outbox row could not be written (retry writes it again). */
+export const NOT_SAVED = 'not saved: the outbox cannot be written (see the archive notice); retry to send it';
+
 const COLUMNS = 'txn_id, profile, room, text, time, status, error, attempts, rate_limited, author_id, author_name';
 
 /** The SQLite outbox of one process. See the module comment. */
@@ -47,6 +50,8 @@ export class SqliteOutbox {
   /** This process's owner id: host, pid and a random part (pids are reused). */
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private list: OutboxEntry[] = [];
+  /** Entries whose row could not be written: kept here as failed, written again on retry. */
+  private readonly unsaved = new Set<string>();
   private readonly leaseMs: number;
   private readonly warn: (line: string) => void;
   private readonly now: () => number;
@@ -102,14 +107,29 @@ export class SqliteOutbox {
     return this.list.find((e) => e.profile === profile && (e.status === 'queued' || e.status === 'sending'));
   }
 
-  /** Commits a new entry (ours, last in send order). Returns false when it could not be written (warned). */
+  /**
+   * Commits a new entry (ours, last in send order). Returns false when it could not be written (warned):
+   * the entry is then kept in memory as `failed` ({@link NOT_SAVED}), so it stays visible and retryable
+   * but is never reported queued without a row.
+   */
   add(entry: OutboxEntry): boolean {
+    if (!this.insert(entry)) {
+      this.unsaved.add(entry.txnId);
+      this.list.push({ ...entry, status: 'failed', error: entry.error ?? NOT_SAVED });
+      return false;
+    }
+    this.list.push({ ...entry });
+    return true;
+  }
+
+  private insert(entry: OutboxEntry): boolean {
     try {
-      stmt(
+      const insert = stmt(
         this.archive.db,
         `INSERT INTO outbox (txn_id, seq, profile, room, text, time, status, error, attempts, rate_limited, author_id, author_name, owner, lease_until)
          VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM outbox), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
+      );
+      const args = [
         entry.txnId,
         entry.profile,
         entry.room,
@@ -123,12 +143,13 @@ export class SqliteOutbox {
         entry.author?.name ?? null,
         this.owner,
         this.now() + this.leaseMs,
-      );
+      ];
+      // BEGIN IMMEDIATE: the write lock first (waiting on the busy timeout), then the read of max(seq).
+      transaction(this.archive.db, () => insert.run(...args));
     } catch (err) {
       this.report(err, 'this send is kept in memory only');
       return false;
     }
-    this.list.push({ ...entry });
     return true;
   }
 
@@ -165,6 +186,14 @@ export class SqliteOutbox {
   update(txnId: string, patch: Partial<Omit<OutboxEntry, 'txnId'>>): OutboxEntry | undefined {
     const e = this.get(txnId);
     if (!e) return undefined;
+    if (this.unsaved.has(txnId)) {
+      // Not on disk yet: it goes back in the queue only once its row is written.
+      if (patch.status !== 'queued') return Object.assign(e, patch);
+      const row: OutboxEntry = { ...e, ...patch };
+      delete row.error;
+      if (!this.insert(row)) return e;
+      this.unsaved.delete(txnId);
+    }
     Object.assign(e, patch);
     if (patch.status !== undefined && patch.status !== 'failed' && !('error' in patch)) delete e.error;
     this.write(e);
@@ -184,6 +213,7 @@ export class SqliteOutbox {
   /** Removes an entry (confirmed or discarded) — confirmed is confirmed, whoever owns the row now. */
   remove(txnId: string): boolean {
     const i = this.list.findIndex((e) => e.txnId === txnId);
+    this.unsaved.delete(txnId);
     this.run('DELETE FROM outbox WHERE txn_id = ?', txnId);
     if (i < 0) return false;
     this.list.splice(i, 1);
@@ -257,7 +287,8 @@ export class SqliteOutbox {
 
   private run(sql: string, ...args: (string | number | null)[]): void {
     try {
-      stmt(this.archive.db, sql).run(...args);
+      const s = stmt(this.archive.db, sql);
+      transaction(this.archive.db, () => s.run(...args));
       this.warned = false;
     } catch (err) {
       this.report(err, 'the outbox change is kept in memory');

@@ -10,7 +10,8 @@ import type { ProfileRun, RuntimeContext, RuntimeOptions } from './context.js';
 import { JsonOutbox } from './json-outbox.js';
 import type { OutboxEntry } from './outbox.js';
 import { closeProfile, newRun, resolveKey, showProfile, startProfile } from './profiles.js';
-import { failEntry, kick, restoreOutbox } from './pump.js';
+import { olderFromArchive } from './archive.js';
+import { failEntry, kick, restoreOutbox, showOutboxEntries } from './pump.js';
 import { sendRefusal } from './send-policy.js';
 
 /** Page size of `loadOlder`. */
@@ -112,9 +113,20 @@ export class ChatRuntime {
       entry.error = refusal;
       this.store.failSend(profile, txnId, refusal);
     }
-    this.c.outbox.add(entry);
-    if (!refusal) kick(this.c, run);
+    // A send shows pending only once the outbox holds it; one it could not store shows failed (retryable).
+    const stored = this.c.outbox.add(entry);
+    if (!stored && !refusal) this.store.failSend(profile, txnId, this.c.outbox.get(txnId)?.error ?? 'not saved; retry to send it');
+    if (stored && !refusal) kick(this.c, run);
     return txnId;
+  }
+
+  /**
+   * Shows and sends outbox entries the outbox took over from another process that quit or died (a
+   * shared outbox's adoption): queued ones go out from here, failed ones show failed.
+   */
+  adoptOutbox(entries: readonly OutboxEntry[]): void {
+    if (this.c.stopped) return;
+    for (const run of showOutboxEntries(this.c, entries)) kick(this.c, run);
   }
 
   /**
@@ -141,7 +153,12 @@ export class ChatRuntime {
       failEntry(this.c, entry, refusal.reason);
       return true;
     }
-    outbox.update(entry.txnId, { status: 'queued', attempts: 0, rateLimited: 0 });
+    const requeued = outbox.update(entry.txnId, { status: 'queued', attempts: 0, rateLimited: 0 });
+    if (requeued?.status !== 'queued') {
+      // the outbox could not store it again: it stays failed
+      this.store.failSend(profile, entry.txnId, requeued?.error ?? 'not saved; retry to send it');
+      return true;
+    }
     outbox.moveToEnd(entry.txnId);
     kick(this.c, run);
     return true;
@@ -188,6 +205,8 @@ export class ChatRuntime {
     const { profile, room } = splitRoomKey(key);
     const run = this.c.runs.get(profile);
     const session = run?.session;
+    // The archive first: the server only beyond what it holds.
+    if (!this.store.getState().rooms[key]?.loadingHistory && olderFromArchive(this.c, key)) return;
     if (!session || !session.history || !session.capabilities.history) {
       throw new ChatError('protocol', `${serviceName(run)} has no message history to load`);
     }

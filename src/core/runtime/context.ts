@@ -6,6 +6,7 @@ import { redactText, secretForms } from '../redact.js';
 import { sanitizeLine } from '../sanitize.js';
 import { NO_CAPABILITIES } from '../store/index.js';
 import type { SessionStore } from '../store/index.js';
+import type { RuntimeArchive } from './archive.js';
 import type { OutboxStore } from './outbox.js';
 
 /** The runtime's options and the state its parts (profiles' lifecycle, outbox pump) share. */
@@ -23,6 +24,8 @@ export interface RuntimeOptions {
   stateDir?: string;
   /** The outbox to use instead of the JSON file in `stateDir` (another store of pending sends). */
   outbox?: OutboxStore;
+  /** The local archive: records what the store sees, fills rooms and scrollback (archive.ts). Omitted = none. */
+  archive?: RuntimeArchive;
   store?: SessionStore;
   /** Outbox retry timing (tests use small values); defaults: the core Backoff. */
   backoff?: BackoffOptions;

@@ -4,6 +4,7 @@
  */
 export { ChatRuntime, HISTORY_PAGE } from './chat-runtime.js';
 export type { RuntimeOptions } from './context.js';
+export type { RuntimeArchive } from './archive.js';
 export { DEFAULT_READ_ONLY_REASON, graphemeCount, sendRefusal } from './send-policy.js';
 export type { SendRefusal } from './send-policy.js';
 export { UNCONFIRMED_REASON } from './outbox.js';

@@ -7,6 +7,7 @@ import { sanitizeLine } from '../sanitize.js';
 import { roomKey } from '../state.js';
 import { errText, NONE, redact, safe } from './context.js';
 import type { ProfileRun, RuntimeContext } from './context.js';
+import { catchUpArchived, recordEvent, warmRoom } from './archive.js';
 import { kick } from './pump.js';
 
 /**
@@ -35,7 +36,10 @@ export function showProfile(c: RuntimeContext, run: ProfileRun): void {
   const p = run.profile;
   c.store.addProfile(p.name, p.service, run.def?.capabilities ?? NONE);
   if (p.userId || p.userName) c.store.setMe(p.name, { id: p.userId ?? p.userName ?? '', name: p.userName ?? p.userId ?? '' });
-  for (const room of p.rooms ?? []) c.store.addRoom(p.name, { id: room, name: room });
+  for (const room of p.rooms ?? []) {
+    c.store.addRoom(p.name, { id: room, name: room });
+    warmRoom(c, p.name, room);
+  }
 }
 
 /**
@@ -86,6 +90,7 @@ export async function startProfile(c: RuntimeContext, run: ProfileRun): Promise<
   if (c.store.getState().profiles[name]?.state !== 'connected') dispatch(c, run, { type: 'connection', state: 'connected' });
   run.connected = true;
   kick(c, run);
+  void catchUpArchived(c, run);
 }
 
 /** Closes a run's session (best effort). */
@@ -109,6 +114,7 @@ export function dispatch(c: RuntimeContext, run: ProfileRun, ev: ConnectorEvent)
     c.store.addNotice(name, 'error', `dropped an event: ${errText(err)}`);
     return;
   }
+  recordEvent(c, full);
   if (full.type === 'connection' && full.room === undefined) {
     run.connected = full.state === 'connected';
   } else if (full.type === 'connection') {
@@ -144,7 +150,10 @@ export function resolveKey(c: RuntimeContext, key: string): string {
 function populateRooms(c: RuntimeContext, run: ProfileRun): void {
   const rooms = safe(() => run.session?.rooms()) ?? [];
   const name = run.profile.name;
-  for (const r of rooms) c.store.addRoom(name, r);
+  for (const r of rooms) {
+    c.store.addRoom(name, r);
+    warmRoom(c, name, r.id);
+  }
   const ids = new Set(rooms.map((r) => r.id));
   const state = c.store.getState();
   for (const ref of run.profile.rooms ?? []) {

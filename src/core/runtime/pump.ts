@@ -1,6 +1,7 @@
 import { toChatError } from '../errors.js';
 import type { ChatError } from '../errors.js';
 import type { OutboxEntry } from './outbox.js';
+import { recordEvent } from './archive.js';
 import { meOf, redact } from './context.js';
 import type { ProfileRun, RuntimeContext } from './context.js';
 
@@ -16,14 +17,22 @@ const MAX_RATE_WAIT_MS = 5 * 60_000;
 
 /** Restores persisted entries into the store: queued ones show pending, failed ones failed. */
 export function restoreOutbox(c: RuntimeContext): void {
-  for (const e of c.outbox.load()) {
+  showOutboxEntries(c, c.outbox.load());
+  c.outbox.save();
+}
+
+/** Shows outbox entries as echoes (queued ones pending, failed ones failed) and returns the runs they belong to. */
+export function showOutboxEntries(c: RuntimeContext, entries: readonly OutboxEntry[]): Set<ProfileRun> {
+  const runs = new Set<ProfileRun>();
+  for (const e of entries) {
     const run = c.runs.get(e.profile);
     if (!run) continue; // kept in the outbox for when that profile is loaded again
+    runs.add(run);
     const author = e.author ?? meOf(c, run);
     c.store.addLocalEcho(e.profile, e.room, e.txnId, e.text, author, { time: e.time });
     if (e.status === 'failed') c.store.failSend(e.profile, e.txnId, e.error ?? 'not sent');
   }
-  c.outbox.save();
+  return runs;
 }
 
 /**
@@ -75,7 +84,9 @@ async function pump(c: RuntimeContext, run: ProfileRun): Promise<void> {
       let err: ChatError | undefined;
       try {
         const msg = await session.send(entry.room, entry.text, entry.txnId);
-        c.store.confirmSend(name, entry.txnId, { ...msg, profile: name, room: msg.room || entry.room, txnId: entry.txnId });
+        const confirmed = { ...msg, profile: name, room: msg.room || entry.room, txnId: entry.txnId };
+        c.store.confirmSend(name, entry.txnId, confirmed);
+        recordEvent(c, confirmed);
         c.outbox.remove(entry.txnId);
         continue;
       } catch (e) {

@@ -32,11 +32,14 @@ export function toStored(s: StoreCore, ev: MessageEvent, p: ProfileEntry | undef
     rev: 0,
   };
   if (ev.txnId !== undefined) m.txnId = ev.txnId;
+  if (ev.archived) m.archived = true;
   return m;
 }
 
 /** `known` updated with the server copy `ev` (text, author, time; status `sent`), or `known` itself when nothing differs. */
 export function fromServer(known: StoredMessage, ev: MessageEvent, p: ProfileEntry | undefined): StoredMessage {
+  // The archive's copy never replaces what is already held (the server's, or the archive's own).
+  if (ev.archived) return known;
   const ts = parseTs(ev.time, known.ts);
   const deleted = known.deleted;
   const text = deleted ? '' : ev.text;
@@ -47,7 +50,8 @@ export function fromServer(known: StoredMessage, ev: MessageEvent, p: ProfileEnt
     known.edited === edited &&
     known.author.id === ev.author.id &&
     known.author.name === ev.author.name &&
-    known.status === 'sent'
+    known.status === 'sent' &&
+    known.archived !== true
   )
     return known;
   const kind = known.kind === 'gap' ? 'gap' : ev.kind === 'system' ? 'system' : 'normal';
@@ -63,6 +67,7 @@ export function fromServer(known: StoredMessage, ev: MessageEvent, p: ProfileEnt
     rev: known.rev + 1,
   };
   delete next.error;
+  delete next.archived;
   return next;
 }
 

@@ -1,0 +1,85 @@
+import { Archive } from './archive.js';
+import { ArchiveError } from './errors.js';
+import type { ArchiveFailure } from './errors.js';
+import { archiveHistory } from './history.js';
+import type { ArchiveHistory } from './history.js';
+import type { OutboxEntry } from './outbox-row.js';
+import type { SqliteOutbox } from './outbox.js';
+import { archivePath } from './paths.js';
+import type { ArchiveSettings } from './settings.js';
+
+/**
+ * The archive as an app (the TUI) opens it: one database in the config directory's archive path, its
+ * outbox (always, even with `archive: false`: the outbox is about not losing sends, not about history),
+ * the history the runtime records and reads (only when the archive is on), and pruning a little after
+ * start. Each kind of failure is said once through `notice`; when the database cannot be opened at
+ * all, `outbox` is undefined and the caller keeps its file outbox.
+ */
+
+/** How long after start pruning runs (ms): out of the way of the first frame. */
+export const PRUNE_DELAY_MS = 10_000;
+
+/** What {@link openAppArchive} gives the runtime. */
+export interface AppArchive {
+  /** The database file. */
+  file: string;
+  outbox: SqliteOutbox | undefined;
+  history: ArchiveHistory | undefined;
+  /** Flushes and closes (after the runtime stopped: the outbox has released its rows). */
+  close(): void;
+}
+
+/** Options of {@link openAppArchive}. */
+export interface AppArchiveOptions {
+  /** The config directory (also the old JSON outbox's directory). */
+  dir: string;
+  settings: ArchiveSettings;
+  /** Profiles this process runs (it adopts only their queued sends). */
+  profiles: readonly string[];
+  /** One line for the user (a notice in the TUI). */
+  notice: (line: string) => void;
+  /** Sends the outbox took over from a process that quit or died (ChatRuntime.adoptOutbox). */
+  adopt: (entries: OutboxEntry[]) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Opens the app's archive; never throws (a failure is a notice and the parts it could not give are undefined). */
+export function openAppArchive(o: AppArchiveOptions): AppArchive {
+  const file = archivePath(o.dir, o.env);
+  const said = new Set<ArchiveFailure>();
+  const once = (err: ArchiveError): void => {
+    if (said.has(err.kind)) return;
+    said.add(err.kind);
+    o.notice(err.message);
+  };
+  let archive: Archive;
+  try {
+    archive = Archive.open(file, { onError: once });
+  } catch (err) {
+    if (err instanceof ArchiveError) once(err);
+    else o.notice(`archive ${file} cannot be opened: ${(err as Error).message.split('\n')[0]}`);
+    return { file, outbox: undefined, history: undefined, close: () => undefined };
+  }
+  const outbox = archive.outbox({ profiles: o.profiles, legacyDir: o.dir, warn: o.notice, onAdopt: o.adopt });
+  let timer: NodeJS.Timeout | undefined;
+  if (o.settings.enabled && (o.settings.maxAgeDays > 0 || o.settings.maxMessages > 0)) {
+    timer = setTimeout(() => {
+      try {
+        archive.prune(o.settings);
+      } catch (err) {
+        if (err instanceof ArchiveError) once(err);
+      }
+    }, PRUNE_DELAY_MS);
+    timer.unref();
+  }
+  return {
+    file,
+    outbox,
+    history: o.settings.enabled ? archiveHistory(archive, once) : undefined,
+    close: () => {
+      if (timer) clearTimeout(timer);
+      outbox.release();
+      archive.close();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import type { ChatEvent, MessageEvent } from '../events.js';
+import type { Archive } from './archive.js';
+import { ArchiveError } from './errors.js';
+import type { ArchivedMessage } from './types.js';
+
+/**
+ * The archive as the runtime uses it (src/core/runtime/archive.ts `RuntimeArchive`): records store
+ * events, and reads rooms back as message events marked `archived`. A read that fails is reported once
+ * through `onError` and returns nothing, so the room simply waits for the server.
+ */
+
+/** What the runtime needs of an archive (structurally the runtime's `RuntimeArchive`). */
+export interface ArchiveHistory {
+  record(ev: ChatEvent): void;
+  recent(profile: string, room: string, limit: number): MessageEvent[];
+  older(profile: string, room: string, before: { ts: number; id: string }, limit: number): MessageEvent[];
+}
+
+/** An archived message as a message event for the store (deleted ones are left out: there is nothing to show). */
+export function toArchivedEvent(m: ArchivedMessage): MessageEvent {
+  const ev: MessageEvent = { type: 'message', profile: m.profile, room: m.room, id: m.id, author: m.author, text: m.text, time: new Date(m.ts).toISOString(), archived: true };
+  if (m.edited) ev.edited = true;
+  if (m.kind === 'system') ev.kind = 'system';
+  return ev;
+}
+
+/** The runtime's view of `archive`; `onError` gets each failing read's one line (the caller says it once). */
+export function archiveHistory(archive: Archive, onError: (err: ArchiveError) => void): ArchiveHistory {
+  const read = (f: () => ArchivedMessage[]): MessageEvent[] => {
+    try {
+      return f()
+        .filter((m) => !m.deleted)
+        .map(toArchivedEvent);
+    } catch (err) {
+      if (err instanceof ArchiveError) onError(err);
+      return [];
+    }
+  };
+  return {
+    record: (ev) => archive.record(ev),
+    recent: (profile, room, limit) => read(() => archive.last(profile, room, limit)),
+    older: (profile, room, before, limit) => read(() => archive.before(profile, room, before, limit)),
+  };
+}

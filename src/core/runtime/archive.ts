@@ -1,0 +1,91 @@
+import type { ChatEvent, MessageEvent } from '../events.js';
+import { roomKey, splitRoomKey } from '../state.js';
+import type { ProfileRun, RuntimeContext } from './context.js';
+
+/**
+ * The runtime's use of the local archive (src/core/archive): what the store sees is recorded; a room
+ * shows its last archived messages the moment it appears (marked `archived` until the server's copy
+ * arrives); scrollback reads the archive before the server; after the first connect, the server's
+ * latest page of each room shown from the archive is merged in by id (the messages missed while
+ * chat-tui was not running). The archive is optional: without one, nothing here does anything.
+ */
+
+/** What the runtime needs of an archive. Reads return [] when the archive fails (it reports that itself). */
+export interface RuntimeArchive {
+  /** Queues a store event (message, edit, delete) for the next batch; never throws. */
+  record(ev: ChatEvent): void;
+  /** The newest `limit` messages of a room, oldest first, as message events with `archived: true`. */
+  recent(profile: string, room: string, limit: number): MessageEvent[];
+  /** Up to `limit` messages before (ts ms, id), oldest first, as message events with `archived: true`. */
+  older(profile: string, room: string, before: { ts: number; id: string }, limit: number): MessageEvent[];
+}
+
+/** Messages a room gets from the archive when it first appears, per scrollback page, and per catch-up page from the server. */
+export const ARCHIVE_FIRST_PAGE = 100;
+
+const warmed = new WeakMap<RuntimeContext, Set<string>>();
+const caughtUp = new WeakMap<RuntimeContext, Set<string>>();
+
+function setOf(m: WeakMap<RuntimeContext, Set<string>>, c: RuntimeContext): Set<string> {
+  let s = m.get(c);
+  if (!s) m.set(c, (s = new Set()));
+  return s;
+}
+
+/** Records a store event in the archive (messages, edits and deletes only). */
+export function recordEvent(c: RuntimeContext, ev: ChatEvent): void {
+  if (ev.type === 'message' || ev.type === 'message.edit' || ev.type === 'message.delete') c.opts.archive?.record(ev);
+}
+
+/** Fills a room from the archive the first time it is seen (no-op later, or without an archive). */
+export function warmRoom(c: RuntimeContext, profile: string, room: string): void {
+  const archive = c.opts.archive;
+  if (!archive) return;
+  const key = roomKey(profile, room);
+  const done = setOf(warmed, c);
+  if (done.has(key)) return;
+  done.add(key);
+  const msgs = archive.recent(profile, room, ARCHIVE_FIRST_PAGE);
+  if (msgs.length) c.store.prependHistory(profile, room, msgs, true);
+}
+
+/**
+ * Scrollback from the archive: the page before the oldest message the room holds. Returns true when
+ * it added messages (the caller stops there), false when the archive has nothing older (ask the server).
+ */
+export function olderFromArchive(c: RuntimeContext, key: string): boolean {
+  const archive = c.opts.archive;
+  if (!archive) return false;
+  const { profile, room } = splitRoomKey(key);
+  const st = c.store.getState().rooms[key];
+  const oldest = st?.messages.find((m) => m.status === 'sent' && m.kind !== 'gap');
+  if (!oldest) return false;
+  const msgs = archive.older(profile, room, { ts: oldest.ts, id: oldest.id }, ARCHIVE_FIRST_PAGE);
+  if (!msgs.length) return false;
+  c.store.prependHistory(profile, room, msgs, true);
+  return true;
+}
+
+/**
+ * After a profile's first connect: the server's latest page of each room that was shown from the
+ * archive, merged by id (an archived copy becomes confirmed; what was missed appears in order). Errors
+ * are left to the live connection (a failed page is only a missed catch-up). Once per room.
+ */
+export async function catchUpArchived(c: RuntimeContext, run: ProfileRun): Promise<void> {
+  const session = run.session;
+  if (!c.opts.archive || !session?.history || !session.capabilities.history) return;
+  const name = run.profile.name;
+  const done = setOf(caughtUp, c);
+  for (const key of setOf(warmed, c)) {
+    const { profile, room } = splitRoomKey(key);
+    if (profile !== name || done.has(key) || !c.store.getState().rooms[key]?.messages.some((m) => m.archived)) continue;
+    done.add(key);
+    try {
+      const msgs = await session.history(room, { limit: ARCHIVE_FIRST_PAGE });
+      if (c.stopped) return;
+      c.store.prependHistory(name, room, msgs.map((m) => ({ ...m, profile: name, room })), true);
+    } catch {
+      // the live connection goes on; PgUp asks again
+    }
+  }
+}
