@@ -3,8 +3,10 @@ import type { NamedProfile, Profile } from './profile.js';
 
 /**
  * What a service can do. The UI and CLI read these; they never test which service they talk to.
- * Static per definition, but a session may narrow them for its profile (e.g. glimesh with only a
- * client id is `readOnly`).
+ * The flags of {@link METHOD_CAPABILITIES} are not declared by a connector: they are true exactly
+ * when its session implements the method (`capabilitiesOf`). The others ({@link ServiceTraits}) are
+ * what the service sends or allows, which no method shows. A session may narrow them for its profile
+ * (e.g. glimesh with only a client id is `readOnly`).
  */
 export interface Capabilities {
   /** `history(room, …)` works and reconnects backfill; false → a `gap` event after reconnects. */
@@ -36,6 +38,41 @@ export interface Capabilities {
   atMentions: boolean;
   /** Max length of a message in graphemes, when the service has one. */
   maxMessageLength?: number;
+}
+
+/** The capability flags that are methods of a session: flag → the method that implements it. */
+export const METHOD_CAPABILITIES = {
+  history: 'history',
+  typingSend: 'setTyping',
+  roomListing: 'listRooms',
+  dms: 'createDm',
+  join: 'joinRoom',
+  moderation: 'moderate',
+} as const satisfies Partial<Record<keyof Capabilities, keyof ConnectorSession>>;
+
+/** A capability that a method of the session implements. */
+export type MethodCapability = keyof typeof METHOD_CAPABILITIES;
+
+/** What a service says about itself that no method shows (what it sends, what it allows). */
+export type ServiceTraits = Omit<Capabilities, MethodCapability>;
+
+/**
+ * The capabilities of `impl` (a session, or a session class's prototype for the static definition):
+ * each method capability is true exactly when `impl` has that method, unless `off` turns it off for
+ * this profile (e.g. `{ typingSend: false }` when the profile says not to send typing); the traits are
+ * taken as given.
+ */
+export function capabilitiesOf(impl: object, traits: ServiceTraits, off: Partial<Record<MethodCapability, false>> = {}): Capabilities {
+  const has = (cap: MethodCapability): boolean => off[cap] !== false && typeof (impl as Record<string, unknown>)[METHOD_CAPABILITIES[cap]] === 'function';
+  return {
+    ...traits,
+    history: has('history'),
+    typingSend: has('typingSend'),
+    roomListing: has('roomListing'),
+    dms: has('dms'),
+    join: has('join') && typeof (impl as { partRoom?: unknown }).partRoom === 'function',
+    moderation: has('moderation'),
+  };
 }
 
 /** A room as a connector knows it. `id` is the service's room id as a string. */
@@ -76,9 +113,9 @@ export interface ConnectorContext {
 
 /**
  * One live connection to one profile's account. Lifecycle: `connect(signal)` → events via `emit` →
- * `disconnect()`. A session reconnects by itself (core `Backoff`, src/core/reconnect.ts) until
- * `disconnect()` or the signal aborts, emitting `connection` events; after a reconnect it backfills
- * (services with history) or emits `gap` (services without).
+ * `disconnect()`. A session reconnects by itself (the kit's `ReconnectingLink`, src/core/connection/)
+ * until `disconnect()` or the signal aborts, emitting `connection` events; after a reconnect it
+ * backfills (services with history) or emits `gap` (services without), through the kit's `CatchUp`.
  */
 export interface ConnectorSession {
   /** Capabilities of this session (the definition's, narrowed for this profile). */

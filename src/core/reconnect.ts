@@ -1,5 +1,6 @@
 /**
- * The one reconnect policy (issue 7 "Connections"): exponential backoff with full jitter.
+ * The one reconnect policy: exponential backoff with full jitter, used by every link
+ * (src/core/connection/link.ts).
  * Attempt n (0-based) waits a uniform random time in [0, min(capMs, baseMs * 2^n)] — so the first
  * retry comes within `baseMs` (1 s) and no wait exceeds `capMs` (30 s). `succeeded()` marks a
  * connection up; once it has been up for `stableMs` (30 s), `reset()`-like behaviour applies and the
@@ -57,6 +58,11 @@ export class Backoff {
   reset(): void {
     this.attempt = 0;
     this.upSince = undefined;
+  }
+
+  /** The longest wait, ms (`capMs`). */
+  get cap(): number {
+    return this.capMs;
   }
 
   /** Number of consecutive failed attempts so far. */

@@ -6,7 +6,7 @@ import { sanitize, sanitizeLine } from '../../src/core/sanitize.js';
 import { roomKey } from '../../src/core/state.js';
 import { SessionStore } from '../../src/core/store/index.js';
 import { isoToMs, toIsoUtc } from '../../src/core/time.js';
-import { BoundedSet } from '../../src/connectors/chatapi/session.js';
+import { BoundedSet } from '../../src/core/connection/bounded-set.js';
 
 /**
  * The fast paths of the ingest hot path (issue 8 `ingest_ratio`) give exactly what the general code

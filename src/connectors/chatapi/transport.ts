@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import type { RoomInfo } from '../../core/connector.js';
+import { frameBuffer, openWebSocket } from '../../core/connection/index.js';
 import { ChatError } from '../../core/errors.js';
 import { cannotReachServer, httpText, type HttpTextRequest } from '../http.js';
 import type { UserRef } from '../../core/events.js';
@@ -137,11 +138,10 @@ export class DocBTransport implements ChatApiTransport {
     };
     let ws: WebSocket;
     try {
-      ws = new WebSocket(url, {
+      ws = openWebSocket(url, {
         handshakeTimeout: this.opts.handshakeTimeoutMs ?? 15_000,
         // Frames over 1 MiB are dropped with a notice by the session; far bigger ones end the socket inside ws.
         maxPayload: 8 * MAX_FRAME_BYTES,
-        headers: { 'user-agent': 'chat-tui' },
       });
     } catch {
       // ws's own message holds the URL, and with it the key: never passed on
@@ -163,10 +163,7 @@ export class DocBTransport implements ChatApiTransport {
     });
     ws.on('ping', () => h.onActivity());
     ws.on('pong', () => h.onActivity());
-    ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
-      const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-      h.onFrame(buf, isBinary);
-    });
+    ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => h.onFrame(frameBuffer(data), isBinary));
     ws.on('error', (err: Error) => {
       lastError = err;
     });

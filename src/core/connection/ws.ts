@@ -1,0 +1,19 @@
+import WebSocket from 'ws';
+
+/**
+ * Every WebSocket client of chat-tui is created here, so that one rule holds for all: no
+ * permessage-deflate (RFC 7692) unless a protocol needs it. A server could otherwise send frames of
+ * 8 MiB that compress to 8 KiB, many a second, and have the client inflate hundreds of MB/s; none of
+ * our services needs compression. `options` are ws's client options (maxPayload, handshakeTimeout…);
+ * a protocol that needs compression passes `perMessageDeflate` itself. The `user-agent` is `chat-tui`.
+ */
+export function openWebSocket(url: string, options: WebSocket.ClientOptions = {}): WebSocket {
+  return new WebSocket(url, { perMessageDeflate: false, ...options, headers: { 'user-agent': 'chat-tui', ...options.headers } });
+}
+
+/** One received frame as a Buffer, whatever form ws gave it in (Buffer, ArrayBuffer, fragments). */
+export function frameBuffer(data: WebSocket.RawData): Buffer {
+  return Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+}
+
+export { WebSocket };
