@@ -428,9 +428,35 @@ describe('chatapi close codes and reconnect', () => {
     await waitFor(() => h.events.filter((e) => e.type === 'connection' && e.state === 'reconnecting').length >= 3, 'retries');
     const rc = h.events.find((e) => e.type === 'connection' && e.state === 'reconnecting');
     assert.match(rc?.type === 'connection' ? (rc.reason ?? '') : '', /econnrefused|reach/i);
+    assert.equal(h.events.filter((e) => e.type === 'error').length, 1, 'the first failure is said once, not once per retry');
     await h.session.disconnect();
     await connected;
     assert.ok(settled instanceof ChatError, 'connect rejects once disconnected');
+  });
+
+  test('the socket handshake asks for no permessage-deflate from a server that offers it', async () => {
+    const h = await harness();
+    const sock = await waitFor(() => h.server.openSockets(ROOM)[0], 'a socket');
+    assert.ok(!/permessage-deflate/.test(sock.extensions ?? ''), `Sec-WebSocket-Extensions: ${sock.extensions}`);
+  });
+
+  test('close 1008 (policy): waits the backoff cap, says the server reason, fails as protocol after 3 in a row', async () => {
+    const s = await server();
+    s.refuseSockets(10, 1008, 'Policy: client sent garbage');
+    const h = await harness({ server: s, connect: false, session: { backoff: () => new Backoff({ baseMs: 1, capMs: 60, random: () => 0 }) } });
+    await assert.rejects(h.session.connect(h.abort.signal), (e: unknown) => e instanceof ChatError && e.code === 'protocol' && /1008/.test(e.message));
+    assert.equal(s.sockets.length, 3, 'stopped after 3 policy closes instead of hammering');
+    const waits = h.events.filter((e) => e.type === 'connection' && e.state === 'reconnecting');
+    assert.equal(waits.length, 2);
+    for (const w of waits) {
+      assert.match(w.type === 'connection' ? (w.reason ?? '') : '', /1008 policy violation: Policy: client sent garbage/);
+      assert.ok(w.type === 'connection' && Date.parse(w.retryAt ?? '') - Date.now() > -1000);
+    }
+    const opened = s.sockets.map((x) => x.openedAt);
+    assert.ok(opened[1]! - opened[0]! >= 50 && opened[2]! - opened[1]! >= 50, `waited the cap (${opened.join(', ')})`);
+    assert.ok(h.events.some((e) => e.type === 'connection' && e.state === 'failed' && e.room === ROOM));
+    await delay(150);
+    assert.equal(s.sockets.length, 3);
   });
 
   test('4002 not_found and 4003 forbidden end the room without retry', async () => {

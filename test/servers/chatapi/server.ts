@@ -40,6 +40,10 @@ export interface SocketRecord {
   query: Record<string, string>;
   frames: unknown[];
   closed: { code: number } | undefined;
+  /** The client's Sec-WebSocket-Extensions header (the server offers permessage-deflate). */
+  extensions: string | undefined;
+  /** Date.now() when the upgrade was accepted. */
+  openedAt: number;
   userId: string;
   userName: string;
 }
@@ -209,7 +213,8 @@ export async function startChatApiServer(opts: { rooms: TestRoom[]; apiKey?: str
     });
   });
 
-  const wss = new WebSocketServer({ noServer: true });
+  // Like many servers, this one would compress: the client must not ask for it.
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: true });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const m = /^\/ws\/([^/]+)\/?$/.exec(url.pathname);
@@ -221,7 +226,7 @@ export async function startChatApiServer(opts: { rooms: TestRoom[]; apiKey?: str
     wss.handleUpgrade(req, socket, head, (ws) => {
       const room = decodeURIComponent(m[1] ?? '');
       const userId = url.searchParams.get('user_id') || `anon_${randomUUID().slice(0, 8)}`;
-      const rec: SocketRecord = { ws, room, query: Object.fromEntries(url.searchParams), frames: [], closed: undefined, userId, userName: url.searchParams.get('user_name') || userId };
+      const rec: SocketRecord = { ws, room, query: Object.fromEntries(url.searchParams), frames: [], closed: undefined, extensions: req.headers['sec-websocket-extensions'], openedAt: Date.now(), userId, userName: url.searchParams.get('user_name') || userId };
       sockets.push(rec);
       ws.on('close', (code) => {
         rec.closed = { code };
