@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clipWords, ellipsize, sanitize, sanitizeLine } from '../../src/core/sanitize.js';
+import { MAX_GRAPHEME_CODE_POINTS, MAX_LINE_CHARS, MAX_MARKS_PER_GRAPHEME, clipWords, ellipsize, sanitize, sanitizeLine } from '../../src/core/sanitize.js';
 
 // Issue 7 "Hostile input": the vector table lives in test/fixtures/hostile.ts (shared with the UI and CLI tests).
 
@@ -14,6 +14,12 @@ const BENIGN: string[] = [
   'RTL text itself is fine: שלום עולם and مرحبا بالعالم',
   'ZWNJ in Persian: می\u200Cخواهم',
   'multi\nline\twith tabs',
+  'Hebrew with points and cantillation: שָׁ֣לוֹם בְּרֵאשִׁ֖ית',
+  'Tibetan stacks: བསྒྲུབས་ ཧཱུྃ',
+  'Vietnamese, decomposed: Tie\u0302\u0301ng Vie\u0323\u0302t',
+  'Devanagari conjuncts: क्षत्रिय राष्ट्र स्त्री',
+  'emoji sequences: 👨🏻‍👩🏻‍👧🏻‍👦🏻 👩‍❤️‍💋‍👨 🏳️‍🌈 🏴󠁧󠁢󠁳󠁣󠁴󠁿 #️⃣ 🧑🏽‍🦰',
+  'Hangul: 한국어 and old jamo ᄀᆞᆨ',
   'math ∑ ∫ ≠ and box ┌─┐ and arrows → ←',
   'code: `const x = a[0] ?? "b";` and \\e[31m written as text',
   '',
@@ -108,5 +114,62 @@ describe('ellipsize and clipWords: echoed text is bounded', () => {
     assert.match(out, /^error: unknown command 'x+… \(did you mean tail\?\)$/);
     const url = `https://example.com/${'p'.repeat(90)}`;
     assert.equal(clipWords(`see ${url}`), `see ${url}`);
+  });
+});
+
+describe('sanitize: U+2028 and U+2029 become a space', () => {
+  it('in texts and in one-line fields', () => {
+    assert.equal(sanitize('a\u2028b\u2029c'), 'a b c');
+    assert.equal(sanitizeLine('room\u2028name'), 'room name');
+    assert.equal(sanitize(`x\u2028${E}[2Jy`), 'x y');
+  });
+});
+
+describe('sanitize: rendering cost is bounded', () => {
+  const marks = (s: string): number => (s.match(/\p{M}/gu) ?? []).length;
+  const graphemes = (s: string): string[] => [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(s)].map((g) => g.segment);
+
+  it(`one letter with 100,000 combining marks keeps ${MAX_MARKS_PER_GRAPHEME}`, () => {
+    const out = sanitize(`before a${'\u0301'.repeat(100_000)} after`);
+    assert.equal(out, `before a${'\u0301'.repeat(MAX_MARKS_PER_GRAPHEME)} after`);
+    assert.equal(sanitizeLine(`a${'\u0301\u0308'.repeat(50_000)}`).length, 1 + MAX_MARKS_PER_GRAPHEME);
+  });
+
+  it('zalgo text keeps every letter and at most the cap of marks on each', () => {
+    const zalgo = [...'hostile'].map((c, i) => c + '\u0300\u0316\u0334\u035c\u0361\u0489\u20d2'.repeat(3 + i)).join('');
+    const out = sanitize(zalgo);
+    assert.equal(out.replace(/\p{M}/gu, ''), 'hostile');
+    for (const g of graphemes(out)) assert.ok(marks(g) <= MAX_MARKS_PER_GRAPHEME, JSON.stringify(g));
+  });
+
+  it('marks between joiners, an endless emoji ZWJ chain, a conjunct chain and a jamo run are cut too', () => {
+    for (const [name, input] of [
+      ['marks and ZWJ interleaved', `a${'\u0301\u200d'.repeat(50_000)}`],
+      ['emoji ZWJ chain', `${'👨\u200d'.repeat(50_000)}👨`],
+      ['Devanagari conjunct chain', `${'क्'.repeat(50_000)}क`],
+      ['Hangul leading jamo run', 'ᄀ'.repeat(50_000)],
+      ['tags', `🏴${'\u{E0067}'.repeat(50_000)}`],
+    ] as const) {
+      const out = sanitize(`${input} end`);
+      assert.ok(out.length < 200, `${name}: ${out.length} UTF-16 units kept`);
+      assert.ok(out.endsWith(' end'), name);
+      for (const g of graphemes(out)) assert.ok([...g].length <= MAX_GRAPHEME_CODE_POINTS, `${name}: a grapheme of ${[...g].length} code points`);
+      assert.equal(sanitize(out), out, `${name}: idempotent`);
+    }
+  });
+
+  it(`a line keeps at most ${MAX_LINE_CHARS} characters, ending in …; each line of a text is capped`, () => {
+    const long = 'x'.repeat(1_000_000);
+    const out = sanitize(`${long}\nshort\n${long}`);
+    const lines = out.split('\n');
+    assert.equal(lines.length, 3);
+    assert.equal(lines[0]!.length, MAX_LINE_CHARS);
+    assert.ok(lines[0]!.endsWith('…'));
+    assert.equal(lines[1], 'short');
+    assert.equal(sanitizeLine(`${long}\n${long}`).length, MAX_LINE_CHARS);
+    assert.equal(sanitizeLine(long).length, MAX_LINE_CHARS);
+    assert.equal(sanitize(out), out, 'idempotent');
+    const fits = 'y'.repeat(MAX_LINE_CHARS);
+    assert.equal(sanitize(fits), fits);
   });
 });
