@@ -58,6 +58,10 @@ const RAW_UNSAFE = /[\u007f-\u009f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/
  * and lone surrogates, so the strings are re-sanitised only when the line holds DEL, C1 or bidi controls.
  */
 export function jsonLine(ev: ChatEvent, opts: { includeRoomEvents?: boolean; names?: RoomNames } = {}): string | undefined {
+  if (ev.type === 'message') {
+    const fast = messageJsonLine(ev, opts.names);
+    if (fast !== undefined) return fast;
+  }
   const o = project(ev, opts);
   if (!o) return undefined;
   if (opts.names !== undefined && typeof o.room === 'string') {
@@ -66,6 +70,57 @@ export function jsonLine(ev: ChatEvent, opts: { includeRoomEvents?: boolean; nam
   }
   const line = JSON.stringify(o);
   return RAW_UNSAFE.test(line) ? JSON.stringify(clean(o)) : line;
+}
+
+/** `{"type":"message","profile":…,"room":…,` by profile and room (the same few pairs all the time). */
+const messagePrefixes = new Map<string, Map<string, string>>();
+
+function messagePrefix(profile: string, room: string): string | undefined {
+  let byRoom = messagePrefixes.get(profile);
+  if (!byRoom) messagePrefixes.set(profile, (byRoom = new Map()));
+  let prefix = byRoom.get(room);
+  if (prefix === undefined) {
+    prefix = `{"type":"message","profile":${JSON.stringify(profile)},"room":${JSON.stringify(room)},`;
+    if (RAW_UNSAFE.test(prefix)) return undefined;
+    // Bounded: a profile follows its rooms; a flood of distinct rooms would only stop the caching.
+    if (byRoom.size < 1024) byRoom.set(room, prefix);
+  }
+  return prefix;
+}
+
+/** What `user()` and the raw-unsafe check would change in an author's id or name. */
+const UNSAFE_IN_NAME = /[\n\t\u007f-\u009f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * The `--json` line of a message without the projected object and the whole-line scan: byte for byte what
+ * the general path of `jsonLine` gives (`JSON.stringify` of `project(ev)` plus `roomName`), with the
+ * fields that come from the service checked one by one (the cached prefix once per room). Undefined when
+ * the message is not of the plain shape this handles (a field that is not a string, an author with a
+ * line break, DEL/C1/bidi controls anywhere): the caller takes the general path.
+ */
+function messageJsonLine(ev: MessageEvent, names: RoomNames | undefined): string | undefined {
+  const { profile, room, id, text, time, author, replyTo } = ev;
+  if (typeof profile !== 'string' || typeof room !== 'string' || typeof id !== 'string' || typeof text !== 'string' || typeof time !== 'string') return undefined;
+  const a = author as { id?: unknown; name?: unknown } | undefined;
+  const aid = a?.id;
+  const aname = a?.name;
+  if (typeof aid !== 'string' || typeof aname !== 'string' || UNSAFE_IN_NAME.test(aid) || UNSAFE_IN_NAME.test(aname)) return undefined;
+  if (RAW_UNSAFE.test(text) || RAW_UNSAFE.test(id) || RAW_UNSAFE.test(time)) return undefined;
+  const prefix = messagePrefix(profile, room);
+  if (prefix === undefined) return undefined;
+  const rest: Record<string, unknown> = { id, author: { id: aid, name: aname }, text, time };
+  if (ev.edited) rest.edited = true;
+  if (replyTo !== undefined) {
+    if (typeof replyTo !== 'string' || RAW_UNSAFE.test(replyTo)) return undefined;
+    rest.replyTo = replyTo;
+  }
+  const name = names?.get(room);
+  if (name !== undefined) {
+    if (RAW_UNSAFE.test(name)) return undefined;
+    rest.roomName = name;
+  }
+  // `{"id":…}` → `"id":…}` after the prefix's comma.
+  return prefix + JSON.stringify(rest).slice(1);
 }
 
 /** Contract fields of an event, strings as they are (see `toJsonEvent`). */

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { redact, redactError } from '../config/secrets.js';
+import { redactError, redactLines } from '../config/secrets.js';
 import { ChatError, UsageError } from '../core/errors.js';
 import { clipWords, sanitizeLine } from '../core/sanitize.js';
 
@@ -9,31 +9,42 @@ import { clipWords, sanitizeLine } from '../core/sanitize.js';
  * secrets → `***`) as a last line of defence.
  */
 
+/** Lines printed in this turn of the event loop, not yet redacted (see `flushStdout`). */
 let pending = '';
 let scheduled = false;
 
-/** Writes what `sink.stdout` has buffered. */
+/** Redacts what was printed since the last flush and hands it to `sink.stdout` in one piece. */
 export function flushStdout(): void {
   scheduled = false;
   if (!pending) return;
   const s = pending;
   pending = '';
-  process.stdout.write(s);
+  sink.stdout(redactLines(s));
 }
 
 /**
- * Where output goes; tests replace these to capture what a command prints in-process.
  * stdout is batched: lines written in one turn of the event loop go out in one write (a flood of
- * `tail --json` lines costs one syscall per batch, not per line); `flushOutput` empties the buffer.
+ * `tail --json` lines costs one syscall per batch, not per line), and are redacted as one text (one
+ * search per secret spelling per batch, not per line). A batch goes out at 64 KiB or on the next turn;
+ * writes to a pipe or file are synchronous on Linux (Node's process.stdout), so a slow reader holds the
+ * process back (backpressure) instead of output piling up in memory.
+ */
+function queue(s: string): void {
+  pending += s;
+  if (pending.length >= 1 << 16) flushStdout();
+  else if (!scheduled) {
+    scheduled = true;
+    setImmediate(flushStdout);
+  }
+}
+
+/**
+ * Where output goes, already redacted: tests replace these to capture what a command prints in-process.
+ * `flushOutput` (or `flushStdout`) empties the stdout batch into `sink.stdout`.
  */
 export const sink = {
   stdout: (s: string): void => {
-    pending += s;
-    if (pending.length >= 1 << 16) flushStdout();
-    else if (!scheduled) {
-      scheduled = true;
-      setImmediate(flushStdout);
-    }
+    process.stdout.write(s);
   },
   stderr: (s: string): void => {
     process.stderr.write(s);
@@ -42,7 +53,7 @@ export const sink = {
 
 /** Writes one line to stdout (a newline is added). */
 export function out(line: string): void {
-  sink.stdout(redact(line) + '\n');
+  queue(line + '\n');
 }
 
 /**
@@ -55,12 +66,12 @@ export function errLine(line: string): void {
 
 /** Writes an already serialised NDJSON line (no newline) to stdout. */
 export function jsonLineOut(line: string): void {
-  sink.stdout(redact(line) + '\n');
+  queue(line + '\n');
 }
 
 /** Writes one NDJSON line (a JSON object) to stdout. */
 export function jsonOut(value: unknown): void {
-  sink.stdout(redact(JSON.stringify(value)) + '\n');
+  queue(JSON.stringify(value) + '\n');
 }
 
 /** Exit codes of the contract: 0 ok, 1 the work failed, 2 bad usage or configuration. */

@@ -4,7 +4,7 @@ import type { TuiOptions } from './commands/tui.js';
 import chalk from 'chalk';
 import { redact, redactError } from '../config/secrets.js';
 import { clipWords } from '../core/sanitize.js';
-import { exitCodeFor, sink } from './io.js';
+import { exitCodeFor, flushStdout, sink } from './io.js';
 import { lacksProfile, pickDefaultProfile } from './options.js';
 
 /** The package version (package.json next to dist/ or src/). */
@@ -136,8 +136,11 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const program = await buildProgram(argv);
     await program.parseAsync(argv, { from: 'user' });
+    flushStdout();
     return 0;
   } catch (err) {
+    // What the command printed goes out before its error line.
+    flushStdout();
     return exitCodeFor(err);
   }
 }

@@ -14,12 +14,15 @@ import { MIN_SECRET_LENGTH, redactText, secretForms } from '../core/redact.js';
 const known = new Map<string, string[]>();
 /** Every form of every registered secret, longest first (rebuilt when a secret is registered). */
 let allForms: string[] = [];
+/** Whether some form holds a line break (then a batch of lines is redacted line by line, see `redactLines`). */
+let formsSpanLines = false;
 
 /** Remembers a secret so that `redact` removes it from any text. Ignores strings shorter than 4 chars. */
 export function registerSecret(secret: string | undefined): void {
   if (!secret || secret.length < MIN_SECRET_LENGTH || known.has(secret)) return;
   known.set(secret, secretForms(secret));
   allForms = [...new Set([...known.values()].flat())].sort((a, b) => b.length - a.length);
+  formsSpanLines = allForms.some((f) => f.includes('\n'));
 }
 
 /** Registers the secrets stored in a profile itself (token, client secret). */
@@ -34,6 +37,16 @@ export function registerProfileSecrets(p: Partial<Profile>): void {
  */
 export function redact(text: string): string {
   return allForms.length ? redactText(text, allForms) : text;
+}
+
+/**
+ * `redact` of a batch of whole lines (`a\nb\n`): the same text as redacting each line on its own, in one
+ * search per spelling for the whole batch — a spelling without a line break matches within a line only.
+ * When a secret's spelling holds a line break, line by line.
+ */
+export function redactLines(text: string): string {
+  if (!allForms.length) return text;
+  return formsSpanLines ? text.split('\n').map(redact).join('\n') : redactText(text, allForms);
 }
 
 /**

@@ -6,8 +6,11 @@ import { EXIT_FAIL, EXIT_OK, ExitCode, describeError, errLine, flushStdout, json
 import { collect, jsonOption, profileOption } from '../options.js';
 import { createSession, loadProfile, safeRooms } from '../session.js';
 
-/** How many message ids `tail` remembers to print each message once (oldest forgotten first). */
-export const TAIL_SEEN_LIMIT = 100_000;
+/**
+ * How many message ids `tail` remembers per room to print each message once (oldest forgotten first): at
+ * least the last 10,000 of each room, more than a reconnect's catch-up brings back.
+ */
+export const TAIL_SEEN_LIMIT = 20_000;
 
 /**
  * A set that remembers at least the last `limit / 2` and at most the last `limit` keys: two generations,
@@ -29,6 +32,28 @@ export class BoundedSet {
     }
     this.current.add(key);
     return true;
+  }
+}
+
+/**
+ * Message ids seen, per room: a {@link BoundedSet} of ids for each room, so the hot path hashes the id the
+ * connector parsed (no `room + id` string built, flattened and hashed per message). Each room remembers
+ * at least the last `limit / 2` ids.
+ */
+export class SeenPerRoom {
+  private readonly rooms = new Map<string, BoundedSet>();
+  private lastRoom: string | undefined;
+  private lastSet: BoundedSet | undefined;
+  constructor(private readonly limit: number) {}
+  /** Adds `id` of `room`; returns false when it was already there. */
+  add(room: string, id: string): boolean {
+    if (room !== this.lastRoom || !this.lastSet) {
+      let set = this.rooms.get(room);
+      if (!set) this.rooms.set(room, (set = new BoundedSet(this.limit)));
+      this.lastRoom = room;
+      this.lastSet = set;
+    }
+    return this.lastSet.add(id);
   }
 }
 
@@ -62,7 +87,7 @@ errors and notices on stderr. Exit: 0 on Ctrl-C/SIGTERM, 1 when the connection i
     )
     .action(async (o: { profile: string; room?: string[]; json?: boolean }) => {
       const loaded = await loadProfile(o.profile, { rooms: o.room });
-      const seen = new BoundedSet(TAIL_SEEN_LIMIT);
+      const seen = new SeenPerRoom(TAIL_SEEN_LIMIT);
       const names: RoomNames = new Map();
       /** Last connection state per room (services with one socket per room report per room). */
       const roomStates = new Map<string, string>();
@@ -95,7 +120,7 @@ errors and notices on stderr. Exit: 0 on Ctrl-C/SIGTERM, 1 when the connection i
           if (ev.name) names.set(ev.room, ev.name);
           return;
         }
-        if (ev.type === 'message' && !seen.add(`${ev.room}\u0000${ev.id}`)) return;
+        if (ev.type === 'message' && !seen.add(ev.room, ev.id)) return;
         if (ev.type === 'error') {
           lastError = ev;
           const key = errorKey(ev.code, ev.message);
