@@ -83,5 +83,8 @@ function Floor() {
 }
 
 const instance = render(h(Floor), { alternateScreen: true, interactive: Boolean(process.stdout.isTTY), exitOnCtrlC: true, patchConsole: false, maxFps: 30, incrementalRendering: true });
+// Stays up like the TUI (nothing else keeps the event loop alive) until SIGTERM/SIGHUP.
+const keepAlive = setInterval(() => {}, 1 << 30);
 for (const sig of ['SIGTERM', 'SIGHUP']) process.on(sig, () => instance.unmount());
 await instance.waitUntilExit();
+clearInterval(keepAlive);
