@@ -394,6 +394,40 @@ describe('talkee session against the test server', () => {
     }
   });
 
+  test('the socket handshake asks for no permessage-deflate', async () => {
+    reset();
+    const h = open(s);
+    try {
+      await h.session.connect(h.abort.signal);
+      const sock = await waitFor(() => s.open(SITE, SLUG)[0], 'a socket');
+      assert.ok(!/permessage-deflate/.test(sock.extensions ?? ''), `Sec-WebSocket-Extensions: ${sock.extensions}`);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('close 1008 (policy): waits the backoff cap, says the server reason, fails as protocol after 3 in a row', async () => {
+    reset();
+    s.closeNext(10, 1008, 'policy: no more');
+    const h = open(s, { backoffMs: 60 });
+    try {
+      await h.session.connect(h.abort.signal); // talkee counts a socket as up once it opens
+      await waitFor(() => h.events.find((e) => e.type === 'connection' && e.state === 'failed' && e.room === SLUG), 'the room failed');
+      assert.ok(h.events.some((e) => e.type === 'error' && e.code === 'protocol' && /1008/.test(e.message)));
+      await sleep(150);
+      assert.equal(s.sockets.length, 3, 'stopped after 3 policy closes');
+      const waits = h.events.filter((e) => e.type === 'connection' && e.state === 'reconnecting');
+      assert.equal(waits.length, 2);
+      for (const w of waits) assert.match(w.type === 'connection' ? (w.reason ?? '') : '', /1008 policy violation: policy: no more/);
+      const at = s.sockets.map((x) => x.openedAt);
+      assert.ok(at[1]! - at[0]! >= 50 && at[2]! - at[1]! >= 50, `waited the cap (${at.join(', ')})`);
+      assert.ok(h.events.some((e) => e.type === 'connection' && e.state === 'failed' && e.room === undefined), 'every room failed: the profile failed');
+    } finally {
+      s.closeNext(0, 1000, '');
+      await h.close();
+    }
+  });
+
   test('an unreachable server: one network error, then retries until it is there', async () => {
     const probe = await startTalkeeServer();
     const port = probe.port;

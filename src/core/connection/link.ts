@@ -76,8 +76,10 @@ export interface LinkOptions {
   backoff?: Backoff;
   /** Liveness of an open connection (see {@link Liveness}). */
   liveness?: LivenessOptions;
-  /** Protocol/policy closes in a row that fail the link (default 3). */
+  /** Protocol/policy closes in a row that fail the link (default 3); a connection up for `stableMs` starts the count again. */
   protocolCloseLimit?: number;
+  /** How long a connection must have been up to count as stable, ms (default 30 s, as the backoff's reset). */
+  stableMs?: number;
   /** After each `up()`; `again` is false on the first, true after a reconnect (catch-up hook). */
   onUp?(again: boolean): void;
   /** After each connection ended, before the wait (forget per-connection state). */
@@ -111,6 +113,7 @@ export class ReconnectingLink {
   private told = false;
   private protocolCloses = 0;
   private attempts = 0;
+  private upSince: number | undefined;
 
   constructor(private readonly opts: LinkOptions) {
     this.backoff = opts.backoff ?? new Backoff();
@@ -180,6 +183,8 @@ export class ReconnectingLink {
       const end = await this.attempt();
       this.opts.onDown?.();
       if (this.stopped) break;
+      if (this.upSince !== undefined && Date.now() - this.upSince >= (this.opts.stableMs ?? 30_000)) this.protocolCloses = 0;
+      this.upSince = undefined;
       let err = end.error;
       const protocolClose = err === undefined && end.code !== undefined && PROTOCOL_CLOSE_CODES.has(end.code);
       if (protocolClose) {
@@ -240,6 +245,7 @@ export class ReconnectingLink {
           this.everUp = true;
           this.told = false;
           this.state = 'connected';
+          this.upSince = Date.now();
           this.backoff.succeeded();
           this.event({ state: 'connected' });
           this.readyOnce.resolve();

@@ -7,7 +7,7 @@ import WebSocket from 'ws';
  * our services needs compression. `options` are ws's client options (maxPayload, handshakeTimeout…);
  * a protocol that needs compression passes `perMessageDeflate` itself. The `user-agent` is `chat-tui`.
  */
-export function openWebSocket(url: string, options: WebSocket.ClientOptions = {}): WebSocket {
+export function openWebSocket(url: string | URL, options: WebSocket.ClientOptions = {}): WebSocket {
   return new WebSocket(url, { perMessageDeflate: false, ...options, headers: { 'user-agent': 'chat-tui', ...options.headers } });
 }
 

@@ -57,6 +57,10 @@ export interface SocketRecord {
   pongs: number;
   /** Set when the socket closed: the code the server sent (1005 for an empty close frame) or 1006 when dropped. */
   closed: { code: number; why: string } | null;
+  /** The client's Sec-WebSocket-Extensions header (what it asked for). */
+  extensions: string | undefined;
+  /** Date.now() when the upgrade was accepted. */
+  openedAt: number;
 }
 
 /** One HTTP request (not upgrades). */
@@ -97,6 +101,8 @@ export interface TalkeeTestServer {
   siteError: string | null;
   /** Test hook: refuse the upgrade of some slugs with this error text (the real server only refuses empty ones). */
   refuseRoom: ((slug: string) => string | null) | null;
+  /** Test hook: the next `count` sockets are closed with `code` and `reason` right after the upgrade (a server that says we broke a policy). */
+  closeNext(count: number, code: number, reason: string): void;
   /** Issues an access token for a user id. */
   issue(userId: number): string;
   /** Creates a message as user `from` (default 2) in (siteId, slug), as POST /ws/messages would. */
@@ -204,6 +210,7 @@ export async function startTalkeeServer(opts: TalkeeServerOptions = {}): Promise
     return h.startsWith('Bearer ') ? userOfToken(h.slice(7)) : null; // case-sensitive prefix (facts §8)
   };
 
+  let closeNew: { count: number; code: number; reason: string } | null = null;
   const srv: TalkeeTestServer = {
     port: 0,
     url: '',
@@ -217,6 +224,9 @@ export async function startTalkeeServer(opts: TalkeeServerOptions = {}): Promise
     requests,
     siteError: null,
     refuseRoom: null,
+    closeNext(count, code, reason) {
+      closeNew = { count, code, reason };
+    },
     issue,
     post(siteId, slug, o = {}) {
       const user = users.get(o.from ?? 2);
@@ -350,8 +360,16 @@ export async function startTalkeeServer(opts: TalkeeServerOptions = {}): Promise
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const x: SocketRecord = { ws, siteId: site.siteId, slug: site.slug, userId: null, frames: [], pongs: 0, closed: null };
+      const x: SocketRecord = { ws, siteId: site.siteId, slug: site.slug, userId: null, frames: [], pongs: 0, closed: null, extensions: req.headers['sec-websocket-extensions'], openedAt: Date.now() };
       sockets.push(x);
+      if (closeNew && closeNew.count > 0) {
+        closeNew.count--;
+        x.closed = { code: closeNew.code, why: closeNew.reason };
+        ws.on('error', () => {});
+        ws.close(closeNew.code, closeNew.reason);
+        setTimeout(() => ws.terminate(), 100).unref();
+        return;
+      }
       const ping = setInterval(() => ws.ping(), pingIntervalMs);
       let deadline: NodeJS.Timeout | undefined;
       const extend = (): void => {
