@@ -354,6 +354,42 @@ describe('rooms send', () => {
     assert.equal(s.chatFrames().length, 0);
   });
 
+  test('the socket handshake asks for no permessage-deflate', async () => {
+    const s = await server();
+    const h = harness(s);
+    await h.connect();
+    assert.ok(!/permessage-deflate/.test(s.sockets[0]?.extensions ?? ''), `Sec-WebSocket-Extensions: ${s.sockets[0]?.extensions}`);
+  });
+
+  test('close 1008 (policy): waits the backoff cap, says the server reason, fails as protocol after 3 in a row', async () => {
+    const s = await server();
+    s.hooks.closeOnAuth = { code: 1008, reason: 'policy: go away' };
+    const h = harness(s, {}, { backoff: () => new Backoff({ baseMs: 1, capMs: 60, random: () => 0 }) });
+    await assert.rejects(h.connect(), (e: unknown) => e instanceof ChatError && e.code === 'protocol' && /1008/.test(e.message));
+    assert.equal(s.sockets.length, 3, 'stopped after 3 policy closes instead of hammering');
+    const waits = h.events.filter((e) => e.type === 'connection' && e.state === 'reconnecting');
+    assert.equal(waits.length, 2);
+    for (const w of waits) assert.match(w.type === 'connection' ? (w.reason ?? '') : '', /1008 policy violation: policy: go away/);
+    const at = s.sockets.map((x) => x.openedAt);
+    assert.ok(at[1]! - at[0]! >= 50 && at[2]! - at[1]! >= 50, `waited the cap (${at.join(', ')})`);
+    assert.ok(h.events.some((e) => e.type === 'connection' && e.state === 'failed'));
+  });
+
+  test('the first failure is said once; reconnect now cuts the wait short', async () => {
+    const probe = await server();
+    const url = probe.url;
+    await probe.close();
+    const h = harness(probe, { url }, { backoff: () => new Backoff({ baseMs: 60_000, capMs: 60_000, random: () => 0.99 }) });
+    void h.connect().catch(() => {});
+    await waitFor(() => h.events.some((e) => e.type === 'connection' && e.state === 'reconnecting'), 5000, 'a long wait');
+    const t0 = Date.now();
+    h.session.reconnectNow();
+    await waitFor(() => h.events.filter((e) => e.type === 'connection' && e.state === 'reconnecting').length >= 2, 5000, 'a second attempt at once');
+    assert.ok(Date.now() - t0 < 5000);
+    assert.equal(h.events.filter((e) => e.type === 'error').length, 1, 'one error for the outage, not one per retry');
+    await h.session.disconnect();
+  });
+
   test('an echo lost in a drop is confirmed by the catch-up', async () => {
     const s = await server();
     const h = harness(s, {}, { echoTimeoutMs: 5000 });
@@ -387,7 +423,24 @@ describe('rooms catch-up', () => {
     await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(h.messages().map((m) => m.id), [offline.id, posted, live.id].map(String));
     const retrieves = s.requests.filter((r) => r.path === '/chat/retrieve').map((r) => r.body);
-    assert.deepEqual(retrieves, [{ after: 0 }, { after: 1 }]);
+    // The baseline before the first socket, a catch-up after each CONNECTED (the first one found nothing new).
+    assert.deepEqual(retrieves, [{ after: 0 }, { after: 1 }, { after: 1 }]);
+  });
+
+  test('first connection: a message posted after the start but before CONNECTED is shown (the server drops what it publishes before its subscription)', async () => {
+    const s = await server({ messages: [{ room: 11, poster: BOB, message: 'old', timestamp: 1601300000 }] });
+    let posted: number | undefined;
+    s.hooks.beforeConnected = () => {
+      posted = s.post(11, BOB, 'between the start and CONNECTED').id;
+    };
+    const h = harness(s);
+    await h.connect();
+    const live = s.post(12, CAROL, 'after CONNECTED');
+    await waitFor(() => h.messages().length >= 2, 5000, '2 messages');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(s.connected()[0]?.frames.length, 1, 'the message was published before the subscription: the socket never had it');
+    assert.deepEqual(h.messages().map((m) => m.id), [posted, live.id].map(String), 'caught up after the first CONNECTED too; the old message stays history');
+    assert.deepEqual(s.requests.filter((r) => r.path === '/chat/retrieve').map((r) => r.body), [{ after: 0 }, { after: 1 }]);
   });
 
   test('20 forced drops during a 2,000-message stream: 0 lost, 0 duplicated, in order', async () => {
@@ -449,7 +502,7 @@ describe('rooms catch-up', () => {
     await waitFor(() => h.messages()[1], 5000, 'the caught-up message');
     assert.deepEqual(h.messages().map((x) => x.id), ['2', String(m.id)]);
     const afters = s.requests.filter((r) => r.path === '/chat/retrieve').map((r) => (r.body as { after: number }).after);
-    assert.deepEqual(afters, [0, 2, 2], 'the mark did not move past a failed catch-up');
+    assert.deepEqual(afters, [0, 1, 2, 2], 'the mark did not move past a failed catch-up');
     assert.ok(h.events.some((e) => e.type === 'notice' && /catching up failed/.test(e.text)));
   });
 

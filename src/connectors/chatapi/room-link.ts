@@ -148,7 +148,7 @@ export class RoomLink {
   }
 
   /** After a reconnect: history back to the anchor (at most `backfillPages` pages), merged with the live messages. */
-  private backfill(): Promise<void> {
+  private backfill(): Promise<unknown> {
     const s = this.s;
     const read = readByPaging<Msg>(
       async (before, limit, signal) => {

@@ -32,8 +32,8 @@ export interface CatchUpOptions<M extends StreamMessage> {
   deliver(m: M): void;
   /** Says that messages may have been missed (a `gap` event). */
   gap(): void;
-  /** Says why a catch-up failed (a throttled notice). */
-  failed(message: string): void;
+  /** Says why a catch-up failed (a throttled notice); `err` is what the read threw. */
+  failed(message: string, err: unknown): void;
   /** How many ids are remembered for exactly-once (default 20,000; see BoundedSet). */
   seenLimit?: number;
   /** Most live messages held during one catch-up (default 20,000); `live()` returns false beyond it. */
@@ -42,7 +42,16 @@ export interface CatchUpOptions<M extends StreamMessage> {
   newer?(m: M, anchor: M | undefined): boolean;
   /** Order of the merged catch-up output (default: read messages first, then the held ones as they came). */
   order?(a: M, b: M): number;
+  /**
+   * A read that fails is a gap, and the held messages are delivered (default true). False for a service
+   * whose history is exact (read after an id): the held messages are dropped, nothing moves, and the
+   * caller reconnects to read again from the same anchor (`catchUp` resolves `'failed'`).
+   */
+  gapOnFailure?: boolean;
 }
+
+/** How a catch-up ended: delivered, failed (see `gapOnFailure`), or overtaken by `drop()` or a newer one. */
+export type CatchUpResult = 'done' | 'failed' | 'stale';
 
 /** One stream's exactly-once delivery and catch-up. */
 export class CatchUp<M extends StreamMessage> {
@@ -100,29 +109,35 @@ export class CatchUp<M extends StreamMessage> {
   /**
    * Catches up: holds live messages, reads what was missed with `read` (none: the service has no
    * history → a gap), delivers it and then the held messages, merged by id. A read that fails says
-   * why and a gap. A catch-up overtaken by `drop()` or a newer one delivers nothing (the newer covers it).
+   * why and a gap (see `gapOnFailure`). A catch-up overtaken by `drop()` or a newer one delivers nothing
+   * (the newer covers it). Never rejects.
    */
-  async catchUp(read: ReadMissed<M> | undefined, signal: AbortSignal): Promise<void> {
+  async catchUp(read: ReadMissed<M> | undefined, signal: AbortSignal): Promise<CatchUpResult> {
     const run = ++this.run;
     if (!read) {
       this.opts.gap();
-      return;
+      return 'done';
     }
     this.held = [];
     let got: MissedMessages<M>;
     try {
       got = await read(this.anchor, signal);
     } catch (err) {
-      if (run !== this.run || signal.aborted) return;
-      this.opts.failed(err instanceof Error ? err.message : String(err));
+      if (run !== this.run || signal.aborted) return 'stale';
+      this.opts.failed(err instanceof Error ? err.message : String(err), err);
+      if (this.opts.gapOnFailure === false) {
+        this.drop();
+        return 'failed';
+      }
       this.opts.gap();
       this.flush(run, []);
-      return;
+      return 'failed';
     }
-    if (run !== this.run || signal.aborted) return;
+    if (run !== this.run || signal.aborted) return 'stale';
     if (!got.reached) this.opts.gap();
     if (got.baseline) this.baseline(got.baseline);
     this.flush(run, got.messages);
+    return 'done';
   }
 
   /** The connection ended: held messages are dropped (the next catch-up reads them again), a running catch-up delivers nothing. */

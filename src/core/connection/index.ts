@@ -4,7 +4,7 @@
  * guard, throttled notices, and the one way to open a WebSocket.
  */
 export { BoundedSet } from './bounded-set.js';
-export { CatchUp, readByPaging, type CatchUpOptions, type MissedMessages, type ReadMissed, type StreamMessage } from './catch-up.js';
+export { CatchUp, readByPaging, type CatchUpOptions, type CatchUpResult, type MissedMessages, type ReadMissed, type StreamMessage } from './catch-up.js';
 export { PROTOCOL_CLOSE_CODES, describeClose } from './close-codes.js';
 export { SafeEmitter, guardFrame } from './emitter.js';
 export { ReconnectingLink, type LinkAttempt, type LinkConnection, type LinkEnd, type LinkOptions, type LinkState } from './link.js';

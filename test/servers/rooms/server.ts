@@ -65,6 +65,10 @@ export interface ServerSocket {
   subscribed: boolean;
   /** Every text frame received, raw. */
   frames: string[];
+  /** The client's Sec-WebSocket-Extensions header (what it asked for). */
+  extensions: string | undefined;
+  /** Date.now() when the upgrade was accepted. */
+  openedAt: number;
 }
 
 export interface HttpRequestLog {
@@ -108,6 +112,8 @@ export interface RoomsTestServer {
     failRetrieve: number;
     /** When set, the socket refuses every auth frame with this error_code (REST still accepts the token). */
     refuseSocketAuth: string | null;
+    /** When set, the socket answers an auth frame by closing with this code and reason (a server that says we broke a policy). */
+    closeOnAuth: { code: number; reason: string } | null;
   };
   users: Map<string, RoomsUser>;
   rooms: Map<number, RoomsRoom>;
@@ -159,7 +165,7 @@ export async function startRoomsServer(opts: RoomsServerOptions = {}): Promise<R
   const sockets: ServerSocket[] = [];
   const requests: HttpRequestLog[] = [];
   const dropped: { frame: string; why: string }[] = [];
-  const hooks: RoomsTestServer['hooks'] = { beforeConnected: null, retrieveDelayMs: 0, failRetrieve: 0, refuseSocketAuth: null };
+  const hooks: RoomsTestServer['hooks'] = { beforeConnected: null, retrieveDelayMs: 0, failRetrieve: 0, refuseSocketAuth: null, closeOnAuth: null };
   const sso: RoomsTestServer['sso'] = { script: ['WAITING', 'AUTHENTICATED'], error: 'UCL said no', timeoutS: 900, userId: me, checks: 0 };
   const ssoCodes = new Map<string, { expires: number; step: number }>();
   let nextId = 1;
@@ -184,11 +190,11 @@ export async function startRoomsServer(opts: RoomsServerOptions = {}): Promise<R
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws, req.headers['sec-websocket-extensions']));
   });
 
-  function onSocket(ws: WebSocket): void {
-    const s: ServerSocket = { ws, userId: null, subscribed: false, frames: [] };
+  function onSocket(ws: WebSocket, extensions: string | undefined): void {
+    const s: ServerSocket = { ws, userId: null, subscribed: false, frames: [], extensions, openedAt: Date.now() };
     sockets.push(s);
     ws.on('message', (data, isBinary) => {
       if (isBinary) return; // logged and ignored (facts A4.4)
@@ -208,6 +214,7 @@ export async function startRoomsServer(opts: RoomsServerOptions = {}): Promise<R
   async function onAuth(s: ServerSocket, frame: unknown): Promise<void> {
     const token = (frame as { auth_token?: unknown } | null)?.auth_token;
     if (typeof token !== 'string') return; // not an auth frame: ignored, still unauthenticated
+    if (hooks.closeOnAuth) return s.ws.close(hooks.closeOnAuth.code, hooks.closeOnAuth.reason);
     const v = hooks.refuseSocketAuth ? { code: hooks.refuseSocketAuth } : verify(token);
     if (v.code) {
       s.ws.send(JSON.stringify({ error: TEXTS[v.code], error_code: v.code }), () => s.ws.terminate());
