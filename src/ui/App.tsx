@@ -34,7 +34,7 @@ export interface AppProps {
  * so Ink never scrolls.
  */
 export function App({ onExit }: AppProps) {
-  const { runtime, store, options } = useUi();
+  const { runtime, store, options, redraw: redrawScreen } = useUi();
   const { columns, rows } = useWindowSize();
   const keymap = useMemo(() => buildKeymap(options.keys), [options.keys]);
 
@@ -66,8 +66,9 @@ export function App({ onExit }: AppProps) {
   const toggleMembers = useCallback(() => setShowMembers((v) => !v), []);
   const toggleRooms = useCallback(() => setRoomsToggled((v) => !v), []);
   const scrollToBottom = useCallback(() => setScrollPos(null), [setScrollPos]);
+  const redraw = useCallback(() => redrawScreen?.(), [redrawScreen]);
 
-  const actions = useActions({ store, runtime, activeKey, profileName, caps, pick, notify, scrollRef, setScrollPos, paneRef, onExit, openHelp, openSwitcher, toggleMembers, toggleRooms });
+  const actions = useActions({ store, runtime, activeKey, profileName, caps, pick, notify, scrollRef, setScrollPos, paneRef, onExit, openHelp, openSwitcher, toggleMembers, toggleRooms, redraw });
   const { quit, retry, reconnect } = actions;
   useDispatch({
     store, keymap, overlayOpen: overlay.kind !== 'none', overlay: overlayRef, composer, runAction: actions.runAction, quit, scrollRef, setScrollPos,

@@ -8,6 +8,8 @@ export interface UiContextValue {
   store: UiStore;
   options: UiOptions;
   theme: Theme;
+  /** Clears the terminal and draws the whole frame again (Ctrl-L); absent where there is no terminal to clear. */
+  redraw?: () => void;
 }
 
 /** The React context carrying {@link UiContextValue}; `useUi()` reads it (throws outside a provider). */

@@ -8,7 +8,7 @@ import { type KeyEvent, keyId } from './keys.js';
  * there is text and opens the room switcher when there is none; Home/End likewise; `?` opens help.
  */
 export type Action =
-  | 'quit' | 'nextRoom' | 'prevRoom' | 'pageUp' | 'pageDown' | 'roomTop' | 'roomBottom' | 'retry' | 'reconnect'
+  | 'quit' | 'nextRoom' | 'prevRoom' | 'pageUp' | 'pageDown' | 'roomTop' | 'roomBottom' | 'retry' | 'reconnect' | 'redraw'
   | 'help' | 'members' | 'switcher' | 'activity' | 'toggleRooms'
   | 'jump1' | 'jump2' | 'jump3' | 'jump4' | 'jump5' | 'jump6' | 'jump7' | 'jump8' | 'jump9';
 
@@ -22,7 +22,9 @@ export const DEFAULT_KEYS: Record<Action, string[]> = {
   roomTop: ['C-home', 'M-home'],
   roomBottom: ['C-end', 'M-end'],
   retry: ['C-r'],
-  reconnect: ['f5', 'C-l'],
+  reconnect: ['f5'],
+  // Ctrl-L redraws, as in every terminal program (readline, vim, WeeChat).
+  redraw: ['C-l'],
   help: ['f1'],
   members: ['f2'],
   switcher: ['C-g'],
@@ -88,7 +90,8 @@ export function helpLines(map: Map<string, Action>): [string, string][] {
     ['Ctrl-W / Ctrl-U / Ctrl-K / Ctrl-Y', 'kill word / to start / to end, yank'],
     ['Backspace / Delete', 'delete before / at the cursor'],
     [keysOf('retry'), 'resend the newest failed message (/retry)'],
-    [keysOf('reconnect'), 'reconnect now (/reconnect)'],
+    [keysOf('reconnect'), 'reconnect now, re-reading the profile (/reconnect)'],
+    [keysOf('redraw'), 'redraw the screen'],
     [keysOf('members'), 'member list'],
     [keysOf('toggleRooms'), 'show / hide the room list'],
     [`${keysOf('help')} / ? (empty line)`, 'this help'],

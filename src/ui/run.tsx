@@ -115,8 +115,9 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
   void runtime.start().catch(() => undefined);
   await firstRoomReady(runtime, firstFrameWaitMs);
   // No JSX in this file: the JSX runtime import would load React before ./production.js runs.
+  const tree = () => createElement(UiContext, { value: ctx }, createElement(App, { onExit: (c: number) => (code = c) }));
   const instance = render(
-    createElement(UiContext, { value: ctx }, createElement(App, { onExit: (c: number) => (code = c) })),
+    tree(),
     {
       alternateScreen: true,
       interactive: Boolean(process.stdout.isTTY),
@@ -128,6 +129,13 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
       incrementalRendering: true,
     },
   );
+  // Ctrl-L: erase the screen (and the terminal's scrollback of it), forget the frame Ink thinks is on
+  // it, and render again, so the next frame is written whole.
+  ctx.redraw = () => {
+    if (process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[3J\x1b[H');
+    instance.clear();
+    instance.rerender(tree());
+  };
   // The compile cache (bin/chat-tui.js) is written at exit; a session that ends without one (kill -9,
   // a closed terminal) would leave the next start uncached. Write it once the first frame is out
   // (~30 ms the very first time, under 1 ms once cached).

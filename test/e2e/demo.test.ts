@@ -1,46 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { buildMissing, demoMissing, Tmux, tmuxMissing } from './tmux.js';
+import { buildMissing, demoMissing, header, messageRows, roomNames, startDemo as startDemo0, type Tmux, tmuxMissing } from './tmux.js';
 
 /**
- * End-to-end (issue 3 §9, issue 9 "Tests"): `chat-tui demo` in a real terminal (tmux), driven by
+ * End-to-end: `chat-tui demo` in a real terminal (tmux), driven by
  * keys. Needs the built CLI (npm test builds first) and tmux (CI installs it); skips with the
  * reason when tmux is missing.
  */
 
 const skip = tmuxMissing() ?? buildMissing() ?? demoMissing();
 
-/** Room names in the room list (rows starting with `›`/space then `#name`). */
-function roomNames(screen: string): string[] {
-  return screen.split('\n').flatMap((l) => {
-    const m = /^[›\s] #(\S+)/.exec(l);
-    return m ? [m[1]!] : [];
-  });
-}
-/** The shown room from the header row (`#name … [profile]`). */
-function header(screen: string): string {
-  const first = screen.split('\n')[0] ?? '';
-  return /│#(\S+)/.exec(first)?.[1] ?? '';
-}
-/** Message rows: `HH:MM  author │ text`. */
-function messageRows(screen: string): string[] {
-  return screen.split('\n').filter((l) => /\d\d:\d\d\s+\S.* │ /.test(l));
-}
-
 const sessions: Tmux[] = [];
 after(() => {
   for (const t of sessions) t.close();
 });
 
-async function startDemo(columns: number, rows: number, envPrefix = '', ready: (s: string) => boolean = (s) => roomNames(s).length >= 3): Promise<Tmux> {
-  const t = new Tmux(columns, rows);
-  sessions.push(t);
-  t.start();
-  await t.waitFor((s) => /^[$#] ?$/m.test(s), 'shell prompt');
-  t.type(`${envPrefix}node bin/chat-tui.js demo; echo "EXIT=$?"`);
-  t.keys('Enter');
-  await t.waitFor(ready, 'the demo on screen');
-  return t;
+function startDemo(columns: number, rows: number, envPrefix = '', ready?: (s: string) => boolean): Promise<Tmux> {
+  return startDemo0(sessions, columns, rows, envPrefix, ready);
 }
 
 describe('chat-tui demo in tmux', { skip: skip ?? false }, () => {

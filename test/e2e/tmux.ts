@@ -37,8 +37,11 @@ export class Tmux {
   readonly session = 'e2e';
   readonly home: string;
   private socketPath: string | undefined;
-  constructor(readonly columns: number, readonly rows: number) {
-    this.home = fs.mkdtempSync(path.join(os.tmpdir(), 'chat-tui-e2e-'));
+  private readonly ownHome: boolean;
+  /** `home`: an existing home to run in (kept at close: a second session sees the first one's files). */
+  constructor(readonly columns: number, readonly rows: number, home?: string) {
+    this.ownHome = home === undefined;
+    this.home = home ?? fs.mkdtempSync(path.join(os.tmpdir(), 'chat-tui-e2e-'));
   }
 
   private run(args: string[]): string {
@@ -87,6 +90,11 @@ export class Tmux {
     return this.run(['capture-pane', '-p', '-t', this.session]);
   }
 
+  /** Writes bytes straight to the pane's terminal (as another program writing to the tty would). */
+  writeTty(bytes: string): void {
+    fs.writeFileSync(this.display('#{pane_tty}'), bytes);
+  }
+
   /** The visible screen with SGR attributes (`capture-pane -e`). */
   captureStyled(): string {
     return this.run(['capture-pane', '-p', '-e', '-t', this.session]);
@@ -120,7 +128,41 @@ export class Tmux {
     } catch {
       /* already gone */
     }
-    fs.rmSync(this.home, { recursive: true, force: true });
+    if (this.ownHome) fs.rmSync(this.home, { recursive: true, force: true });
     if (this.socketPath?.includes('chat-tui-e2e-')) fs.rmSync(this.socketPath, { force: true });
   }
+}
+
+/** Room names in the room list (rows starting with `›`/space, an optional number, then `#name`). */
+export function roomNames(screen: string): string[] {
+  return screen.split('\n').flatMap((l) => {
+    const m = /^[›\s]\s?(?:\d+\s)?\s*#(\S+)/.exec(l);
+    return m ? [m[1]!] : [];
+  });
+}
+
+/** The shown room from the header row (`#name … [profile]`). */
+export function header(screen: string): string {
+  const first = screen.split('\n')[0] ?? '';
+  return /│#(\S+)/.exec(first)?.[1] ?? '';
+}
+
+/** Message rows: `HH:MM  author │ text`. */
+export function messageRows(screen: string): string[] {
+  return screen.split('\n').filter((l) => /\d\d:\d\d\s+\S.* │ /.test(l));
+}
+
+/**
+ * Starts `chat-tui demo` (or `command`) in a new `columns`×`rows` session (pushed on `sessions` for
+ * cleanup) and waits until `ready` holds for the screen (default: three rooms listed).
+ */
+export async function startDemo(sessions: Tmux[], columns: number, rows: number, envPrefix = '', ready: (s: string) => boolean = (s) => roomNames(s).length >= 3, command = 'node bin/chat-tui.js demo', home?: string): Promise<Tmux> {
+  const t = new Tmux(columns, rows, home);
+  sessions.push(t);
+  t.start();
+  await t.waitFor((s) => /^[$#] ?$/m.test(s), 'shell prompt');
+  t.type(`${envPrefix}${command}; echo "EXIT=$?"`);
+  t.keys('Enter');
+  await t.waitFor(ready, 'the app on screen', 20_000);
+  return t;
 }

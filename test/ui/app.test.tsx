@@ -209,15 +209,18 @@ describe('App keys', () => {
     assert.equal(st.active, RANDOM);
   });
 
-  test('Ctrl-R retries, F5 and Ctrl-L reconnect the profile', async () => {
+  test('Ctrl-R retries, F5 reconnects the profile, Ctrl-L redraws (and does not reconnect)', async () => {
     const st = demoState();
     const rt = new TestRuntime(st);
-    const ui = await open(rt);
+    let redraws = 0;
+    const ui = await open(rt, { redraw: () => redraws++ });
     await ui.press(KEY.ctrl('r'));
     assert.deepEqual(rt.retried, [GENERAL]);
     await ui.press(KEY.f5);
+    assert.deepEqual(rt.reconnects, ['demo']);
     await ui.press(KEY.ctrl('l'));
-    assert.deepEqual(rt.reconnects, ['demo', 'demo']);
+    assert.deepEqual(rt.reconnects, ['demo'], 'Ctrl-L does not reconnect');
+    assert.equal(redraws, 1, 'Ctrl-L redraws');
   });
 
   test('Ctrl-C quits with code 0', async () => {

@@ -76,13 +76,13 @@ export interface Mounted {
 }
 
 /** Mounts `node` (default: the App) with the runtime in context on a `columns`×`rows` fake terminal. */
-export async function mount(runtime: UiRuntime, opts: { columns?: number; rows?: number; options?: UiOptions; node?: ReactNode; noColor?: boolean; hyperlinks?: boolean } = {}): Promise<Mounted> {
+export async function mount(runtime: UiRuntime, opts: { columns?: number; rows?: number; options?: UiOptions; node?: ReactNode; noColor?: boolean; hyperlinks?: boolean; redraw?: () => void } = {}): Promise<Mounted> {
   const stdout = new FakeStdout(opts.columns ?? 100, opts.rows ?? 30);
   const stdin = new FakeStdin();
   let code: number | undefined;
   const theme = makeTheme({ noColor: opts.noColor ?? false, level: opts.noColor ? 0 : 1, hyperlinks: opts.hyperlinks ?? false });
   const inst = render(
-    <UiContext value={{ runtime, store: runtime.store, options: opts.options ?? {}, theme }}>
+    <UiContext value={{ runtime, store: runtime.store, options: opts.options ?? {}, theme, ...(opts.redraw ? { redraw: opts.redraw } : {}) }}>
       {opts.node ?? <App onExit={(c) => (code = c)} />}
     </UiContext>,
     { stdout: stdout as never, stdin: stdin as never, stderr: new FakeStdout(100, 30) as never, debug: true, exitOnCtrlC: false, patchConsole: false },

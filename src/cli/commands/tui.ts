@@ -120,6 +120,14 @@ export async function runTuiCommand(o: TuiOptions): Promise<void> {
       registerProfileSecrets(patch);
       store.update(name, patch);
     },
+    // F5 and /reconnect read the profile again, so a token or URL fixed in the config works at once.
+    loadProfile: (name) => {
+      const p = store.get(name);
+      if (!p) return undefined;
+      registerProfileSecrets(p);
+      validateProfile(p, getConnector, ids);
+      return p;
+    },
     stateDir: store.dir,
   });
   const opts: Parameters<typeof runTui>[0] = { ...uiOptionsFrom(store.ui()), runtime, title: 'chat-tui' };

@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { Capabilities, ModerationAction } from '../connector.js';
 import { ChatError, toChatError } from '../errors.js';
 import type { ChatEvent } from '../events.js';
+import type { NamedProfile } from '../profile.js';
 import { sanitizeLine } from '../sanitize.js';
 import { roomKey, splitRoomKey } from '../state.js';
 import { SessionStore } from '../store/index.js';
-import { meOf, NONE, redact, safe, serviceName } from './context.js';
+import { errText, meOf, NONE, redact, safe, serviceName } from './context.js';
 import type { ProfileRun, RuntimeContext, RuntimeOptions } from './context.js';
 import { JsonOutbox } from './json-outbox.js';
 import type { OutboxEntry } from './outbox.js';
-import { closeProfile, newRun, resolveKey, showProfile, startProfile } from './profiles.js';
+import { closeProfile, newRun, resolveKey, restartProfile, showProfile, startProfile } from './profiles.js';
 import { olderFromArchive } from './archive.js';
 import { failEntry, kick, restoreOutbox, showOutboxEntries } from './pump.js';
 import { sendRefusal } from './send-policy.js';
@@ -185,13 +186,52 @@ export class ChatRuntime {
     return run?.session?.capabilities ?? run?.def?.capabilities ?? this.store.getState().profiles[profile]?.capabilities ?? NONE;
   }
 
-  /** Drops and re-opens the connection of one profile (or all) now. */
+  /**
+   * Drops and re-opens the connection of one profile (or all) now. With `RuntimeOptions.loadProfile`
+   * the profile is read again first: when it changed (a fixed token, another URL) or the profile had
+   * failed, its session is replaced by a new one made from what was read; otherwise the session
+   * reconnects. Returns at once; {@link reload} is the same as a promise.
+   */
   reconnectNow(profile?: string): void {
-    for (const run of this.c.runs.values()) {
-      if (profile !== undefined && run.profile.name !== profile) continue;
-      run.backoff.reset();
-      safe(() => run.session?.reconnectNow());
+    void this.reload(profile);
+  }
+
+  /**
+   * {@link reconnectNow} as a promise: resolves once each profile's reconnect was started (a replaced
+   * session: once it connected or failed). A profile that is gone from the config or no longer
+   * validates keeps its session, with one error line saying so. Never rejects.
+   */
+  async reload(profile?: string): Promise<void> {
+    const runs = [...this.c.runs.values()].filter((run) => profile === undefined || run.profile.name === profile);
+    await Promise.all(runs.map((run) => this.reloadRun(run)));
+  }
+
+  private async reloadRun(run: ProfileRun): Promise<void> {
+    const c = this.c;
+    const name = run.profile.name;
+    const load = c.opts.loadProfile;
+    let fresh: NamedProfile | undefined = run.profile;
+    if (load && this.started) {
+      try {
+        fresh = await load(name);
+      } catch (err) {
+        this.store.addNotice(name, 'error', redact(run, `the profile in the config no longer works: ${errText(err)}; reconnecting with the one loaded at start`));
+        fresh = run.profile;
+      }
+      if (!fresh) {
+        this.store.addNotice(name, 'error', `profile "${sanitizeLine(name)}" is no longer in the config; reconnecting with the one loaded at start`);
+        fresh = run.profile;
+      }
     }
+    if (c.stopped) return;
+    const failed = this.store.getState().profiles[name]?.state === 'failed';
+    const changed = JSON.stringify(fresh) !== JSON.stringify(run.profile);
+    if (this.started && (changed || failed || !run.session)) {
+      await restartProfile(c, run, { ...fresh, name });
+      return;
+    }
+    run.backoff.reset();
+    safe(() => run.session?.reconnectNow());
   }
 
   /**
@@ -246,6 +286,7 @@ export class ChatRuntime {
     const s = run?.session;
     if (!s || !s.joinRoom || !s.capabilities.join) throw new ChatError('protocol', `${serviceName(run)} cannot join rooms at run time`);
     const info = await s.joinRoom(ref);
+    run.parted.delete(info.id);
     this.store.addRoom(profile, info);
     return roomKey(profile, info.id);
   }
@@ -257,7 +298,14 @@ export class ChatRuntime {
     const run = this.c.runs.get(profile);
     const s = run?.session;
     if (!s || !s.partRoom || !s.capabilities.join) throw new ChatError('protocol', `${serviceName(run)} cannot leave rooms at run time`);
-    await s.partRoom(room);
+    // From now on the room's socket closing says nothing about the profile's connection.
+    run.parted.add(room);
+    try {
+      await s.partRoom(room);
+    } catch (err) {
+      run.parted.delete(room);
+      throw err;
+    }
     this.store.removeRoom(key);
   }
 

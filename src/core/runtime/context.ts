@@ -20,6 +20,13 @@ export interface RuntimeOptions {
   resolveToken(p: NamedProfile): Promise<string | undefined>;
   /** Persists profile changes a connector asks for (refreshed token, learnt user id). */
   saveProfile(name: string, patch: Partial<Profile>): Promise<void>;
+  /**
+   * Reads a profile again from where it is kept (the CLI: the config file), for a reconnect the user
+   * asked for (`reconnectNow`), so a fixed token or URL works without a restart. Returns undefined when
+   * the profile is gone; throws (UsageError/ChatError, one line) when it no longer validates. Omitted:
+   * a reconnect keeps the profile as it was.
+   */
+  loadProfile?(name: string): NamedProfile | undefined | Promise<NamedProfile | undefined>;
   /** Outbox persistence: `<stateDir>/outbox.json` (mode 0600, dir 0700). Omitted = in memory only. Ignored with `outbox`. */
   stateDir?: string;
   /** The outbox to use instead of the JSON file in `stateDir` (another store of pending sends). */
@@ -48,6 +55,10 @@ export interface ProfileRun {
   wake: (() => void) | undefined;
   /** What the current pause waits for: a rate limit is never cut short except by stop(). */
   pauseKind: 'network' | 'rate' | undefined;
+  /** Which session of the run this is (a reload starts a new one; events of an older one are dropped). */
+  gen: number;
+  /** Rooms closed with `part`: their per-room connection events no longer count for the profile. */
+  parted: Set<string>;
 }
 
 /** What the parts of the runtime share. */

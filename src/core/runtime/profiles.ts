@@ -28,6 +28,8 @@ export function newRun(c: RuntimeContext, profile: NamedProfile): ProfileRun {
     connected: false,
     wake: undefined,
     pauseKind: undefined,
+    gen: 0,
+    parted: new Set(),
   };
 }
 
@@ -59,12 +61,13 @@ export async function startProfile(c: RuntimeContext, run: ProfileRun): Promise<
     return;
   }
   if (c.stopped) return;
+  const gen = run.gen;
   try {
     run.session = run.def.create({
       profile: run.profile,
       token: run.token,
       emit: (ev) => {
-        if (!c.stopped) dispatch(c, run, ev);
+        if (!c.stopped && run.gen === gen) dispatch(c, run, ev);
       },
       saveProfile: (patch) => c.opts.saveProfile(name, patch),
     });
@@ -78,12 +81,12 @@ export async function startProfile(c: RuntimeContext, run: ProfileRun): Promise<
   try {
     await run.session.connect(c.abort.signal);
   } catch (err) {
-    if (c.stopped) return;
+    if (c.stopped || run.gen !== gen) return;
     const e = toChatError(err);
     fail(c, run, e.code, redact(run, e.message));
     return;
   }
-  if (c.stopped) return;
+  if (c.stopped || run.gen !== gen) return;
   const me = safe(() => run.session?.me?.());
   if (me) c.store.setMe(name, me);
   populateRooms(c, run);
@@ -91,6 +94,27 @@ export async function startProfile(c: RuntimeContext, run: ProfileRun): Promise<
   run.connected = true;
   kick(c, run);
   void catchUpArchived(c, run);
+}
+
+/**
+ * Starts a run's profile again from `profile` (read again from the config): the old session is
+ * dropped (its late events are ignored) and closed, the token resolved again and a new session
+ * connected. Rooms and messages stay in the store. Never throws (failures are the profile's state).
+ */
+export async function restartProfile(c: RuntimeContext, run: ProfileRun, profile: NamedProfile): Promise<void> {
+  const old = run.session;
+  run.gen++;
+  run.session = undefined;
+  run.connected = false;
+  run.token = undefined;
+  run.profile = profile;
+  run.def = safe(() => c.opts.getConnector(profile.service));
+  run.backoff.reset();
+  run.wake?.();
+  void old?.disconnect().catch(() => undefined);
+  showProfile(c, run);
+  dispatch(c, run, { type: 'connection', state: 'connecting' });
+  await startProfile(c, run);
 }
 
 /** Closes a run's session (best effort). */
@@ -105,6 +129,8 @@ export async function closeProfile(run: ProfileRun): Promise<void> {
 /** An event of a profile: applied to the store, handed to listeners; a `connected` kicks the outbox. */
 export function dispatch(c: RuntimeContext, run: ProfileRun, ev: ConnectorEvent): void {
   const name = run.profile.name;
+  // A parted room's socket closing is not a connection state of the profile.
+  if (ev.type === 'connection' && ev.room !== undefined && run.parted.has(ev.room)) return;
   const full = { ...ev, profile: name } as ChatEvent;
   let info: { isNew: boolean };
   try {

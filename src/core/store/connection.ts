@@ -1,6 +1,6 @@
 import type { ConnectionEvent, ConnectionState } from '../events.js';
 import type { ProfileState } from '../state.js';
-import type { LinkState, StoreCore } from './core.js';
+import type { LinkState, ProfileEntry, StoreCore } from './core.js';
 
 /**
  * A profile's connection state from `connection` events. A connector with one socket per room
@@ -17,14 +17,31 @@ export function applyConnection(s: StoreCore, ev: ConnectionEvent): void {
   const one: LinkState = { state: ev.state };
   if (ev.reason !== undefined) one.reason = ev.reason;
   if (retryAt !== undefined && Number.isFinite(retryAt)) one.retryAt = retryAt;
-  let agg = one;
-  if (ev.room !== undefined) {
-    // Per-room socket: the profile shows the worst state of its rooms.
-    p.roomStates.set(ev.room, one);
-    for (const st of p.roomStates.values()) if (STATE_RANK[st.state] > STATE_RANK[agg.state]) agg = st;
-  } else {
-    p.roomStates.clear();
-  }
+  if (ev.room !== undefined) p.roomStates.set(ev.room, one);
+  else p.roomStates.clear();
+  showLinkState(s, p, ev.room !== undefined ? worstLink(p) : one);
+}
+
+/**
+ * Forgets the socket state of a room that was closed (parted): the profile shows the worst state of
+ * the rooms still open (a closed room is not a connection problem of the profile).
+ */
+export function forgetRoomLink(s: StoreCore, profile: string, room: string): void {
+  const p = s.profileMap.get(profile);
+  if (!p || !p.roomStates.delete(room)) return;
+  const worst = worstLink(p);
+  if (worst) showLinkState(s, p, worst);
+}
+
+/** The worst per-room socket state of a profile (undefined when it has none). */
+function worstLink(p: ProfileEntry): LinkState | undefined {
+  let agg: LinkState | undefined;
+  for (const st of p.roomStates.values()) if (!agg || STATE_RANK[st.state] > STATE_RANK[agg.state]) agg = st;
+  return agg;
+}
+
+function showLinkState(s: StoreCore, p: ProfileEntry, agg: LinkState | undefined): void {
+  if (!agg) return;
   const next: ProfileState = { ...p.st, state: agg.state };
   delete next.reason;
   delete next.retryAt;

@@ -1,6 +1,7 @@
 import type { Capabilities, RoomInfo } from '../connector.js';
 import type { RoomState } from '../state.js';
 import type { StoreCore } from './core.js';
+import { forgetRoomLink } from './connection.js';
 
 /** The directory: profiles (service, capabilities) and their rooms (name, topic, members, live). */
 
@@ -47,6 +48,7 @@ export function removeRoom(s: StoreCore, key: string): void {
   if (p) p.rooms = p.rooms.filter((k) => k !== key);
   if (s.activeRoom === key) s.activeRoom = undefined;
   s.roomOrderDirty = true;
+  forgetRoomLink(s, r.st.profile, r.st.id);
   s.changed();
 }
 

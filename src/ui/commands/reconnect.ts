@@ -4,6 +4,6 @@ import type { SlashCommand } from './types.js';
 export const reconnect: SlashCommand = {
   name: 'reconnect',
   usage: '',
-  description: 'reconnect this profile now',
+  description: 'reconnect this profile now (reads the profile from the config again)',
   run: (ctx) => ctx.reconnect(),
 };

@@ -32,6 +32,8 @@ export interface ActionDeps {
   openSwitcher(): void;
   toggleMembers(): void;
   toggleRooms(): void;
+  /** Clears the terminal and draws the frame again (Ctrl-L). */
+  redraw(): void;
 }
 
 /** What {@link useActions} returns. */
@@ -107,7 +109,7 @@ export function useActions(d: ActionDeps): Actions {
     notify(`reconnecting ${profileName ?? 'all profiles'}…`, 'info');
   }, [runtime, profileName, notify]);
 
-  const { openHelp, openSwitcher, toggleMembers, toggleRooms } = d;
+  const { openHelp, openSwitcher, toggleMembers, toggleRooms, redraw } = d;
   const runAction = useCallback((a: Action): void => {
     switch (a) {
       case 'quit': quit(0); return;
@@ -124,6 +126,7 @@ export function useActions(d: ActionDeps): Actions {
       case 'roomBottom': setScrollPos(null); return;
       case 'retry': retry(); return;
       case 'reconnect': reconnect(); return;
+      case 'redraw': redraw(); return;
       case 'help': openHelp(); return;
       case 'members': toggleMembers(); return;
       case 'switcher': openSwitcher(); return;
@@ -135,7 +138,7 @@ export function useActions(d: ActionDeps): Actions {
         if (k) pick(k);
       }
     }
-  }, [quit, cycleRoom, scrollRows, paneModel, setScrollPos, paneRef, loadOlder, retry, reconnect, openHelp, toggleMembers, openSwitcher, nextActivity, toggleRooms, roomKeys, pick]);
+  }, [quit, cycleRoom, scrollRows, paneModel, setScrollPos, paneRef, loadOlder, retry, reconnect, openHelp, toggleMembers, openSwitcher, nextActivity, toggleRooms, roomKeys, pick, redraw]);
 
   return { runAction, quit, retry, reconnect, scrollRows };
 }

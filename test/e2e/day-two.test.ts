@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { buildMissing, demoMissing, header, messageRows, roomNames, startDemo, type Tmux, tmuxMissing } from './tmux.js';
+
+/**
+ * End-to-end in tmux against `chat-tui demo`: what a user of WeeChat/irssi reaches for on day two —
+ * Ctrl-L redraws, /part closes one room only, the paste prompt at the composer, room numbers and
+ * restart memory.
+ */
+
+const skip = tmuxMissing() ?? buildMissing() ?? demoMissing();
+
+const sessions: Tmux[] = [];
+after(() => {
+  for (const t of sessions) t.close();
+});
+
+/** The room list's profile header row for `demo` (`● demo` or `○ demo offline` …). */
+function profileRow(screen: string): string {
+  return screen.split('\n').find((l) => /^[●◌○✗] demo/.test(l))?.split('│')[0]?.trim() ?? '';
+}
+
+async function quit(t: Tmux): Promise<void> {
+  t.keys('C-c');
+  await t.waitFor((s) => /EXIT=0/.test(s), 'exit 0', 10_000);
+}
+
+describe('day two in the TUI (tmux)', { skip: skip ?? false }, () => {
+  test('Ctrl-L clears what another program wrote and draws the screen again; it does not reconnect (80×24)', async () => {
+    const t = await startDemo(sessions, 80, 24);
+    await t.waitFor((s) => messageRows(s).length >= 2, 'messages', 20_000);
+    // Rows under the room list never change by themselves: write over them as a stray program would.
+    t.writeTty('\x1b[20;2HGARBAGE-ON-SCREEN');
+    await t.waitFor((s) => s.includes('GARBAGE-ON-SCREEN'), 'the garbage on screen');
+    t.keys('C-l');
+    const screen = await t.waitFor((s) => !s.includes('GARBAGE-ON-SCREEN'), 'the garbage gone after Ctrl-L');
+    assert.ok(roomNames(screen).length >= 3, `the room list is drawn again:\n${screen}`);
+    assert.doesNotMatch(screen, /reconnecting/, 'Ctrl-L does not reconnect');
+    await quit(t);
+  });
+
+  test('/part closes one room: the profile stays connected, sends in another room go out, F5 works (100×30)', async () => {
+    const t = await startDemo(sessions, 100, 30);
+    await t.waitFor((s) => messageRows(s).length >= 2 && profileRow(s) === '● demo', 'connected with messages', 20_000);
+    t.keys('C-n');
+    const parted = header(await t.waitFor((s) => header(s) !== '' && header(s) !== roomNames(s)[0], 'on the second room'));
+    t.type('/part');
+    t.keys('Enter');
+    let screen = await t.waitFor((s) => !roomNames(s).includes(parted), `#${parted} gone from the list`);
+    await new Promise((r) => setTimeout(r, 500)); // the closed socket's events arrive
+    screen = t.capture();
+    assert.equal(profileRow(screen), '● demo', `the profile is still connected:\n${screen}`);
+    const text = `after part ${process.pid}`;
+    t.type(text);
+    t.keys('Enter');
+    screen = await t.waitFor((s) => s.split('\n').some((l) => l.includes(`│ ${text}`) && !l.includes('⧗')), 'the send went out (not pending)', 10_000);
+    t.keys('F5');
+    await t.waitFor((s) => profileRow(s) === '● demo', 'connected after F5', 10_000);
+    const again = `after F5 ${process.pid}`;
+    t.type(again);
+    t.keys('Enter');
+    await t.waitFor((s) => s.split('\n').some((l) => l.includes(`│ ${again}`) && !l.includes('⧗')), 'the send after F5 went out', 10_000);
+    await quit(t);
+  });
+});
