@@ -67,15 +67,31 @@ export function App({ onExit }: AppProps) {
   const toggleRooms = useCallback(() => setRoomsToggled((v) => !v), []);
   const scrollToBottom = useCallback(() => setScrollPos(null), [setScrollPos]);
   const redraw = useCallback(() => redrawScreen?.(), [redrawScreen]);
+  // Rooms the user cleared (/clear): they stay empty (no history fetched to fill them) until scrolled up.
+  const [cleared, setCleared] = useState<ReadonlySet<string>>(() => new Set());
+  const clearRoom = useCallback(() => {
+    if (!activeKey) return;
+    store.clearRoom(activeKey);
+    setCleared((s) => new Set(s).add(activeKey));
+    setScrollPos(null);
+  }, [activeKey, store, setScrollPos]);
+  const onScrollBack = useCallback(() => {
+    setCleared((s) => {
+      if (!activeKey || !s.has(activeKey)) return s;
+      const next = new Set(s);
+      next.delete(activeKey);
+      return next;
+    });
+  }, [activeKey]);
 
-  const actions = useActions({ store, runtime, activeKey, profileName, caps, pick, notify, scrollRef, setScrollPos, paneRef, onExit, openHelp, openSwitcher, toggleMembers, toggleRooms, redraw });
+  const actions = useActions({ store, runtime, activeKey, profileName, caps, pick, notify, scrollRef, setScrollPos, paneRef, onExit, openHelp, openSwitcher, toggleMembers, toggleRooms, redraw, onScrollBack });
   const { quit, retry, reconnect } = actions;
   useDispatch({
     store, keymap, overlayOpen: overlay.kind !== 'none', overlay: overlayRef, composer, runAction: actions.runAction, quit, scrollRef, setScrollPos,
     scrollRows: actions.scrollRows, pick, mouse: options.mouse ?? false, activeKey, roomW: L.roomW, bodyH: L.bodyH,
   });
   const { onSubmit, complete, disabledReason, note } = useSubmit({
-    runtime, store, activeKey, profile: profileName, caps, pstate, preason, notify, pick, quit, openHelp, toggleMembers, retry, reconnect, scrollToBottom,
+    runtime, store, activeKey, profile: profileName, caps, pstate, preason, notify, pick, quit, openHelp, toggleMembers, retry, reconnect, scrollToBottom, clearRoom,
   });
 
   const onMultiLinePaste = useCallback((text: string) => setOverlay({ kind: 'paste', text }), []);
@@ -123,7 +139,7 @@ export function App({ onExit }: AppProps) {
           ) : showMembers && L.narrow ? (
             <MemberList roomKey={activeKey} width={mainW} height={paneH} presence={caps?.presence ?? false} />
           ) : (
-            <MessagePane roomKey={activeKey} width={mainW} height={paneH} scroll={scroll} canLoadOlder={(caps?.history ?? false) && pstate === 'connected'} />
+            <MessagePane roomKey={activeKey} width={mainW} height={paneH} scroll={scroll} canLoadOlder={(caps?.history ?? false) && pstate === 'connected'} cleared={activeKey !== undefined && cleared.has(activeKey)} />
           )}
           {L.typingRows ? <TypingBar roomKey={activeKey} width={mainW} showTyping={caps?.typingReceive ?? false} showPresence={caps?.presence ?? false} /> : null}
           <Composer

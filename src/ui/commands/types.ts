@@ -31,6 +31,8 @@ export interface CommandContext {
   reconnect(): void;
   /** Scrolls the shown room back to its bottom. */
   scrollToBottom(): void;
+  /** Drops the shown room's loaded messages from view; it stays empty until the user scrolls up. */
+  clearRoom(): void;
 }
 
 /** The words after a command's name: split on blanks (`args`) and as typed (`rest`). */

@@ -95,6 +95,9 @@ export const Composer = memo(function Composer(props: ComposerProps) {
   const histories = useRef(new Map<string, HistoryCursor>());
   const completion = useRef<Completion | null>(null);
   const typingSentAt = useRef(0);
+  // A /command line kept after an error (usage, unknown): typing `/` right away starts it over, so a
+  // second try is never `/join/join …`; any other key edits the kept text.
+  const retype = useRef<string | undefined>(undefined);
 
   // Room switch: stop our typing indicator in the room we left.
   const typingRoom = useRef(roomKey);
@@ -147,7 +150,14 @@ export const Composer = memo(function Composer(props: ComposerProps) {
     const key = roomRef.current;
     if (!text.trim()) return;
     const res = propsRef.current.onSubmit(text);
-    if (res === 'keep') return;
+    if (res === 'keep') {
+      if (!text.startsWith('/')) return;
+      // Kept for editing with the cursor at the end; a bare command gets its space for the argument.
+      const kept = /^\/\S+$/.test(text) ? `${text} ` : text;
+      update({ ...current(), text: kept, cursor: kept.length });
+      retype.current = kept;
+      return;
+    }
     const h = history();
     if (h.entries[h.entries.length - 1] !== text) h.entries.push(text);
     if (h.entries.length > 500) h.entries.shift();
@@ -194,6 +204,12 @@ export const Composer = memo(function Composer(props: ComposerProps) {
     if (propsRef.current.disabledReason && !current().text && !(ev.name === 'text' && ev.text?.startsWith('/'))) return false;
     if (ev.name !== 'tab') completion.current = null;
     const s = current();
+    const again = retype.current;
+    retype.current = undefined;
+    if (ev.name === 'text' && again !== undefined && s.text === again && s.cursor === again.length && ev.text?.startsWith('/')) {
+      update(edit(s, { op: 'set', text: ev.text }));
+      return true;
+    }
     if (ev.name === 'text') {
       apply({ op: 'insert', text: ev.text ?? '' });
       return true;

@@ -23,6 +23,11 @@ export interface MessagePaneProps {
   scroll: PaneScroll;
   /** Whether older history can be fetched now (capability `history` and the profile connected). */
   canLoadOlder: boolean;
+  /**
+   * The user cleared the room (/clear): nothing is fetched by itself to fill the pane (it stays
+   * cleared) until the user scrolls up.
+   */
+  cleared?: boolean;
 }
 
 /** The layout options for a pane width (also used by App to scroll with the same row counts). */
@@ -46,7 +51,7 @@ export function useLayout(roomKey: string | undefined, width: number): LayoutOpt
  * tree is exactly `height` rows tall. When the view reaches the top of what is loaded and the user
  * has scrolled, older history is requested (capability `history`).
  */
-export const MessagePane = memo(function MessagePane({ roomKey, width, height, scroll, canLoadOlder }: MessagePaneProps) {
+export const MessagePane = memo(function MessagePane({ roomKey, width, height, scroll, canLoadOlder, cleared = false }: MessagePaneProps) {
   const { runtime, theme } = useUi();
   const layout = useLayout(roomKey, width);
   // The store mutates `messages` in place (api: compare the room, not the array), so the pane selects
@@ -54,13 +59,13 @@ export const MessagePane = memo(function MessagePane({ roomKey, width, height, s
   // pane re-renders only when a visible row changes — not on typing/presence changes of the room.
   // A flood in another room does not even recompute: the last result is reused while the inputs
   // (this room's RoomState object, which the store replaces on every change) are the same.
-  const memoRef = useRef<{ room: RoomState | undefined; layout: LayoutOptions; height: number; scroll: PaneScroll; canLoadOlder: boolean; out: PaneContent } | null>(null);
+  const memoRef = useRef<{ room: RoomState | undefined; layout: LayoutOptions; height: number; scroll: PaneScroll; canLoadOlder: boolean; cleared: boolean; out: PaneContent } | null>(null);
   const pane = useStore((s) => {
     const room = roomKey ? s.rooms[roomKey] : undefined;
     const m = memoRef.current;
-    if (m && m.room === room && m.layout === layout && m.height === height && m.scroll === scroll && m.canLoadOlder === canLoadOlder) return m.out;
-    const out = buildPane(room, layout, height, scroll, canLoadOlder, theme);
-    memoRef.current = { room, layout, height, scroll, canLoadOlder, out };
+    if (m && m.room === room && m.layout === layout && m.height === height && m.scroll === scroll && m.canLoadOlder === canLoadOlder && m.cleared === cleared) return m.out;
+    const out = buildPane(room, layout, height, scroll, canLoadOlder, theme, cleared);
+    memoRef.current = { room, layout, height, scroll, canLoadOlder, cleared, out };
     return out;
   }, paneEqual);
   const { wantOlder } = pane;
@@ -104,8 +109,8 @@ function paneEqual(a: PaneContent, b: PaneContent): boolean {
   return true;
 }
 
-/** Computes the pane's rows for a room (virtualised: work ∝ screen rows). */
-export function buildPane(room: RoomState | undefined, layout: LayoutOptions, height: number, scroll: PaneScroll, canLoadOlder: boolean, theme: Theme): PaneContent {
+/** Computes the pane's rows for a room (virtualised: work ∝ screen rows); `cleared`: see {@link MessagePaneProps}. */
+export function buildPane(room: RoomState | undefined, layout: LayoutOptions, height: number, scroll: PaneScroll, canLoadOlder: boolean, theme: Theme, cleared = false): PaneContent {
   const messages = room?.messages ?? EMPTY;
   const loading = room?.loadingHistory ?? false;
   const footer = scroll.pos !== null ? 1 : 0;
@@ -113,13 +118,14 @@ export function buildPane(room: RoomState | undefined, layout: LayoutOptions, he
   const bodyH = Math.max(0, height - footer - top);
   const view = computeView({ messages, firstUnread: room?.firstUnread ?? -1, layout, height: bodyH }, scroll.pos);
   // Fetch older history when the user scrolled to the top of what is loaded, or when what is loaded
-  // does not fill the pane (a room just opened: connectors emit no history on connect).
-  const wantOlder = canLoadOlder && (room?.hasMoreHistory ?? false) && !loading && view.atTop && (scroll.pos !== null || view.rows.length < bodyH) && room !== undefined;
+  // does not fill the pane (a room just opened: connectors emit no history on connect) — unless the
+  // user cleared the room.
+  const wantOlder = canLoadOlder && (room?.hasMoreHistory ?? false) && !loading && view.atTop && (scroll.pos !== null || (!cleared && view.rows.length < bodyH)) && room !== undefined;
   const rows: PaneContent['rows'] = [];
   const width = layout.width;
   if (top) rows.push({ key: 'loading', text: separator('loading older messages…', width, theme, 'yellow') });
   if (messages.length === 0 && !loading) {
-    const text = !room ? '' : wantOlder ? 'loading messages…' : canLoadOlder || !(room.hasMoreHistory ?? false) ? 'no messages yet' : 'waiting for the connection…';
+    const text = !room ? '' : cleared ? 'cleared — PgUp shows older messages' : wantOlder ? 'loading messages…' : canLoadOlder || !(room.hasMoreHistory ?? false) ? 'no messages yet' : 'waiting for the connection…';
     rows.push({ key: 'empty', text, dim: true });
   }
   view.rows.forEach((text, i) => rows.push({ key: `r${i}`, text }));

@@ -34,6 +34,8 @@ export interface ActionDeps {
   toggleRooms(): void;
   /** Clears the terminal and draws the frame again (Ctrl-L). */
   redraw(): void;
+  /** The user scrolls up in the shown room (a cleared room may fill again). */
+  onScrollBack(): void;
 }
 
 /** What {@link useActions} returns. */
@@ -69,11 +71,13 @@ export function useActions(d: ActionDeps): Actions {
     void runtime.loadOlder(activeKey).catch((e: unknown) => notify(`history: ${e instanceof Error ? e.message : String(e)}`));
   }, [store, activeKey, caps, runtime, notify]);
 
+  const { onScrollBack } = d;
   const scrollRows = useCallback((rows: number) => {
+    if (rows < 0) onScrollBack();
     const r = scrollBy(paneModel(), scrollRef.current.pos, rows);
     setScrollPos(r.pos);
     if (rows < 0 && r.atTop) loadOlder();
-  }, [paneModel, scrollRef, setScrollPos, loadOlder]);
+  }, [paneModel, scrollRef, setScrollPos, loadOlder, onScrollBack]);
 
   const roomKeys = useCallback(() => roomKeysInOrder(roomListItems(store.getState())), [store]);
 
@@ -118,6 +122,7 @@ export function useActions(d: ActionDeps): Actions {
       case 'pageUp': scrollRows(-Math.max(1, paneModel().height - 1)); return;
       case 'pageDown': scrollRows(Math.max(1, paneModel().height - 1)); return;
       case 'roomTop': {
+        onScrollBack();
         const m = paneModel();
         setScrollPos(topPos({ ...m, height: Math.max(1, paneRef.current.paneH - 1) }));
         loadOlder();
@@ -138,7 +143,7 @@ export function useActions(d: ActionDeps): Actions {
         if (k) pick(k);
       }
     }
-  }, [quit, cycleRoom, scrollRows, paneModel, setScrollPos, paneRef, loadOlder, retry, reconnect, openHelp, toggleMembers, openSwitcher, nextActivity, toggleRooms, roomKeys, pick, redraw]);
+  }, [quit, cycleRoom, scrollRows, paneModel, setScrollPos, paneRef, loadOlder, retry, reconnect, openHelp, toggleMembers, openSwitcher, nextActivity, toggleRooms, roomKeys, pick, redraw, onScrollBack]);
 
   return { runAction, quit, retry, reconnect, scrollRows };
 }
