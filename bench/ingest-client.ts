@@ -4,11 +4,15 @@
  *
  *   node --import tsx bench/ingest-client.ts raw       URL ROOM TOKEN COUNT
  *   node --import tsx bench/ingest-client.ts connector URL ROOM TOKEN COUNT
+ *   node --import tsx bench/ingest-client.ts store     URL ROOM TOKEN COUNT
  *
  * `raw`: a bare `ws` client that `JSON.parse`s every frame and counts `message` frames (the baseline).
- * `connector`: the chatapi connector session feeding a SessionStore (default options) — the path every
- * message of the app takes. Both print one JSON line `{"mode","count","ms","rate"}`: `ms` from the first
- * message to the COUNT-th, `rate` messages per second.
+ * `connector`: the chatapi connector session feeding a SessionStore (default options) and the local
+ * archive (src/core/archive, in a fresh temporary file, default batching), as the TUI's runtime does
+ * (src/core/runtime/archive.ts: every event the store applies is recorded) — the path every message of
+ * the app takes; the clock stops once the archive has written the COUNT-th message. `store`: the same
+ * without the archive (to tell the archive's share apart). All print one JSON line
+ * `{"mode","count","ms","rate"}`: `ms` from the first message to the COUNT-th, `rate` messages per second.
  *
  * The connector side runs with the memory policy every chat-tui command runs with (src/cli/main.ts:
  * `boundYoungGeneration`, a young generation of at most 8 MiB, src/core/heap.ts), so the figure is that
@@ -27,7 +31,10 @@ if (!mode || !url || !room || !token || !(count > 0)) {
 
 let first = 0;
 let seen = 0;
+/** Writes what the archive still holds (connector mode), before the clock stops. */
+let flushArchive = (): void => undefined;
 const finish = (): void => {
+  flushArchive();
   const ms = performance.now() - first;
   process.stdout.write(`${JSON.stringify({ mode, count: seen, ms, rate: (seen / ms) * 1000 })}\n`);
   process.exit(0);
@@ -59,6 +66,16 @@ if (mode === 'raw') {
   const def = getConnector('chatapi');
   if (!def) throw new Error('no chatapi connector');
   const store = new SessionStore();
+  let archive: { record(ev: ChatEvent): void; flush(): boolean } | undefined;
+  if (mode === 'connector') {
+    const { Archive } = await import('../src/core/archive/index.js');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const opened = Archive.open(join(mkdtempSync(join(tmpdir(), 'chat-tui-bench-archive-')), 'archive.db'));
+    archive = opened;
+    flushArchive = () => void opened.flush();
+  }
   const profile = { name: 'bench', service: 'chatapi', url, token, rooms: [room], userId: 'bench_me', userName: 'Bench' };
   store.addProfile('bench', 'chatapi', def.capabilities);
   const session = def.create({
@@ -67,6 +84,7 @@ if (mode === 'raw') {
     emit(ev: ConnectorEvent) {
       const full = { ...ev, profile: 'bench' } as ChatEvent;
       store.apply(full);
+      archive?.record(full);
       if (full.type === 'message') {
         if (seen++ === 0) first = performance.now();
         if (seen === count) {
