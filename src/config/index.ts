@@ -1,4 +1,4 @@
-/** Profiles, secrets, validation and the config/state directory (issue 3 §5, issue 7 "Secrets"). */
+/** Profiles, secrets, validation and the config/state directory. */
 export { configDir, stateDir, ensureSecureDir, modeOf, DIR_MODE, FILE_MODE } from './paths.js';
 export { ConfigStore, checkProfileName, PROFILE_NAME, profileSchema } from './store.js';
 export type { ConfigStoreOptions } from './store.js';

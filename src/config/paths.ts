@@ -4,7 +4,7 @@ import path from 'node:path';
 
 /**
  * Where chat-tui keeps its config file (`config.json`) and its state (`outbox.json`): one directory.
- * `CHAT_TUI_CONFIG_DIR` wins (issue 3 §5); otherwise the platform's config directory, named exactly as
+ * `CHAT_TUI_CONFIG_DIR` wins; otherwise the platform's config directory, named exactly as
  * `conf` with `projectName: 'chat-tui', projectSuffix: ''` would name it (env-paths rules):
  * Linux `$XDG_CONFIG_HOME/chat-tui` (default `~/.config/chat-tui`), macOS `~/Library/Preferences/chat-tui`,
  * Windows `%APPDATA%/chat-tui/Config`. We compute it ourselves so the directory can be created 0700
@@ -27,7 +27,7 @@ export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   return configDir(env);
 }
 
-/** Mode bits we insist on: directory 0700, files 0600 (issue 3 §5, issue 7 "Secrets and transport"). */
+/** Mode bits we insist on: directory 0700, files 0600. */
 export const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
 

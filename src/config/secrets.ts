@@ -4,7 +4,7 @@ import type { Profile } from '../core/profile.js';
 import { MIN_SECRET_LENGTH, redactText, secretForms } from '../core/redact.js';
 
 /**
- * Secrets of a profile (issue 3 §5, issue 7 "Secrets"): exactly one of `token` (stored in the 0600 file),
+ * Secrets of a profile: exactly one of `token` (stored in the 0600 file),
  * `tokenEnv` (name of an environment variable) or `tokenCmd` (a shell command whose trimmed stdout is the
  * token, e.g. `pass show chat`). Every secret we learn is registered for `redact()`, which the CLI runs
  * over everything it prints, as a last line of defence.

@@ -6,7 +6,7 @@ import type { NamedProfile, Profile } from '../core/profile.js';
 import { configDir, ensureSecureDir, FILE_MODE } from './paths.js';
 
 /**
- * The config file (issue 3 §5): `{ "profiles": { NAME: Profile }, "settings": { … } }` in `config.json`,
+ * The config file: `{ "profiles": { NAME: Profile }, "settings": { … } }` in `config.json`,
  * written by `conf` (atomic writes, mode 0600) in a 0700 directory (`configDir()`).
  * The schema is deliberately lenient about extra keys (newer versions may add fields) but checks the
  * types of the fields we read, so a hand-edited file with a wrong type is a clear usage error.

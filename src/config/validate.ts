@@ -3,8 +3,8 @@ import { UsageError } from '../core/errors.js';
 import type { Profile } from '../core/profile.js';
 
 /**
- * Profile validation shared by `profile add`, the headless commands, the TUI and `doctor` (issue 3 §5,
- * issue 7 "Secrets and transport"). Every failure is a UsageError with one line (exit 2).
+ * Profile validation shared by `profile add`, the headless commands, the TUI and `doctor`.
+ * Every failure is a UsageError with one line (exit 2).
  */
 
 /** True for hosts that never leave the machine: `localhost`, `*.localhost`, 127.0.0.0/8, `::1`. */
@@ -19,7 +19,7 @@ export function isLoopbackHost(hostname: string): boolean {
 
 /**
  * Parses a service URL given as option `flag` (for the message). Accepts http, https, ws, wss.
- * Plain http/ws to a host that is not loopback is refused unless `insecure` (issue 7).
+ * Plain http/ws to a host that is not loopback is refused unless `insecure`.
  * Returns the URL; throws UsageError.
  */
 export function checkServiceUrl(value: string, flag: string, insecure: boolean): URL {

@@ -47,7 +47,7 @@ export function tokenFields(token: string, nowMs: number): Partial<Profile> {
 }
 
 /**
- * `chat-tui login --profile P` for rooms (facts A3, issue 5 "Login"):
+ * `chat-tui login --profile P` for rooms (facts A3):
  * 1. `POST /auth/sso` (no body) → `{redirect_url, check_code, timeout}`; the redirect URL is told to the
  *    user (`opts.say`) to open in a browser;
  * 2. `POST /auth/sso_check {"check_code"}` every `pollMs` until `AUTHENTICATED` (→ `auth_token`), `ERROR`
