@@ -84,7 +84,13 @@ export function App({ onExit }: AppProps) {
     });
   }, [activeKey]);
 
-  const actions = useActions({ store, runtime, activeKey, profileName, caps, pick, notify, scrollRef, setScrollPos, paneRef, onExit, openHelp, openSwitcher, toggleMembers, toggleRooms, redraw, onScrollBack });
+  const takeBack = useCallback((text: string): boolean => {
+    const c = composer.current;
+    if (!c || !c.isEmpty()) return false;
+    c.setText(text);
+    return true;
+  }, []);
+  const actions = useActions({ store, runtime, activeKey, profileName, caps, pick, notify, scrollRef, setScrollPos, paneRef, onExit, openHelp, openSwitcher, toggleMembers, toggleRooms, redraw, onScrollBack, takeBack });
   const { quit, retry, reconnect } = actions;
   useDispatch({
     store, keymap, overlayOpen: overlay.kind !== 'none', overlay: overlayRef, composer, runAction: actions.runAction, quit, scrollRef, setScrollPos,
@@ -153,6 +159,7 @@ export function App({ onExit }: AppProps) {
             onMultiLinePaste={onMultiLinePaste}
             onHeight={setComposerRows}
             active={overlay.kind === 'none'}
+            {...(caps?.maxMessageLength !== undefined ? { maxLength: caps.maxMessageLength } : {})}
             origin={composerOrigin}
           />
         </Box>

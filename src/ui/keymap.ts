@@ -9,7 +9,7 @@ import { type KeyEvent, keyId } from './keys.js';
  */
 export type Action =
   | 'quit' | 'nextRoom' | 'prevRoom' | 'pageUp' | 'pageDown' | 'roomTop' | 'roomBottom' | 'retry' | 'reconnect' | 'redraw'
-  | 'help' | 'members' | 'switcher' | 'activity' | 'toggleRooms'
+  | 'editFailed' | 'discardFailed' | 'help' | 'members' | 'switcher' | 'activity' | 'toggleRooms'
   | 'jump1' | 'jump2' | 'jump3' | 'jump4' | 'jump5' | 'jump6' | 'jump7' | 'jump8' | 'jump9';
 
 /** Default bindings: action → key ids (`C-x` Ctrl, `M-x` Alt, `f1`, `pageup` …); `ui.keys` in the config overrides per action. */
@@ -22,6 +22,8 @@ export const DEFAULT_KEYS: Record<Action, string[]> = {
   roomTop: ['C-home', 'M-home'],
   roomBottom: ['C-end', 'M-end'],
   retry: ['C-r'],
+  editFailed: ['M-e'],
+  discardFailed: ['M-x'],
   reconnect: ['f5'],
   // Ctrl-L redraws, as in every terminal program (readline, vim, WeeChat).
   redraw: ['C-l'],
@@ -68,6 +70,21 @@ export function keyLabel(id: string): string {
     .replace(/(Ctrl-|Alt-|Shift-|^)([a-z0-9]+)$/, (_m, pre: string, k: string) => pre + (k.length === 1 ? k.toUpperCase() : k === 'pageup' ? 'PgUp' : k === 'pagedown' ? 'PgDn' : k.charAt(0).toUpperCase() + k.slice(1)));
 }
 
+/** The first key of an action as a label (`Ctrl-R`), or undefined when it is unbound. */
+export function firstKey(map: Map<string, Action>, a: Action): string | undefined {
+  for (const [k, v] of map) if (v === a) return keyLabel(k);
+  return undefined;
+}
+
+/** What a failed message's row says it takes (`Ctrl-R resend · Alt-E edit · Alt-X discard`), from the bindings. */
+export function failedHint(map: Map<string, Action>): string {
+  const part = (a: Action, what: string, cmd?: string): string => {
+    const k = firstKey(map, a);
+    return k ? `${k} ${what}` : (cmd ?? '');
+  };
+  return [part('retry', 'resend', '/retry'), part('editFailed', 'edit'), part('discardFailed', 'discard', '/discard')].filter(Boolean).join(' · ');
+}
+
 /** Help lines of the keys: [keys, what they do] (the commands' lines come from the command registry). */
 export function helpLines(map: Map<string, Action>): [string, string][] {
   const keysOf = (a: Action): string => [...map.entries()].filter(([, v]) => v === a).map(([k]) => keyLabel(k)).join(' / ') || '(unbound)';
@@ -90,6 +107,8 @@ export function helpLines(map: Map<string, Action>): [string, string][] {
     ['Ctrl-W / Ctrl-U / Ctrl-K / Ctrl-Y', 'kill word / to start / to end, yank'],
     ['Backspace / Delete', 'delete before / at the cursor'],
     [keysOf('retry'), 'resend the newest failed message (/retry)'],
+    [keysOf('editFailed'), 'take the newest failed message back into the composer'],
+    [keysOf('discardFailed'), 'discard the newest failed message (/discard)'],
     [keysOf('reconnect'), 'reconnect now, re-reading the profile (/reconnect)'],
     [keysOf('redraw'), 'redraw the screen'],
     [keysOf('members'), 'member list'],

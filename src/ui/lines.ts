@@ -25,6 +25,8 @@ export interface LayoutOptions {
   selfId?: string;
   /** Our display name, highlighted inside texts that mention us. */
   selfName?: string;
+  /** What a failed message's row offers (keymap.ts `failedHint`); default `press Ctrl-R or /retry`. */
+  failedHint?: string;
 }
 
 /** A screen row: `text` is at most `width` cells, may contain SGR codes. */
@@ -110,7 +112,7 @@ function highlightMention(line: string, name: string | undefined, t: Theme): str
 /** The rows of one message without separators (cached). */
 export function messageLines(m: StoredMessage, grouped: boolean, o: LayoutOptions, cache: RowCache = rowCache): string[] {
   const fmt = o.timeFormat ?? 'HH:mm';
-  const key = `${m.id}\u0000${m.rev}\u0000${o.width}\u0000${grouped ? 1 : 0}\u0000${fmt}\u0000${o.theme.noColor ? 0 : 1}${o.theme.hyperlinks ? 1 : 0}\u0000${m.status}\u0000${m.deleted ? 1 : 0}\u0000${m.edited ? 1 : 0}`;
+  const key = `${m.id}\u0000${m.rev}\u0000${o.width}\u0000${grouped ? 1 : 0}\u0000${fmt}\u0000${o.theme.noColor ? 0 : 1}${o.theme.hyperlinks ? 1 : 0}\u0000${m.status}\u0000${m.deleted ? 1 : 0}\u0000${m.edited ? 1 : 0}${m.status === 'failed' ? `\u0000${o.failedHint ?? ''}` : ''}`;
   return cache.get(key, () => layoutMessage(m, grouped, o));
 }
 
@@ -177,7 +179,7 @@ export function layoutMessage(m: StoredMessage, grouped: boolean, o: LayoutOptio
   }
   if (m.status === 'failed') {
     const why = m.error ? `not sent: ${sanitizeLine(m.error)}` : 'not sent';
-    for (const l of wrapPlain(`✗ ${why} — press Ctrl-R or /retry`, textW)) rows.push(prefix(1, t.paint('red', l)));
+    for (const l of wrapPlain(`✗ ${why} — ${o.failedHint ?? 'press Ctrl-R or /retry'}`, textW)) rows.push(prefix(1, t.paint('red', l)));
   }
   return rows;
 

@@ -27,6 +27,8 @@ export interface UiRuntime {
   /** Returns the txnId; the pending echo appears in the store at once. */
   send(roomKey: string, text: string): string;
   retry(roomKey: string, txnId?: string): boolean;
+  /** Drops a failed or queued send (outbox and room) for good; false when it cannot be (sending, unknown). */
+  discard(roomKey: string, txnId: string): boolean;
   capabilities(profile: string): Capabilities;
   reconnectNow(profile?: string): void;
   loadOlder(roomKey: string): Promise<void>;

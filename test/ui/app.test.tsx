@@ -61,7 +61,7 @@ describe('App layout', () => {
     assert.match(f, /message deleted/);
     assert.doesNotMatch(f, /secret/);
     assert.match(f, /on its way ⧗/);
-    assert.match(f, /✗ not sent: rate limited — press Ctrl-R or \/retry/);
+    assert.match(f, /✗ not sent: rate limited — Ctrl-R resend · Alt-E edit ·/);
     assert.match(f, /\* │ bob followed/);
   });
 

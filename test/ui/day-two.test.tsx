@@ -63,3 +63,89 @@ describe('a command usage error', () => {
     assert.deepEqual(trt.joined.map((j) => j.ref), ['lobby', 'dev', 'x'], 'the kept text can be edited');
   });
 });
+
+describe('the length limit in the composer', () => {
+  test('the count shows from 80 % of the limit (graphemes); over it the composer says so and Enter sends nothing', async () => {
+    const trt = new TestRuntime(demoState({ caps: { maxMessageLength: 10 } }));
+    ui = await mount(trt);
+    await ui.press('abcdefg');
+    assert.doesNotMatch(ui.frame(), /\d+\/10/, 'no count below 80 %');
+    await ui.press('h');
+    assert.match(ui.frame(), /› abcdefgh.*8\/10/);
+    await ui.press('xyz');
+    assert.match(ui.frame(), /✗ 11\/10 too long/);
+    await ui.press(KEY.enter);
+    assert.deepEqual(trt.sent, [], 'refused before sending');
+    assert.match(ui.frame(), /message too long: 11 characters, the limit is 10/);
+    assert.match(ui.frame(), /› abcdefghxyz/, 'the text stays for editing');
+    await ui.press(KEY.backspace, KEY.enter);
+    assert.deepEqual(trt.sent.map((x) => x.text), ['abcdefghxy']);
+    // Graphemes, not UTF-16 units: ten "é" written as e + combining accent are 20 units, 10 characters.
+    await ui.press('e\u0301'.repeat(10));
+    const row = ui.lines().find((l) => l.includes('› e\u0301'))!;
+    assert.match(row, /10\/10/);
+    assert.doesNotMatch(row, /too long/);
+    await ui.press(KEY.enter);
+    assert.equal(trt.sent.length, 2);
+  });
+});
+
+describe('a failed message', () => {
+  test('Alt-E takes it back into the composer (edit, resend); Alt-X and /discard drop it and it does not come back at the next start', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { openAppArchive, ARCHIVE_DEFAULTS } = await import('../../src/core/archive/index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'chat-tui-failed-'));
+    const open = () => {
+      const app = openAppArchive({ dir, settings: ARCHIVE_DEFAULTS, profiles: ['fk'], notice: () => undefined, adopt: () => undefined, env: { CHAT_TUI_CONFIG_DIR: dir } });
+      const s = setup({ maxMessageLength: 20 }, app.outbox ? { outbox: app.outbox } : {});
+      return { ...s, app };
+    };
+    const texts = (r: ChatRuntime) => r.outboxEntries().map((e) => [e.text, e.status]);
+    try {
+      // A first run leaves two unsendable messages behind (over the limit: failed at once).
+      const two = open();
+      rt = two.runtime;
+      const lobby = two.store.getState().roomOrder[0]!;
+      await two.runtime.start();
+      two.runtime.send(lobby, 'first message that is too long');
+      two.runtime.send(lobby, 'second message that is too long');
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(texts(two.runtime).filter(([, st]) => st === 'failed').map(([t]) => t), ['first message that is too long', 'second message that is too long']);
+      await two.runtime.stop();
+      two.app.close();
+      rt = undefined;
+
+      const three = open();
+      rt = three.runtime;
+      await three.runtime.start();
+      ui = await mount(three.runtime, { rows: 20 });
+      let f = await ui.waitFor((x) => x.includes('second message that is too long'), 'the failed ones came back');
+      assert.match(f, /not sent: message too long.*Ctrl-R resend · Alt-E edit · Alt-X discard/s);
+      await ui.press(KEY.alt('x'));
+      f = await ui.waitFor((x) => !x.includes('second message that is too long'), 'Alt-X dropped the newest');
+      await ui.press(KEY.alt('e'));
+      f = await ui.waitFor((x) => /› first message that is too long/.test(x), 'Alt-E put it into the composer');
+      assert.equal(f.split('\n').filter((l) => l.includes('first message that is too long')).length, 1, 'and off the pane');
+      await ui.press(KEY.ctrl('u'), 'fixed', KEY.enter);
+      await ui.waitFor(() => three.session().sent.some((x) => x.text === 'fixed'), 'the edited text went out');
+      three.runtime.send(lobby, 'third message that is too long');
+      await ui.waitFor((x) => x.includes('third message that is too long'), 'another failed one');
+      await ui.press('/discard', KEY.enter);
+      await ui.waitFor((x) => !x.includes('third message that is too long'), '/discard dropped it');
+      ui.unmount();
+      ui = undefined;
+      await three.runtime.stop();
+      three.app.close();
+      rt = undefined;
+
+      const four = open();
+      rt = four.runtime;
+      assert.deepEqual(texts(four.runtime), [], 'nothing comes back at the next start');
+      four.app.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -129,6 +129,12 @@ export class TestRuntime implements UiRuntime {
     this.retried.push(key);
     return true;
   }
+  discarded: { key: string; txnId: string }[] = [];
+  discard(key: string, txnId: string): boolean {
+    this.discarded.push({ key, txnId });
+    this.store.setRoom(key, (r) => ({ messages: r.messages.filter((m) => m.txnId !== txnId) }));
+    return true;
+  }
   capabilities(profile: string): Capabilities {
     return this.store.getState().profiles[profile]?.capabilities ?? caps();
   }

@@ -307,7 +307,8 @@ describe('commands', () => {
   test('every command that needs a capability is hidden without it: completion, help, and an error line naming why', () => {
     assert.deepEqual(completeCommand('j'), []);
     assert.deepEqual(completeCommand('j', { join: true }), ['/join']);
-    assert.deepEqual(completeCommand('d', { dms: true }), ['/dm']);
+    assert.deepEqual(completeCommand('d', { dms: true }), ['/dm', '/discard']);
+    assert.deepEqual(completeCommand('d'), ['/discard']);
     assert.deepEqual(parseInput('/join lobby', { join: false }), { kind: 'error', message: '/join: this service cannot open rooms at run time' });
     assert.deepEqual(parseInput('/part', {}), { kind: 'error', message: '/part: this service cannot leave rooms at run time' });
     assert.deepEqual(parseInput('/dm bob', { dms: false }), { kind: 'error', message: '/dm: this service has no direct messages' });

@@ -165,11 +165,15 @@ export class ChatRuntime {
     return true;
   }
 
-  /** Drops a failed send from the outbox and from the room. Returns whether it existed. */
+  /**
+   * Drops a failed or queued send from the outbox (for good: it does not come back at the next start)
+   * and from the room. One being handed to the connector (`sending`) cannot be taken back. Returns
+   * whether it was dropped.
+   */
   discard(key: string, txnId: string): boolean {
     const { profile } = splitRoomKey(resolveKey(this.c, key));
     const e = this.c.outbox.get(txnId);
-    if (!e || e.status !== 'failed' || e.profile !== profile) return false;
+    if (!e || e.status === 'sending' || e.profile !== profile) return false;
     this.c.outbox.remove(txnId);
     this.store.removeLocalEcho(profile, txnId);
     return true;

@@ -2,6 +2,7 @@ import type { Capabilities } from '../../core/connector.js';
 import { ban } from './ban.js';
 import { clear } from './clear.js';
 import { del } from './delete.js';
+import { discard } from './discard.js';
 import { dm } from './dm.js';
 import { help } from './help.js';
 import { join } from './join.js';
@@ -23,7 +24,7 @@ import { unban } from './unban.js';
  */
 
 /** Every slash command, in help order. */
-export const COMMANDS: readonly SlashCommand[] = [help, join, part, dm, retry, reconnect, members, clear, profile, quit, del, timeout, ban, unban];
+export const COMMANDS: readonly SlashCommand[] = [help, join, part, dm, retry, discard, reconnect, members, clear, profile, quit, del, timeout, ban, unban];
 
 /** The capabilities a command is judged against (any subset of a profile's; undefined = none known). */
 export type CommandCaps = Partial<Capabilities> | undefined;

@@ -1,6 +1,7 @@
 import chalk from 'chalk';
 import { Box, Text, useCursor, usePaste } from 'ink';
 import { memo, type Ref, useEffect, useImperativeHandle, useReducer, useRef } from 'react';
+import { graphemeCount } from '../../core/runtime/send-policy.js';
 import { useUi } from '../context.js';
 import { edit, type EditOp, type EditorState, emptyEditor, historyStep, type HistoryCursor, onFirstLine, onLastLine } from '../editor.js';
 import type { KeyEvent } from '../keys.js';
@@ -37,6 +38,11 @@ export interface ComposerProps {
   onHeight(rows: number): void;
   /** Whether keys/pastes reach the composer (false while an overlay is open). */
   active: boolean;
+  /**
+   * The service's longest message in graphemes (capabilities.maxMessageLength): from 80 % of it the
+   * composer shows the count, over it says the text is too long (the send policy refuses it on Enter).
+   */
+  maxLength?: number;
   /** Where the composer's top-left cell is in the window (for the terminal cursor when there are no attributes). */
   origin?: { x: number; y: number };
   ref?: Ref<ComposerHandle>;
@@ -73,13 +79,24 @@ export function windowLine(line: string, cursor: number | undefined, w: number):
 }
 
 /**
+ * The length note of a draft against the service's limit (graphemes, send-policy.ts): undefined
+ * below 80 % of the limit (and for /commands), `412/500` from there, `✗ 520/500 too long` over it.
+ */
+export function lengthCounter(text: string, max: number | undefined): { text: string; over: boolean } | undefined {
+  if (max === undefined || max <= 0 || !text || (text.startsWith('/') && !text.startsWith('//')) || text.length < max * 0.8) return undefined;
+  const n = graphemeCount(text);
+  if (n < max * 0.8) return undefined;
+  return n > max ? { text: `✗ ${n}/${max} too long`, over: true } : { text: `${n}/${max}`, over: false };
+}
+
+/**
  * The composer: Enter sends, Alt-Enter adds a line, readline editing
  * (editor.ts), Up/Down walk what was sent in THIS room, Tab completes names and /commands, a paste of
  * several lines is handed to the App to confirm. Keeps a draft per room. Typing indicators go out
  * through `runtime.setTyping` (the connector debounces). Its keystrokes re-render only itself.
  */
 export const Composer = memo(function Composer(props: ComposerProps) {
-  const { roomKey, width, disabledReason, note, active, ref, origin } = props;
+  const { roomKey, width, disabledReason, note, active, ref, origin, maxLength } = props;
   const { setCursorPosition } = useCursor();
   const { runtime, theme } = useUi();
   // Editor state per room, read synchronously during render (a room switch shows that room's draft
@@ -280,7 +297,8 @@ export const Composer = memo(function Composer(props: ComposerProps) {
   // Which lines to show: a window of MAX rows that contains the cursor line.
   const cursorLine = st.text.slice(0, st.cursor).split('\n').length - 1;
   const first = Math.max(0, Math.min(cursorLine - rows + 1, lines.length - rows));
-  const noteText = note && !st.text ? ` ${note}` : '';
+  const counter = lengthCounter(st.text, maxLength);
+  const noteText = note && !st.text ? ` ${note}` : counter ? ` ${counter.text}` : '';
   const w = Math.max(4, width - 2);
   let offset = 0;
   for (let i = 0; i < first; i++) offset += (lines[i] ?? '').length + 1;
@@ -298,7 +316,7 @@ export const Composer = memo(function Composer(props: ComposerProps) {
         {win.before}
         {cur !== undefined && active ? <Text inverse>{win.at}</Text> : win.at}
         {win.after}
-        {i === first && noteText ? <Text dimColor>{noteText}</Text> : null}
+        {i === first && noteText ? counter?.over ? <Text bold {...theme.fg('red')}>{noteText}</Text> : <Text dimColor>{noteText}</Text> : null}
       </Text>,
     );
   }

@@ -3,6 +3,7 @@ import { memo, useEffect, useMemo, useRef } from 'react';
 import type { RoomState, StoredMessage } from '../../core/state.js';
 import type { Theme } from '../theme.js';
 import { useUi } from '../context.js';
+import { buildKeymap, failedHint } from '../keymap.js';
 import { type LayoutOptions, separator } from '../lines.js';
 import { useStore } from '../hooks/useStore.js';
 import { computeView, countAfter, type ScrollPos } from '../viewport.js';
@@ -34,14 +35,15 @@ export interface MessagePaneProps {
 export function useLayout(roomKey: string | undefined, width: number): LayoutOptions {
   const { theme, options } = useUi();
   const me = useStore((s) => (roomKey ? s.profiles[s.rooms[roomKey]?.profile ?? '']?.me : undefined));
+  const hint = useMemo(() => failedHint(buildKeymap(options.keys)), [options.keys]);
   return useMemo(() => {
-    const o: LayoutOptions = { width, theme, timeFormat: options.timeFormat ?? 'HH:mm' };
+    const o: LayoutOptions = { width, theme, timeFormat: options.timeFormat ?? 'HH:mm', failedHint: hint };
     if (me) {
       o.selfId = me.id;
       o.selfName = me.name;
     }
     return o;
-  }, [width, theme, options.timeFormat, me]);
+  }, [width, theme, options.timeFormat, me, hint]);
 }
 
 /**

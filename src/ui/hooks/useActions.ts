@@ -4,6 +4,7 @@ import type { MutableRefObject } from 'react';
 import type { Capabilities } from '../../core/connector.js';
 import type { PaneScroll } from '../components/MessagePane.js';
 import type { useLayout } from '../components/MessagePane.js';
+import { newestUnsent } from '../commands/discard.js';
 import { roomKeysInOrder, roomListItems } from '../components/RoomList.js';
 import type { Action } from '../keymap.js';
 import type { UiRuntime, UiStore } from '../types.js';
@@ -36,6 +37,8 @@ export interface ActionDeps {
   redraw(): void;
   /** The user scrolls up in the shown room (a cleared room may fill again). */
   onScrollBack(): void;
+  /** Puts a text into the empty composer for editing; false when the composer holds a draft. */
+  takeBack(text: string): boolean;
 }
 
 /** What {@link useActions} returns. */
@@ -113,6 +116,16 @@ export function useActions(d: ActionDeps): Actions {
     notify(`reconnecting ${profileName ?? 'all profiles'}…`, 'info');
   }, [runtime, profileName, notify]);
 
+  // The newest failed message of the shown room: back into the composer (edit and resend) or dropped.
+  const { takeBack } = d;
+  const unsent = useCallback((how: 'edit' | 'discard') => {
+    const m = activeKey ? newestUnsent(store, activeKey) : undefined;
+    if (!activeKey || !m?.txnId) return notify('no failed message in this room', 'info');
+    if (how === 'edit' && !takeBack(m.text)) return notify('the composer holds a draft: send or clear it first', 'info');
+    if (!runtime.discard(activeKey, m.txnId)) return notify('that message cannot be taken back now', 'info');
+    notify(how === 'edit' ? 'the failed message is back in the composer: edit it and press Enter' : 'message discarded', 'info');
+  }, [activeKey, store, runtime, notify, takeBack]);
+
   const { openHelp, openSwitcher, toggleMembers, toggleRooms, redraw } = d;
   const runAction = useCallback((a: Action): void => {
     switch (a) {
@@ -132,6 +145,8 @@ export function useActions(d: ActionDeps): Actions {
       case 'retry': retry(); return;
       case 'reconnect': reconnect(); return;
       case 'redraw': redraw(); return;
+      case 'editFailed': unsent('edit'); return;
+      case 'discardFailed': unsent('discard'); return;
       case 'help': openHelp(); return;
       case 'members': toggleMembers(); return;
       case 'switcher': openSwitcher(); return;
@@ -143,7 +158,7 @@ export function useActions(d: ActionDeps): Actions {
         if (k) pick(k);
       }
     }
-  }, [quit, cycleRoom, scrollRows, paneModel, setScrollPos, paneRef, loadOlder, retry, reconnect, openHelp, toggleMembers, openSwitcher, nextActivity, toggleRooms, roomKeys, pick, redraw, onScrollBack]);
+  }, [quit, cycleRoom, scrollRows, paneModel, setScrollPos, paneRef, loadOlder, retry, reconnect, openHelp, toggleMembers, openSwitcher, nextActivity, toggleRooms, roomKeys, pick, redraw, onScrollBack, unsent]);
 
   return { runAction, quit, retry, reconnect, scrollRows };
 }
