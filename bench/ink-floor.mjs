@@ -1,7 +1,8 @@
 // The floor of `startup_vs_ink_floor`: a bare Ink program that draws the rows of chat-tui demo's first
 // frame (room list, header, 36 message rows `HH:MM  author │ text`, status, composer, footer) in the same
 // render mode (alternate screen, incremental rendering, 30 fps, React in production mode), then waits for
-// SIGTERM. It gets every start-up aid chat-tui's own entry (bin/chat-tui.js) has that is not chat-tui's
+// SIGTERM. Typed letters go to its composer row and DEL takes one back (useInput), so that the bench can
+// also time Ink's own keypress → echo on a full screen (a diagnosis beside `keypress_vs_weechat`). It gets every start-up aid chat-tui's own entry (bin/chat-tui.js) has that is not chat-tui's
 // code — Node's compile cache and the es-toolkit resolve hook for Ink — so the floor is as low as Ink goes.
 // Plain JavaScript, no JSX, no tsx: nothing to compile at start.
 import module from 'node:module';
@@ -17,8 +18,8 @@ try {
   // only a slower start
 }
 process.env.NODE_ENV ??= 'production';
-const { createElement: h } = await import('react');
-const { render, Box, Text } = await import('ink');
+const { createElement: h, useState } = await import('react');
+const { render, Box, Text, useInput } = await import('ink');
 
 const LINES = [
   'morning all ☕',
@@ -54,6 +55,15 @@ function Row({ i }) {
   );
 }
 
+function Composer() {
+  const [text, setText] = useState('');
+  useInput((input, key) => {
+    if (key.backspace || key.delete) setText((t) => t.slice(0, -1));
+    else if (input && !key.ctrl && !key.meta) setText((t) => t + input);
+  });
+  return h(Text, null, `› ${text}`);
+}
+
 function Floor() {
   return h(
     Box,
@@ -75,7 +85,7 @@ function Floor() {
         h(Text, { bold: true }, '#general — Say hello — everything goes  [demo]'),
         ...Array.from({ length: messages }, (_, i) => h(Row, { key: i, i })),
         h(Box, { justifyContent: 'flex-end' }, h(Text, { dimColor: true }, '5 online')),
-        h(Text, null, '›'),
+        h(Composer),
       ),
     ),
     h(Text, { inverse: true }, 'chat-tui demo · demo · connected ^N/^P rooms · PgUp/PgDn · ^G find · F1 help · ^C quit'),

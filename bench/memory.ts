@@ -6,12 +6,15 @@
  * WeeChat on 10 channels (bench/weechat.ts) — so every run has its own first keys after a load, the
  * slowest ones, on both sides.
  */
+import { join } from 'node:path';
+import { hostPty } from './lib/host.js';
 import { describeKeys, measureKeys, type KeySeries } from './lib/keys.js';
+import { ROOT, startPty } from './lib/proc.js';
 import { startBenchServer, type BenchRoom } from './lib/server.js';
 import { median } from './lib/stats.js';
 import { targetOf } from './lib/report.js';
 import { findWeechat } from './lib/weechat.js';
-import { startTui, type TuiBenchContext } from './tui.js';
+import { COLS, ROWS, startTui, type TuiBenchContext } from './tui.js';
 import { loadText, sampleRss, weechatLoadRun } from './weechat.js';
 
 const PER_ROOM = 10_000;
@@ -45,6 +48,17 @@ async function oursLoadRun(c: TuiBenchContext): Promise<{ before: number; after:
   }
 }
 
+/** Keypress → echo of the bare Ink program (bench/ink-floor.mjs: the demo's rows, no store): Ink's own cost of a key on a full screen. */
+async function inkFloorKeys(): Promise<KeySeries> {
+  const host = hostPty(await startPty([process.execPath, join(ROOT, 'bench', 'ink-floor.mjs')], [], { cols: COLS, rows: ROWS, keepOutput: false }), false);
+  try {
+    await host.settle(700, 8000);
+    return await measureKeys(host);
+  } finally {
+    await host.stop();
+  }
+}
+
 /** Runs `c.runs` paired runs and emits the four figures (those wanted). */
 export async function benchRssKeypress(c: TuiBenchContext): Promise<void> {
   const wantWeechat = c.want('rss_per_100k_vs_weechat') || c.want('keypress_vs_weechat');
@@ -65,6 +79,7 @@ export async function benchRssKeypress(c: TuiBenchContext): Promise<void> {
       c.log(`rss run ${run + 1}: weechat ${w.after.toFixed(1)} MiB (${w.before.toFixed(1)} before, +${(w.after - w.before).toFixed(1)})${w.synced ? '' : ' (it did not answer a PING after the load)'}`);
       c.log(`keypress run ${run + 1}: weechat ${describeKeys(w.keys)}`);
     }
+    if (c.want('keypress_vs_weechat')) c.log(`keypress run ${run + 1}: bare Ink (bench/ink-floor.mjs, diagnosis only) ${describeKeys(await inkFloorKeys())}`);
   }
   const nan = (xs: number[]): number => (xs.some(Number.isNaN) ? Number.NaN : median(xs));
   const runsNote = `median of ${ours.after.length} runs`;
