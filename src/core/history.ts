@@ -1,3 +1,4 @@
+import { pageBack, type PageBackOptions } from './connection/index.js';
 import type { ConnectorSession, HistoryOptions } from './connector.js';
 import { ChatError } from './errors.js';
 import type { MessageEvent } from './events.js';
@@ -5,9 +6,8 @@ import type { MessageEvent } from './events.js';
 /**
  * Reading more history than one request of the service returns (glimesh caps one `chatMessages` page at
  * 1000, facts §6): the connector reads one page (`history(room, {before, limit})`, at most its
- * `capabilities.historyPageSize`), and this pages back until `limit` messages are in or the history
- * ends. A page shorter than asked is the start of the history; a server that ignores `before` and
- * answers with the newest page again is recognised (the `before` message is in the answer) and ends it.
+ * `capabilities.historyPageSize`), and the kit's `pageBack` walks back page by page until `limit`
+ * messages are in or the history ends (a short page; a server that ignores `before` is recognised).
  */
 
 /**
@@ -16,31 +16,17 @@ import type { MessageEvent } from './events.js';
  * connector's `history` throws (not_found, network…).
  */
 export async function pageHistory(session: ConnectorSession, room: string, opts: HistoryOptions): Promise<MessageEvent[]> {
-  if (!session.history || !session.capabilities.history) throw new ChatError('protocol', 'this service keeps no history that can be fetched', { retryable: false });
+  const history = session.history?.bind(session);
+  if (!history || !session.capabilities.history) throw new ChatError('protocol', 'this service keeps no history that can be fetched', { retryable: false });
   const want = Math.max(1, Math.floor(opts.limit));
-  const size = Math.max(1, session.capabilities.historyPageSize ?? want);
-  const pages: MessageEvent[][] = [];
-  const ids = new Set<string>();
-  let count = 0;
-  let cursor = opts.before;
-  while (count < want) {
-    const ask = Math.min(size, want - count);
-    let page = await session.history(room, cursor === undefined ? { limit: ask } : { before: cursor, limit: ask });
-    const full = page.length >= ask;
-    let ignored = false;
-    if (cursor !== undefined) {
-      const at = page.findIndex((m) => m.id === cursor);
-      if (at >= 0) {
-        page = page.slice(0, at); // the server ignored `before`
-        ignored = true;
-      }
-    }
-    page = page.filter((m) => !ids.has(m.id)).slice(-(want - count));
-    for (const m of page) ids.add(m.id);
-    pages.push(page);
-    count += page.length;
-    if (ignored || !full || page.length === 0) break;
-    cursor = page[0]!.id;
-  }
-  return pages.reverse().flat();
+  const pageSize = Math.max(1, Math.min(want, session.capabilities.historyPageSize ?? want));
+  const o: PageBackOptions<MessageEvent> = {
+    page: (before, limit) => history(room, before === undefined ? { limit } : { before, limit }),
+    pageSize,
+    // Every page but the last is full; two more allow for pages thinned by duplicates.
+    maxPages: Math.ceil(want / pageSize) + 2,
+    want,
+  };
+  if (opts.before !== undefined) o.before = opts.before;
+  return (await pageBack(o)).messages;
 }

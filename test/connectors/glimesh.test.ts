@@ -321,9 +321,11 @@ describe('glimesh session: socket', () => {
     s.crashControl();
     await waitFor(() => s.counters.joins >= joins + 2, 'a restart of the control channel after the lost reply');
     s.state.dropDocReplies = false;
-    await waitFor(() => h.events.filter((e) => e.type === 'connection' && e.state === 'connected').length >= 3 && chatSubs(s) === 1, 'subscribed again');
+    // `connected` is said per socket (the kit's link); channel joins are counted by the server.
+    await waitFor(() => s.counters.joins >= joins + 2 && chatSubs(s) === 1, 'subscribed again');
     await sleep(300);
     assert.equal(chatSubs(s), 1, 'one live subscription on the server');
+    assert.equal(s.upgrades.length, 1, 'the socket stayed up: only the channel was restarted');
     const m = s.post('6', 'Kirby', 'exactly once');
     await waitFor(() => h.messages().some((x) => x.id === m.id), 'the message');
     await sleep(100);
@@ -500,6 +502,41 @@ describe('glimesh session: HTTP', () => {
     await waitFor(() => reasons().filter((r) => refused.test(r)).length >= 3, 'three reasons in network words');
     const after = reasons().slice(reasons().findIndex((r) => refused.test(r)));
     assert.ok(after.every((r) => refused.test(r)), JSON.stringify(reasons()));
+    // The first failure of the outage is one error; the retries are only connection events.
+    const errors = h.events.filter((e) => e.type === 'error');
+    assert.equal(errors.length, 1, JSON.stringify(errors));
+    assert.match(errors[0]!.type === 'error' ? errors[0]!.message : '', refused);
+  });
+
+  test('reconnect now: the wait is skipped (0 ms) and the socket comes back subscribed', async () => {
+    const s = await server();
+    const h = open(s, { session: { backoff: () => new Backoff({ baseMs: 20_000, capMs: 20_000, random: () => 0.99 }) } });
+    await h.connect();
+    s.dropSockets();
+    const waiting = await waitFor(() => h.events.find((e) => e.type === 'connection' && e.state === 'reconnecting'), 'reconnecting');
+    assert.ok(waiting.type === 'connection' && Date.parse(waiting.retryAt ?? '') - Date.now() > 10_000, 'a long wait was announced');
+    const asked = Date.now();
+    h.session.reconnectNow();
+    await waitFor(() => s.upgrades.length === 2 && chatSubs(s) === 1, 'a new socket, subscribed', 5000);
+    assert.ok(Date.now() - asked < 5000, 'without waiting for the backoff');
+    const m = s.post('6', 'Kirby', 'after reconnect now');
+    await waitFor(() => h.messages().some((x) => x.id === m.id), 'the message on the new socket');
+  });
+
+  test('a catch-up that cannot reach back to the last message seen says gap, and delivers what it read once, in order', async () => {
+    const s = await server();
+    const h = open(s, { session: { backfillPageSize: 5, backfillMaxPages: 2 } });
+    await h.connect();
+    const first = s.post('6', 'Kirby', 'seen live');
+    await waitFor(() => h.messages().length === 1, 'the live message');
+    s.dropSockets();
+    const missed: string[] = [];
+    for (let i = 0; i < 30; i++) missed.push(s.store('6', 'Kirby', `missed ${i}`).id);
+    await waitFor(() => h.events.some((e) => e.type === 'gap' && e.room === '6'), 'a gap');
+    await waitFor(() => h.messages().length >= 11, 'the pages read');
+    const got = h.messages().map((m) => m.id);
+    assert.deepEqual(got, [first.id, ...missed.slice(-10)], 'two pages of 5 after the live one, each once, in order');
+    assert.equal(h.events.filter((e) => e.type === 'gap').length, 1);
   });
 
   test('send over HTTP when the socket is down', async () => {

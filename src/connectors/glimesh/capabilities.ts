@@ -1,4 +1,4 @@
-import type { Capabilities } from '../../core/connector.js';
+import type { ServiceTraits } from '../../core/connector.js';
 import type { Backoff } from '../../core/reconnect.js';
 import { MAX_MESSAGE_GRAPHEMES, MAX_PAGE } from './wire.js';
 
@@ -21,21 +21,19 @@ export interface GlimeshSessionOptions {
   backoff?: () => Backoff;
 }
 
-/** Static capabilities (facts §4, §6: no typing, presence, edits or deletion events; history over HTTP). */
-export const GLIMESH_CAPABILITIES: Capabilities = {
-  history: true,
+/**
+ * What Glimesh sends and allows that no session method shows (facts §4, §6): no typing, presence, edits
+ * or deletion events; messages of at most 255 graphemes; history pages of at most 1000. History, joins
+ * and moderation are capabilities because the session implements them (`capabilitiesOf`); whether the
+ * account may moderate a channel cannot be asked (no `moderators` field we can rely on, and scopes are
+ * not introspectable), so a token profile offers it and a refusal is reported clearly.
+ */
+export const GLIMESH_TRAITS: ServiceTraits = {
   historyPageSize: MAX_PAGE,
-  typingSend: false,
   typingReceive: false,
   presence: false,
   edits: false,
-  roomListing: false,
-  dms: false,
-  join: true,
   readOnly: false,
-  // Whether the account may moderate a channel cannot be asked (no `moderators` field we can rely on, and
-  // scopes are not introspectable), so a token profile offers it and a refusal is reported clearly.
-  moderation: true,
   atMentions: true,
   maxMessageLength: MAX_MESSAGE_GRAPHEMES,
 };

@@ -53,6 +53,8 @@ export class ControlChannel {
   private channel: Channel | undefined;
   private readonly subs = new Map<string, SubTarget>();
   private readonly pending = new Set<(err: ChatError) => void>();
+  /** Aborted when the generation ends (catch-ups of an ended generation deliver nothing). */
+  private genCtl = new AbortController();
 
   constructor(
     private readonly hooks: ControlHooks,
@@ -70,12 +72,6 @@ export class ControlChannel {
     this.socket = undefined;
     this.channel = undefined;
     this.down();
-  }
-
-  /** The socket dropped (phoenix reconnects it and rejoins): pending pushes fail with `err`. */
-  lost(err: ChatError): void {
-    this.down();
-    this.fail(err);
   }
 
   /** Every push waiting for a reply fails with `err`. */
@@ -181,11 +177,23 @@ export class ControlChannel {
     this.hooks.data(target, data);
   }
 
+  /** The signal of the current generation: aborted when it ends. */
+  get signal(): AbortSignal {
+    return this.genCtl.signal;
+  }
+
   /** Nothing is joined: the subscriptions are gone, and pushes, subscribes and backfills under way are stale. */
   private down(): void {
-    this.gen++;
+    this.next();
     this.joined = false;
     this.subs.clear();
+  }
+
+  /** A new generation begins; the old one's signal is aborted. */
+  private next(): number {
+    this.genCtl.abort();
+    this.genCtl = new AbortController();
+    return ++this.gen;
   }
 
   private unsubscribe(id: string): void {
@@ -230,7 +238,7 @@ export class ControlChannel {
       .join(this.pushTimeoutMs)
       .receive('ok', () => {
         if (this.channel !== channel) return;
-        const gen = ++this.gen;
+        const gen = this.next();
         this.joined = true;
         this.subs.clear();
         this.hooks.joined(gen);

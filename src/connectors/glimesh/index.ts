@@ -1,8 +1,8 @@
-import type { ConnectorContext, ConnectorDefinition } from '../../core/connector.js';
+import { capabilitiesOf, type Capabilities, type ConnectorContext, type ConnectorDefinition } from '../../core/connector.js';
 import { UsageError } from '../../core/errors.js';
 import type { Profile } from '../../core/profile.js';
 import { login } from './login.js';
-import { GLIMESH_CAPABILITIES, type GlimeshSessionOptions } from './capabilities.js';
+import { GLIMESH_TRAITS, type GlimeshSessionOptions } from './capabilities.js';
 import { GlimeshSession } from './session.js';
 
 /**
@@ -11,9 +11,12 @@ import { GlimeshSession } from './session.js';
  * channel, given as the streamer's username (case-insensitive) or the numeric channel id.
  */
 
-export { GLIMESH_CAPABILITIES, type GlimeshSessionOptions } from './capabilities.js';
+export { GLIMESH_TRAITS, type GlimeshSessionOptions } from './capabilities.js';
 export { GlimeshSession } from './session.js';
 export { clientCredentials, login, tokenExpired } from './login.js';
+
+/** A token profile's capabilities: what the session implements, and the service's traits. */
+export const GLIMESH_CAPABILITIES: Capabilities = capabilitiesOf(GlimeshSession.prototype, GLIMESH_TRAITS);
 
 /** The default site. */
 export const DEFAULT_URL = 'https://glimesh.tv';

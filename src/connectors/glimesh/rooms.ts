@@ -1,10 +1,10 @@
 import type { RoomInfo } from '../../core/connector.js';
+import { CatchUp } from '../../core/connection/index.js';
 import type { ConnectorEvent } from '../../core/events.js';
 import { sanitizeLine } from '../../core/sanitize.js';
 import type { GraphHttp } from './http.js';
 import { resultError, type Msg } from './pages.js';
-import { RoomStream } from './stream.js';
-import { CHANNEL_BY_ID, CHANNEL_BY_USERNAME, parseChannel, type ChannelInfo } from './wire.js';
+import { CHANNEL_BY_ID, CHANNEL_BY_USERNAME, compareIds, parseChannel, type ChannelInfo } from './wire.js';
 
 /**
  * The channels a session follows. A room is a Glimesh channel: its id is the channel id, given by the
@@ -19,7 +19,8 @@ export interface Room {
   info: ChannelInfo;
   /** Join generation whose subscriptions this room has (or is getting). */
   subGen: number;
-  stream: RoomStream;
+  /** Exactly-once delivery and backfill (the kit's catch-up); ids are increasing integers (facts §6), so they order the anchor. */
+  stream: CatchUp<Msg>;
 }
 
 /** The followed channels, by channel id. */
@@ -27,13 +28,14 @@ export class ChannelRooms {
   private readonly map = new Map<string, Room>();
 
   /**
-   * `http()`: the current GraphQL client; `emit`: room and notice events; `deliver(m)`: emits a new
-   * message of a room (each id once, from the room's stream).
+   * `http()`: the current GraphQL client; `emit`: room, gap and notice events; `deliver(m)`: emits a
+   * new message of a room (each id once, from the room's stream); `notice`: a throttled notice.
    */
   constructor(
     private readonly http: () => GraphHttp,
     private readonly emit: (ev: ConnectorEvent) => void,
     private readonly deliver: (m: Msg) => void,
+    private readonly notice: (kind: string, text: string, room: string) => void,
   ) {}
 
   /** Looks a channel up by numeric id or streamer username (case-insensitive, facts §6). Throws ChatError not_found. */
@@ -52,7 +54,17 @@ export class ChannelRooms {
     const info = await this.lookup(ref);
     const existing = this.map.get(info.id);
     if (existing) return existing;
-    const room: Room = { id: info.id, info, subGen: 0, stream: new RoomStream(this.deliver) };
+    const room: Room = {
+      id: info.id,
+      info,
+      subGen: 0,
+      stream: new CatchUp<Msg>({
+        deliver: this.deliver,
+        gap: () => this.emit({ type: 'gap', room: info.id }),
+        failed: (message) => this.notice('backfill', `could not backfill ${room.info.streamer.name}'s chat: ${message}`, info.id),
+        newer: (m, anchor) => anchor === undefined || compareIds(m.id, anchor.id) > 0,
+      }),
+    };
     this.map.set(info.id, room);
     this.update(room, info, false);
     return room;

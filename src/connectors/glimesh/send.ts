@@ -1,3 +1,4 @@
+import type { PendingSends } from '../../core/connection/index.js';
 import { ChatError, toChatError } from '../../core/errors.js';
 import type { UserRef } from '../../core/events.js';
 import { sanitize, sanitizeLine } from '../../core/sanitize.js';
@@ -16,9 +17,6 @@ import { CREATE_MESSAGE, MAX_MESSAGE_GRAPHEMES, errorsOf, graphemeCount, isRecor
 /** Why a client-id profile cannot send (facts §2: a client id has no scopes). */
 export const READ_ONLY_REASON = 'signed in with a client id only, which Glimesh makes read-only; add --token or run chat-tui login';
 
-/** Sends remembered (server id → our txnId) so that later copies of them carry the txnId. */
-const SENT_LIMIT = 1000;
-
 /** What a send needs from its session. */
 export interface SendDeps {
   /** The profile is read-only (client id). */
@@ -33,6 +31,8 @@ export interface SendDeps {
   channel(ref: string): Promise<string>;
   /** Our user, when known (token profiles). */
   me(): UserRef | undefined;
+  /** The kit's pending sends: our sends' copies, by server id, carry their txnId. */
+  pending: PendingSends;
 }
 
 /** Maps GraphQL errors of a refused mutation to a ChatError with the server's text (facts §6). */
@@ -47,10 +47,8 @@ export function refusal(errors: GqlError[], what: string, readOnly: boolean): Ch
   return new ChatError('forbidden', text, { retryable: false });
 }
 
-/** The sends of one session, and the echo matching of their copies. */
+/** The sends of one session. */
 export class Sender {
-  private readonly sent = new Map<string, string>();
-
   constructor(private readonly deps: SendDeps) {}
 
   /**
@@ -82,7 +80,7 @@ export class Sender {
         const e = toChatError(err);
         const found = e.code === 'network' ? await this.findSent(channelId, text, started).catch(() => undefined) : undefined;
         if (!found) throw e;
-        return this.confirmed(found, txnId);
+        return d.pending.confirmed(found, txnId);
       }
       const response = reply.response;
       result = { data: isRecord(response.data) ? response.data : {}, errors: errorsOf(response) };
@@ -92,21 +90,7 @@ export class Sender {
     }
     const ev = parseMessage(result.data.createChatMessage, channelId);
     if (!ev) throw refusal(result.errors, 'send', d.readOnly());
-    return this.confirmed(ev, txnId);
-  }
-
-  /** The txnId of our send whose server copy has id `id`, if any (the live push and backfill copies get it too). */
-  txnOf(id: string): string | undefined {
-    return this.sent.get(id);
-  }
-
-  private confirmed(ev: Msg, txnId: string): Msg & { txnId: string } {
-    this.sent.set(ev.id, txnId);
-    if (this.sent.size > SENT_LIMIT) {
-      const oldest = this.sent.keys().next().value;
-      if (oldest !== undefined) this.sent.delete(oldest);
-    }
-    return { ...ev, txnId };
+    return d.pending.confirmed(ev, txnId);
   }
 
   /**
@@ -118,6 +102,8 @@ export class Sender {
     if (!me) return undefined;
     const want = sanitize(text);
     const page = await this.deps.pages.page(channelId, 50, undefined);
-    return page.messages.filter((m) => m.author.id === me.id && m.text === want && Date.parse(m.time) >= since - 2000 && !this.sent.has(m.id)).at(-1);
+    // A copy already matched to one of our sends comes back from `match` with its txnId.
+    const unmatched = (m: Msg): boolean => this.deps.pending.match(m).txnId === undefined;
+    return page.messages.filter((m) => m.author.id === me.id && m.text === want && Date.parse(m.time) >= since - 2000 && unmatched(m)).at(-1);
   }
 }

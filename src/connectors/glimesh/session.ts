@@ -1,8 +1,10 @@
-import type { Capabilities, ConnectorContext, ConnectorSession, HistoryOptions, ModerationAction, RoomInfo } from '../../core/connector.js';
+import { capabilitiesOf, type Capabilities, type ConnectorContext, type ConnectorSession, type HistoryOptions, type ModerationAction, type RoomInfo } from '../../core/connector.js';
+import { NoticeThrottle, PendingSends, Ready, ReconnectingLink, SafeEmitter, readByPaging, type LinkAttempt } from '../../core/connection/index.js';
 import { ChatError, toChatError } from '../../core/errors.js';
 import type { ConnectorEvent, MessageEvent, UserRef } from '../../core/events.js';
 import { Backoff } from '../../core/reconnect.js';
 import { sanitizeLine } from '../../core/sanitize.js';
+import { GLIMESH_TRAITS, type GlimeshSessionOptions } from './capabilities.js';
 import { ControlChannel, type SubTarget } from './control.js';
 import { GraphHttp, httpBase, type Credential } from './http.js';
 import { Moderation } from './moderation.js';
@@ -10,22 +12,20 @@ import { ChatPages, type Msg } from './pages.js';
 import { TokenRenewal } from './renewal.js';
 import { ChannelRooms, roomInfo, type Room } from './rooms.js';
 import { READ_ONLY_REASON, Sender } from './send.js';
-import { PhoenixLink } from './socket.js';
-import { GLIMESH_CAPABILITIES, type GlimeshSessionOptions } from './capabilities.js';
+import { PhoenixConnection, upgradeRefused } from './socket.js';
 import { MAX_PAGE, MYSELF, SUBSCRIBE_CHANNEL, SUBSCRIBE_CHAT, idOf, isRecord, parseChannel, parseMessage } from './wire.js';
 
 /**
  * A Glimesh session (../shared/protocols/glimesh.facts.md).
  *
- * Live chat: one Phoenix socket (socket.ts), one join of `__absinthe__:control` (control.ts), and per
- * channel one `chatMessage(channelId:)` and one `channel(id:)` subscription with variables. Ids die with
- * the channel: after every (re)join every room is subscribed again exactly once, and a backfill over HTTP
- * (`chatMessages(last:, before:)`, pages.ts) fills what was missed, merged by id while live pushes wait
- * (stream.ts; facts §9 "Backfill"). Everything else (channel lookup, history, moderation, sending while
- * the socket is down) is GraphQL over HTTP at `{url}/api/graph` (facts §5, §6).
+ * Live chat: one Phoenix socket at a time (socket.ts) under the kit's ReconnectingLink, one join of
+ * `__absinthe__:control` on it (control.ts), and per channel one `chatMessage(channelId:)` and one
+ * `channel(id:)` subscription with variables. Ids die with the channel: after every (re)join every
+ * room is subscribed again exactly once and caught up over HTTP (`chatMessages(last:, before:)`,
+ * pages.ts) by the kit's CatchUp, merged by id while live pushes wait (facts §9 "Backfill").
+ * Everything else (channel lookup, history, moderation, sending while the socket is down) is GraphQL
+ * over HTTP at `{url}/api/graph` (facts §5, §6).
  */
-
-const NOTICE_EVERY_MS = 10_000;
 
 /** The session. Create with `new GlimeshSession(ctx, opts)` (or `definition.create`). */
 export class GlimeshSession implements ConnectorSession {
@@ -34,22 +34,31 @@ export class GlimeshSession implements ConnectorSession {
   private http: GraphHttp;
   private readonly base: string;
   private readonly opts: Required<Omit<GlimeshSessionOptions, 'backoff'>>;
+  private readonly emitter: SafeEmitter;
+  private readonly notices: NoticeThrottle;
   private readonly renewal: TokenRenewal;
-  private readonly link: PhoenixLink;
+  private readonly link: ReconnectingLink;
+  /** Delays of channel rejoins (phx_error, phx_close) and of room lookups tried again. */
+  private readonly rejoinBackoff: Backoff;
   private readonly control: ControlChannel;
   private readonly channels: ChannelRooms;
   private readonly pages: ChatPages;
+  private readonly pending: PendingSends;
   private readonly sender: Sender;
   private readonly moderation: Moderation;
+  /** The socket of the attempt in progress. */
+  private conn: PhoenixConnection | undefined;
+  /** The upgrade refused the token: renew it before the next attempt (once per refusal streak). */
+  private renewNext = false;
+  private renewedForRefusal = false;
   /** Room references not resolved yet (username or id as the profile gives them). */
   private pendingRefs: string[];
   private myself: UserRef | undefined;
-  private stopped = false;
+  private started = false;
+  /** The session failed for good (until reconnect now). */
   private failed: ChatError | undefined;
-  private everJoined = false;
-  private readonly noticeAt = new Map<string, number>();
-  private settleReady: ((err?: ChatError) => void) | undefined;
-  private readyPromise: Promise<void> | undefined;
+  /** Settles once: the profile's rooms are subscribed, or the session failed first. */
+  private readonly ready = new Ready();
 
   /** Throws ChatError `auth` when the profile has neither a token nor a client id. */
   constructor(
@@ -70,52 +79,58 @@ export class GlimeshSession implements ConnectorSession {
     else throw new ChatError('auth', 'glimesh needs --token (or chat-tui login) or --client-id', { retryable: false });
     this.http = new GraphHttp(this.base, this.cred, this.opts.httpTimeoutMs);
     const readOnly = this.cred.kind === 'client';
-    this.capabilities = readOnly
-      ? { ...GLIMESH_CAPABILITIES, readOnly: true, readOnlyReason: READ_ONLY_REASON, moderation: false }
-      : { ...GLIMESH_CAPABILITIES };
+    this.capabilities = capabilitiesOf(this, readOnly ? { ...GLIMESH_TRAITS, readOnly: true, readOnlyReason: READ_ONLY_REASON } : GLIMESH_TRAITS, readOnly ? { moderation: false } : {});
     this.pendingRefs = [...new Set((p.rooms ?? []).map((r) => r.trim()).filter(Boolean))];
 
+    this.emitter = new SafeEmitter(ctx.emit);
+    const emit = (ev: ConnectorEvent): void => this.emitter.emit(ev);
+    this.notices = new NoticeThrottle((text, room) => emit(room === undefined ? { type: 'notice', text } : { type: 'notice', text, room }));
+    const notice = (kind: string, text: string, room?: string): void => this.notices.notice(kind, text, room);
     const http = (): GraphHttp => this.http;
-    const emit = (ev: ConnectorEvent): void => this.emit(ev);
+    const backoff = opts.backoff ?? (() => new Backoff());
+    this.rejoinBackoff = backoff();
     this.renewal = new TokenRenewal(this.base, ctx, (token) => {
       this.cred = { kind: 'token', token };
       this.http = new GraphHttp(this.base, this.cred, this.opts.httpTimeoutMs);
-    }, (text) => this.emit({ type: 'notice', text }));
+    }, (text) => emit({ type: 'notice', text }));
     this.pages = new ChatPages(http);
+    this.pending = new PendingSends(() => this.myself?.id);
     this.moderation = new Moderation(http, () => this.capabilities.readOnly, emit);
-    this.channels = new ChannelRooms(http, emit, (m) => this.deliver(m));
+    this.channels = new ChannelRooms(http, emit, (m) => this.deliver(m), notice);
     this.sender = new Sender({
       readOnly: () => this.capabilities.readOnly,
       failed: () => this.failed,
-      push: (query, variables, what) => (this.control.joined && this.link.connected ? this.control.push(query, variables, what) : undefined),
+      push: (query, variables, what) => (this.control.joined ? this.control.push(query, variables, what) : undefined),
       http,
       pages: this.pages,
       channel: async (ref) => (await this.room(ref)).id,
       me: () => this.myself,
+      pending: this.pending,
     });
-    this.link = new PhoenixLink(this.base, this.host(), {
-      emit,
-      notice: (kind, text) => this.notice(kind, text),
-      fail: (err) => this.fail(err),
-      opened: (socket) => this.control.attach(socket),
-      closed: (reason) => this.control.lost(new ChatError('network', `the connection to Glimesh was lost before it replied (${reason})`)),
-      frame: (msg) => {
-        if (!this.stopped) this.control.route(msg);
-      },
-      credential: () => this.cred,
-      renewal: this.renewal,
-      everJoined: () => this.everJoined,
-      over: () => this.stopped || this.failed !== undefined,
-    }, { heartbeatIntervalMs: this.opts.heartbeatIntervalMs, pushTimeoutMs: this.opts.pushTimeoutMs, backoff: opts.backoff ?? (() => new Backoff()) });
     this.control = new ControlChannel({
-      joined: (gen) => {
-        if (!this.stopped) void this.onJoined(gen);
-      },
+      joined: (gen) => void this.onJoined(gen),
       data: (target, data) => this.onData(target, data),
-      notice: (kind, text, room) => this.notice(kind, text, room),
-      reason: (text) => this.link.reason(text),
-      rejoinDelay: () => this.link.rejoinDelay(),
+      notice,
+      reason: (text) => {
+        if (this.conn) this.conn.said = text;
+      },
+      rejoinDelay: () => this.rejoinBackoff.nextDelay(),
     }, this.opts.pushTimeoutMs);
+    this.link = new ReconnectingLink({
+      emit,
+      backoff: backoff(),
+      open: (attempt) => this.open(attempt),
+      onDown: () => {
+        this.conn = undefined;
+        this.control.detach();
+        this.control.fail(new ChatError('network', 'the connection to Glimesh was lost before it replied'));
+      },
+      onFailed: (err) => {
+        this.failed = err;
+        this.control.fail(err);
+        this.ready.reject(err);
+      },
+    });
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -124,36 +139,50 @@ export class GlimeshSession implements ConnectorSession {
    * Connects: renews an expired login token, opens the socket, joins the control topic, resolves the
    * profile's rooms over HTTP, subscribes each. Resolves once subscribed; rejects with ChatError `auth`
    * (403 upgrade / 401 HTTP — not retried) or `not_found` (no room could be resolved). Retryable
-   * failures keep retrying with the core backoff.
+   * failures keep retrying (the kit's link).
    */
   connect(signal: AbortSignal): Promise<void> {
-    if (this.readyPromise) return this.readyPromise;
-    if (this.stopped) return Promise.reject(new ChatError('network', 'disconnected'));
-    this.readyPromise = new Promise<void>((resolve, reject) => {
-      let done = false;
-      this.settleReady = (err) => {
-        if (done) return;
-        done = true;
-        if (err) reject(err);
-        else resolve();
-      };
-    });
-    const onAbort = (): void => void this.disconnect();
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    this.emit({ type: 'connection', state: 'connecting' });
-    void this.start();
-    return this.readyPromise;
+    if (!this.started && !this.emitter.closed) {
+      this.started = true;
+      if (signal.aborted) void this.disconnect();
+      else signal.addEventListener('abort', () => void this.disconnect(), { once: true });
+      this.link.ready.catch((err: unknown) => this.ready.reject(toChatError(err)));
+      this.link.start();
+    }
+    if (this.emitter.closed) this.ready.reject(new ChatError('network', 'disconnected'));
+    return this.ready.promise;
   }
 
-  private async start(): Promise<void> {
-    try {
-      if (this.cred.kind === 'token') await this.renewal.ifExpired();
-    } catch (err) {
-      this.fail(toChatError(err));
-      return;
+  /** One attempt of the link: renews the token when due or refused, then opens a socket. */
+  private async open(attempt: LinkAttempt): Promise<PhoenixConnection> {
+    if (this.failed) throw this.failed; // failed between two sockets: the link says it now
+    if (this.cred.kind === 'token') {
+      if (this.renewNext) {
+        this.renewNext = false;
+        await this.renewal.renew();
+      } else if (attempt.number === 1) await this.renewal.ifExpired();
     }
-    if (!this.stopped) this.link.open();
+    if (attempt.signal.aborted) throw new ChatError('network', 'disconnected');
+    try {
+      this.conn = new PhoenixConnection(attempt, { base: this.base, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, pushTimeoutMs: this.opts.pushTimeoutMs, rejoinDelay: () => this.rejoinBackoff.nextDelay() }, {
+        notice: (kind, text) => this.notices.notice(kind, text),
+        opened: (socket) => this.control.attach(socket),
+        frame: (msg) => this.control.route(msg),
+        credential: () => this.cred,
+        refused: (status) => {
+          const end = upgradeRefused(status, this.cred, this.host(), this.renewal.possible && !this.renewedForRefusal);
+          if (end === 'renew') {
+            this.renewNext = this.renewedForRefusal = true;
+            return { said: `Glimesh refused the token (HTTP ${status}); renewing it` };
+          }
+          return end;
+        },
+      });
+    } catch {
+      // ws throws on an unusable URL; its text may hold the query string (the token), so it is not repeated
+      throw new ChatError('protocol', `cannot open a socket to ${this.host()}: check --url`, { retryable: false });
+    }
+    return this.conn;
   }
 
   /** The site's host for messages (never the full URL: the socket URL carries the credential). */
@@ -165,73 +194,43 @@ export class GlimeshSession implements ConnectorSession {
     }
   }
 
-  /** Closes the socket; no events after it resolves. Idempotent. */
+  /** Closes the socket (a close frame, at most 1.5 s); `offline`, then no events after it resolves. Idempotent. */
   async disconnect(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.settleReady?.(new ChatError('network', 'disconnected'));
+    if (this.emitter.closed) return;
+    this.ready.reject(new ChatError('network', 'disconnected'));
+    const conn = this.conn;
+    this.link.stop(true);
+    this.emitter.close();
     this.control.fail(new ChatError('network', 'disconnected before Glimesh replied'));
     this.control.detach();
-    await this.link.close();
-    try {
-      this.ctx.emit({ type: 'connection', state: 'offline' });
-    } catch {
-      // the consumer is going away too
-    }
+    await conn?.closed;
   }
 
   /** Drops the socket and reconnects at once (the TUI's "reconnect now"); after a failure, tries again. */
   reconnectNow(): void {
-    if (this.stopped) return;
-    const failed = this.failed !== undefined;
     this.failed = undefined;
-    this.link.reconnectNow(failed);
+    this.link.reconnectNow();
   }
 
-  private emit(ev: ConnectorEvent): void {
-    if (this.stopped) return;
-    try {
-      this.ctx.emit(ev);
-    } catch {
-      // a consumer's failure must not break the session
-    }
-  }
-
-  /** One notice of `kind` per NOTICE_EVERY_MS. */
-  private notice(kind: string, text: string, room?: string): void {
-    const now = Date.now();
-    if ((this.noticeAt.get(kind) ?? 0) > now - NOTICE_EVERY_MS) return;
-    this.noticeAt.set(kind, now);
-    this.emit(room === undefined ? { type: 'notice', text } : { type: 'notice', text, room });
-  }
-
-  /**
-   * A non-retryable failure: error + failed, the socket closed, `connect` rejected. `said`: the error
-   * event for this cause was emitted already (a room's lookup), so it is not said twice.
-   */
-  private fail(err: ChatError, said = false): void {
-    if (this.stopped || this.failed) return;
+  /** Ends the session for good with `err` (the link says it and `failed`; `connect` rejects). */
+  private fail(err: ChatError): void {
+    if (this.failed) return;
     this.failed = err;
-    if (!said) this.emit({ type: 'error', code: err.code, message: err.message });
-    this.emit({ type: 'connection', state: 'failed', reason: err.message });
-    this.settleReady?.(err);
-    this.control.fail(err);
-    this.control.detach();
-    this.link.drop();
+    if (this.conn) this.conn.fail(err);
+    else this.ready.reject(err);
   }
 
   // ---------------------------------------------------------------- joins and subscriptions
 
-  /** Every (re)join: subscribe each room once, backfill. The first one resolves the rooms and settles `connect`. */
+  /** Every (re)join: subscribe each room once and catch up. The first one resolves the rooms and settles `connect`. */
   private async onJoined(gen: number): Promise<void> {
-    this.link.up();
-    const first = !this.everJoined;
-    this.everJoined = true;
-    this.emit({ type: 'connection', state: 'connected' });
-    const myself = first && this.cred.kind === 'token' ? this.loadMyself() : Promise.resolve();
+    this.conn?.up();
+    this.renewedForRefusal = false;
+    this.rejoinBackoff.succeeded();
+    const myself = this.cred.kind === 'token' && !this.myself ? this.loadMyself() : Promise.resolve();
     const refs = this.pendingRefs;
     this.pendingRefs = [];
-    const failures: ChatError[] = [];
+    const failures: [string, ChatError][] = [];
     await Promise.all(
       refs.map(async (ref) => {
         try {
@@ -240,25 +239,26 @@ export class GlimeshSession implements ConnectorSession {
           const e = toChatError(err);
           if (e.code === 'auth') return this.fail(e);
           if (e.retryable) this.pendingRefs.push(ref);
-          failures.push(e);
-          this.emit({ type: 'error', code: e.code, message: e.message, room: ref });
+          failures.push([ref, e]);
         }
       }),
     );
-    if (this.stopped || this.failed || gen !== this.control.gen) return;
+    if (this.failed || gen !== this.control.gen) return;
+    // No room at all: the first refusal is the failure; every other one is said for its room (one error per cause).
+    const fatal = this.channels.size === 0 ? failures.find(([, e]) => !e.retryable) : undefined;
+    for (const [ref, e] of failures) if (e !== fatal?.[1]) this.emitter.emit({ type: 'error', code: e.code, message: e.message, room: ref });
+    if (fatal) return this.fail(fatal[1]);
     await Promise.all(this.channels.all().map((room) => this.subscribeRoom(room, gen)));
-    if (this.stopped || this.failed) return;
-    const err = failures[0];
-    if (this.channels.size === 0 && err && !err.retryable) return this.fail(err, true);
+    if (this.failed) return;
     if (this.pendingRefs.length) this.retryRefs(gen);
     await myself; // so that me() is known when connect resolves (never rejects)
-    this.settleReady?.();
+    this.ready.resolve();
   }
 
   /** Rooms whose lookup failed for a retryable reason are tried again after a backoff delay (same join). */
   private retryRefs(gen: number): void {
     const timer = setTimeout(() => {
-      if (this.stopped || this.failed || gen !== this.control.gen || !this.control.joined) return;
+      if (this.failed || gen !== this.control.gen || !this.control.joined) return;
       const refs = this.pendingRefs;
       this.pendingRefs = [];
       for (const ref of refs) {
@@ -268,44 +268,44 @@ export class GlimeshSession implements ConnectorSession {
           .catch((err: unknown) => {
             const e = toChatError(err);
             if (e.code === 'auth') return this.fail(e);
-            if (!e.retryable) return this.emit({ type: 'error', code: e.code, message: e.message, room: ref });
+            if (!e.retryable) return this.emitter.emit({ type: 'error', code: e.code, message: e.message, room: ref });
             this.pendingRefs.push(ref);
             if (this.pendingRefs.length === 1) this.retryRefs(gen);
           });
       }
-    }, this.link.rejoinDelay());
+    }, this.rejoinBackoff.nextDelay());
     timer.unref?.();
   }
 
-  /** Subscribes a room's chat and channel updates for join generation `gen` (never twice per generation), then backfills. */
+  /**
+   * Subscribes a room's chat and channel updates for join generation `gen` (never twice per
+   * generation) and catches up: live pushes are held from before the subscribe until what was missed
+   * since the anchor is read (the first time: the newest message becomes the anchor).
+   */
   private async subscribeRoom(room: Room, gen: number): Promise<void> {
     if (room.subGen === gen) return;
     room.subGen = gen;
-    room.stream.hold();
-    const results = await Promise.allSettled([
+    const subscribed = Promise.allSettled([
       this.control.subscribe({ room: room.id, kind: 'chat', gen }, SUBSCRIBE_CHAT, { channelId: room.id }),
       this.control.subscribe({ room: room.id, kind: 'channel', gen }, SUBSCRIBE_CHANNEL, { id: room.id }),
     ]);
-    if (gen !== this.control.gen || this.stopped) return;
-    const chat = results[0];
-    if (chat.status === 'rejected') {
-      const e = toChatError(chat.reason);
-      if (e.retryable) {
-        // No reply: whether the server holds a subscription is unknown. Start the control channel over.
-        this.notice('subscribe-timeout', `no answer to the subscription of ${room.info.streamer.name}'s chat; joining again`, room.id);
-        this.control.restart(gen);
-        return;
+    const byPaging = readByPaging<Msg>((before, limit) => this.pages.before(room.id, before, limit), this.opts.backfillPageSize, this.opts.backfillMaxPages);
+    await room.stream.catchUp(async (anchor, signal) => {
+      const [chat] = await subscribed;
+      if (chat.status === 'rejected') {
+        const e = toChatError(chat.reason);
+        if (e.retryable && gen === this.control.gen) {
+          // No reply: whether the server holds a subscription is unknown. Start the control channel over.
+          this.notices.notice('subscribe-timeout', `no answer to the subscription of ${room.info.streamer.name}'s chat; joining again`, room.id);
+          this.control.restart(gen);
+        }
+        if (e.retryable) return { messages: [], reached: true }; // this generation is over: it delivers nothing
+        this.emitter.emit({ type: 'error', code: e.code, message: `could not subscribe to ${room.info.streamer.name}'s chat: ${e.message}`, room: room.id });
       }
-      this.emit({ type: 'error', code: e.code, message: `could not subscribe to ${room.info.streamer.name}'s chat: ${e.message}`, room: room.id });
-    }
-    await room.stream.backfill({
-      page: (last, before) => this.pages.page(room.id, last, before),
-      pageSize: this.opts.backfillPageSize,
-      maxPages: this.opts.backfillMaxPages,
-      current: () => gen === this.control.gen && !this.stopped,
-      gap: () => this.emit({ type: 'gap', room: room.id }),
-      failed: (message) => this.emit({ type: 'notice', text: `could not backfill ${room.info.streamer.name}'s chat: ${message}`, room: room.id }),
-    });
+      if (anchor !== undefined) return byPaging(anchor, signal);
+      room.stream.baseline((await this.pages.before(room.id, undefined, 1)).at(-1));
+      return { messages: [], reached: true };
+    }, this.control.signal);
   }
 
   /** A subscription push: a chat message (held or emitted by the room's stream) or new channel facts. */
@@ -314,8 +314,9 @@ export class GlimeshSession implements ConnectorSession {
     if (!room) return;
     if (target.kind === 'chat') {
       const ev = parseMessage(data.chatMessage, room.id);
-      if (ev) room.stream.live(ev);
-      else this.notice('bad-message', 'dropped a malformed chat message from Glimesh', room.id);
+      if (!ev) return this.notices.notice('bad-message', 'dropped a malformed chat message from Glimesh', room.id);
+      // A full hold: drop the socket; the next catch-up reads the held messages from the server.
+      if (!room.stream.live(ev)) this.conn?.terminate('too many messages while catching up');
     } else {
       const info = parseChannel(data.channel);
       if (info && info.id === room.id) this.channels.update(room, info, true);
@@ -325,8 +326,7 @@ export class GlimeshSession implements ConnectorSession {
   /** Emits a new message (each id once, from a room's stream); a copy of our own send carries its txnId. */
   private deliver(m: Msg): void {
     this.moderation.learn(m.author.name, m.author.id);
-    const txnId = this.sender.txnOf(m.id);
-    this.emit(txnId ? { ...m, txnId } : m);
+    this.emitter.emit(this.pending.match(m));
   }
 
   private async loadMyself(): Promise<void> {
