@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import stringWidth from 'string-width';
+import { windowLine } from '../../src/ui/components/Composer.js';
 import { cellWidth, pad, terminalForm, truncate, wrapPlain } from '../../src/ui/wrap.js';
 
 // Widths the terminal agrees with. Two kinds of terminal draw emoji sequences: those that join them
@@ -90,6 +91,21 @@ describe('widths: rows of emoji sequences never pass the pane edge', () => {
       const cell = pad(truncate(name, w), w, true);
       assert.equal(joined(cell), w, `Ink width at ${w}: ${cell}`);
       assert.equal(perCodePoint(cell), w, `terminal width at ${w}: ${cell}`);
+    }
+  });
+});
+
+describe('widths: the composer line', () => {
+  it('the window around the cursor is drawn as it is measured, whichever way the terminal draws emoji', () => {
+    const line = 'hi 👨‍👩‍👧‍👦 and 👍🏽 and ❤️ '.repeat(4);
+    for (const w of [12, 20, 41]) {
+      for (const cursor of [0, 3, 14, line.length]) {
+        const { before, at, after } = windowLine(line, cursor, w);
+        const drawn = before + at + after;
+        assert.equal(joined(drawn), perCodePoint(drawn), `w ${w}, cursor ${cursor}: ${drawn}`);
+        assert.ok(joined(drawn) <= w, `w ${w}, cursor ${cursor}: ${joined(drawn)} cells: ${drawn}`);
+        assert.equal(cellWidth(before), joined(before), 'the cursor column is where the terminal puts it');
+      }
     }
   });
 });

@@ -5,7 +5,7 @@ import { graphemeCount } from '../../core/runtime/send-policy.js';
 import { useUi } from '../context.js';
 import { edit, type EditOp, type EditorState, emptyEditor, historyStep, type HistoryCursor, onFirstLine, onLastLine } from '../editor.js';
 import type { KeyEvent } from '../keys.js';
-import { cellWidth, truncate } from '../wrap.js';
+import { cellWidth, terminalForm, truncate } from '../wrap.js';
 
 /** What the App can do with the composer (keys are routed to it by the App's dispatcher). */
 export interface ComposerHandle {
@@ -75,7 +75,8 @@ export function windowLine(line: string, cursor: number | undefined, w: number):
     before = `…${segs.join('')}`;
   }
   const room = Math.max(0, w - cellWidth(before) - atW);
-  return { before, at, after: truncate(after, room) };
+  // drawn as measured: in the terminal form of wrap.ts (emoji sequences as their parts)
+  return { before: terminalForm(before), at: terminalForm(at), after: truncate(after, room) };
 }
 
 /**
