@@ -310,10 +310,12 @@ describe('chatapi REST', () => {
     assert.equal(msg.profile, 'c');
     assert.equal(msg.id, h.server.messages.get(ROOM)?.[0]?.id);
     assert.equal(msg.text, 'Hi "there" \\ ok');
-    // the live copy carries the txnId too, and comes once
+    // the live copy carries the txnId too (the server broadcasts it before it answers the POST), and comes once
     await waitFor(() => h.messages().length === 1, 'live copy');
     await delay(50);
     assert.equal(h.messages().length, 1);
+    assert.equal(h.messages()[0]?.txnId, 'txn-1');
+    assert.equal(h.messages()[0]?.id, msg.id);
   });
 
   test('bare bodies (the real server) work as well as the envelope', async () => {

@@ -303,6 +303,40 @@ describe('PendingSends', () => {
   });
 });
 
+describe('PendingSends.send', () => {
+  const copy = (id: string, text: string, author = 'me') => ({ type: 'message' as const, id, room: 'r', text, time: m(1).time, author: { id: author, name: author } });
+
+  it('a live copy that arrives before the server answers the send carries the txnId; the answer resolves it', async () => {
+    const p = new PendingSends(() => 'me');
+    let answer!: (c: ReturnType<typeof copy>) => void;
+    const sent = p.send('r', 'hi', 't1', () => new Promise((r) => (answer = r)), { answers: true });
+    assert.equal(p.match(copy('9', 'hi')).txnId, 't1', 'the live copy came first');
+    answer(copy('9', 'hi'));
+    assert.equal((await sent).txnId, 't1');
+    assert.equal(p.awaiting, false);
+  });
+
+  it('a service with no ack resolves on the echo (texts compared sanitised); a failed post rejects and forgets the send', async () => {
+    const p = new PendingSends(() => 'me');
+    const sent = p.send('r', 'a\u001b[31mb', 't2', async () => undefined, { timeoutMs: 5000 });
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal(p.match(copy('3', 'ab')).txnId, 't2');
+    assert.equal((await sent).id, '3');
+    await assert.rejects(p.send('r', 'x', 't3', async () => Promise.reject(new ChatError('network', 'socket broke'))), /socket broke/);
+    assert.equal(p.awaiting, false);
+    assert.equal(p.match(copy('4', 'x')).txnId, undefined);
+  });
+
+  it('without our user id, a service that answers never text-matches (someone else may post the same text)', async () => {
+    const p = new PendingSends(() => undefined);
+    let answer!: (c: ReturnType<typeof copy>) => void;
+    const sent = p.send('r', 'hi', 't4', () => new Promise((r) => (answer = r)), { answers: true });
+    assert.equal(p.match(copy('5', 'hi', 'someone')).txnId, undefined);
+    answer(copy('6', 'hi', 'me'));
+    assert.equal((await sent).txnId, 't4');
+  });
+});
+
 describe('small parts', () => {
   it('BoundedSet keeps at least `limit`, at most 2 × limit ids', () => {
     const s = new BoundedSet(3);

@@ -4,7 +4,7 @@ import type { Profile } from '../../core/profile.js';
 import { CHATAPI_CAPABILITIES, ChatApiSession, DEFAULT_URL, type ChatApiSessionOptions } from './session.js';
 
 /**
- * The chatapi connector (issue 3 §4): the protocol of "Doc B" (../shared/protocols/chatapi.seed.md) —
+ * The chatapi connector: the protocol of "Doc B" (../shared/protocols/chatapi.seed.md) —
  * a WebSocket per room at `/ws/{room_id}?token=…` and REST under `/api/v1` — with the REST shapes of
  * chatapi.facts.md §B2. No real ChatAPI server speaks Doc B (facts §B1); the network sits behind
  * `ChatApiTransport` (transport.ts) so a Socket.IO transport for the real server can be added later.

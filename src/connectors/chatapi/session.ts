@@ -220,8 +220,8 @@ export class ChatApiSession implements ConnectorSession {
    */
   async send(room: string, text: string, txnId: string): Promise<MessageEvent> {
     this.setTyping(room, false);
-    const m = await this.transport.postMessage(room, text, this.abort.signal);
-    return { ...this.pending.confirmed(m.event, txnId), profile: this.ctx.profile.name };
+    const copy = await this.pending.send(room, text, txnId, async () => (await this.transport.postMessage(room, text, this.abort.signal)).event, { answers: true });
+    return { ...copy, profile: this.ctx.profile.name };
   }
 
   rooms(): RoomInfo[] {

@@ -8,11 +8,11 @@ import { toIsoUtc } from '../../core/time.js';
  * The chatapi wire format of "Doc B" (../shared/protocols/chatapi.seed.md) and the REST shapes of its
  * sibling docs (chatapi.facts.md §B2), plus the field names of the real Python server (facts §B3, §B4 and
  * "Everywhere Doc B disagrees" 6) where accepting both costs nothing. Every function here is total: remote
- * input of any shape gives a value or `undefined`, never a throw (issue 7 "Hostile input").
+ * input of any shape gives a value or `undefined`, never a throw (remote input is hostile).
  * Every string that leaves this module is sanitised (src/core/sanitize.ts).
  */
 
-/** Frames (and REST message texts) larger than this are dropped with a notice (issue 7: 1 MiB). */
+/** Frames (and REST message texts) larger than this are dropped with a notice (1 MiB). */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 /** Longest id / name we keep (longer ones are cut). */
 const MAX_ID = 200;
@@ -29,7 +29,7 @@ export function asObj(value: unknown): Obj | undefined {
 /**
  * `s` as a string of its own when it is shorter than the remote `value` it came from: a V8 slice keeps
  * its whole parent alive, so a 200-character name cut from a 1 MiB field would keep the 1 MiB in the
- * name and presence caches (issue 7 "memory stays bounded").
+ * name and presence caches (memory stays bounded).
  */
 function own(s: string, value: string): string {
   return value.length > s.length ? s.split('').join('') : s;
@@ -145,7 +145,7 @@ export function messageEvent(o: Obj, room: string, fallbackTime?: unknown): Omit
 }
 
 /**
- * Authors of recent messages by raw `sender_id` (issue 8 `ingest_ratio`): a flood comes from a few users,
+ * Authors of recent messages by raw `sender_id` (bench `ingest_ratio`): a flood comes from a few users,
  * and the same raw `sender_id` and `sender_name` always give the same sanitised UserRef, so it is made
  * (sanitised, trimmed, cut) once and shared by their messages (consumers treat events as read-only; the
  * store keeps its own copies). Only pairs where both fields are usable are kept (otherwise the other

@@ -5,7 +5,7 @@ import { ssoLogin } from './login.js';
 import { ROOMS_CAPABILITIES, RoomsSession, type RoomsSessionOptions } from './session.js';
 
 /**
- * The rooms connector (the Tibi API server; ../shared/protocols/rooms.facts.md, rooms.seed.md, issue 5).
+ * The rooms connector (the Tibi API server; ../shared/protocols/rooms.facts.md, rooms.seed.md).
  * One socket per profile carries every room of the account; rooms are discovered, not configured.
  */
 

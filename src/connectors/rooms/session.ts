@@ -3,7 +3,7 @@ import { CatchUp, NoticeThrottle, PendingSends, ReconnectingLink, SafeEmitter, t
 import { ChatError, UsageError, toChatError } from '../../core/errors.js';
 import type { ConnectorEvent, MessageEvent, UserRef } from '../../core/events.js';
 import type { Backoff } from '../../core/reconnect.js';
-import { sanitize, sanitizeLine } from '../../core/sanitize.js';
+import { sanitizeLine } from '../../core/sanitize.js';
 import { RoomsAccount } from './account.js';
 import { MessageArchive } from './archive.js';
 import { RoomDirectory, notOurs, type RoomRecord } from './directory.js';
@@ -308,18 +308,17 @@ export class RoomsSession implements ConnectorSession {
     const send = this.sendFrame;
     if (this.emitter.closed || !send) throw new ChatError('network', 'rooms: not connected; the message was not sent');
     const timeoutMs = this.opts.echoTimeoutMs ?? 10_000;
-    const wait = this.pending.awaitEcho(roomId, sanitize(text), txnId, timeoutMs, () => {
+    const timeout = (): ChatError => {
       const name = this.directory.map.get(roomId)?.name;
-      return new ChatError(
-        'protocol',
-        `rooms: no echo from the server within ${Math.round(timeoutMs / 1000)} s: not a member of room ${roomId}${name && name !== `room ${roomId}` ? ` (${name})` : ''}?`,
-        { retryable: false },
+      const named = name && name !== `room ${roomId}` ? ` (${name})` : '';
+      return new ChatError('protocol', `rooms: no echo from the server within ${Math.round(timeoutMs / 1000)} s: not a member of room ${roomId}${named}?`, { retryable: false });
+    };
+    // No ack: the echo of our own message is the confirmation (facts A4.2).
+    const post = (): Promise<undefined> =>
+      new Promise((resolve, reject) =>
+        send(sendFrame(roomId, text), (err) => (err ? reject(new ChatError('network', 'rooms: the socket broke while sending; the message was not sent')) : resolve(undefined))),
       );
-    });
-    send(sendFrame(roomId, text), (err) => {
-      if (err) wait.cancel(new ChatError('network', 'rooms: the socket broke while sending; the message was not sent'));
-    });
-    return { ...(await wait.promise), profile: this.ctx.profile.name };
+    return { ...(await this.pending.send(roomId, text, txnId, post, { timeoutMs, timeout })), profile: this.ctx.profile.name };
   }
 
   // ---------------------------------------------------------------- rooms and history

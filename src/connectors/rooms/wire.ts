@@ -8,7 +8,7 @@ import { toIsoUtc } from '../../core/time.js';
  * Where the two disagree, every parser here accepts both shapes (facts A7).
  */
 
-/** Largest inbound frame, and largest message text, we render, in bytes (issue 7 "Oversized input"). */
+/** Largest inbound frame, and largest message text, we render, in bytes (oversized input is bounded). */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 
 /** Largest `/chat/retrieve` body we read, in bytes: the endpoint has no limit (facts A5), so it can be big. */

@@ -6,7 +6,7 @@ import { TALKEE_CAPABILITIES, TalkeeSession, type TalkeeSessionOptions } from '.
 import { DEFAULT_API_URL, DEFAULT_URL } from './urls.js';
 
 /**
- * The talkee connector (pandodao/talkee; ../shared/protocols/talkee.facts.md, issue 6).
+ * The talkee connector (pandodao/talkee; ../shared/protocols/talkee.facts.md).
  * A profile names a site id and one or more slugs; each (site id, slug) is a room with its own socket.
  */
 

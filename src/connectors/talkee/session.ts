@@ -21,7 +21,7 @@ import { MAX_AUTH_FRAME_BYTES, MAX_FRAME_BYTES, asErrorBody, authFrame, derivedI
 export interface TalkeeSessionOptions {
   /**
    * A socket that delivers nothing (no frame, no ping) for this long is treated as dead and replaced
-   * (issue 7 "Liveness"). The server pings every 54 s (facts §5, melody default); default 90 s.
+   * (the kit's liveness). The server pings every 54 s (facts §5, melody default); default 90 s.
    */
   idleTimeoutMs?: number;
   /** A 1005 close within this time after the auth frame, with no frame in between, counts as an auth refusal (default 3 s). */
@@ -53,7 +53,7 @@ export class TalkeeSession implements ConnectorSession {
   readonly abort = new AbortController();
   readonly notices: NoticeThrottle;
   /** Our sends: the socket copy of a message we posted carries the send's txnId. */
-  readonly pending = new PendingSends();
+  readonly pending = new PendingSends(() => this.self?.id);
   private readonly emitter: SafeEmitter;
   private readonly links = new Map<string, SlugLink>();
   private started: Promise<void> | undefined;
@@ -211,26 +211,29 @@ export class TalkeeSession implements ConnectorSession {
     if (!this.token) throw new ChatError('read_only', 'talkee: no access token, so nothing can be sent (give --token or run chat-tui login)', { retryable: false });
     const id = UUID.test(txnId) ? txnId.toLowerCase() : randomUUID();
     const body = JSON.stringify({ id, message_id: id, category: 'text', data: encodeData(text) });
-    const answer = await request(
-      messagesUrl(this.baseUrl, this.siteId, room),
-      { method: 'POST', headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' }, body },
-      'send',
-      this.abort.signal,
-    );
-    const refused = asErrorBody(answer.json);
-    if (refused) throw errorFromBody(refused, 'send');
-    if (answer.status >= 300) throw errorFromStatus(answer.status, 'send');
-    const ev = toMessageEvent(answer.json, room);
-    if (!ev) throw new ChatError('protocol', 'send: the server answered something that is not a message', { retryable: false });
-    const raw = answer.json as Record<string, unknown>;
     const stream = this.links.get(room)?.stream;
-    if (raw.id === undefined || raw.id === null || raw.id === '') {
-      // A server that dropped our id: keep ours, and remember the hash an id-less echo of it would get.
-      stream?.seen.add(derivedId(raw));
-      ev.id = id;
-    }
-    if (!this.self || this.self.name.startsWith('user ')) this.self = ev.author;
-    const mine = this.pending.confirmed(ev, txnId);
+    const post = async (): Promise<Omit<MessageEvent, 'profile'>> => {
+      const answer = await request(
+        messagesUrl(this.baseUrl, this.siteId, room),
+        { method: 'POST', headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' }, body },
+        'send',
+        this.abort.signal,
+      );
+      const refused = asErrorBody(answer.json);
+      if (refused) throw errorFromBody(refused, 'send');
+      if (answer.status >= 300) throw errorFromStatus(answer.status, 'send');
+      const ev = toMessageEvent(answer.json, room);
+      if (!ev) throw new ChatError('protocol', 'send: the server answered something that is not a message', { retryable: false });
+      const raw = answer.json as Record<string, unknown>;
+      if (raw.id === undefined || raw.id === null || raw.id === '') {
+        // A server that dropped our id: keep ours, and remember the hash an id-less echo of it would get.
+        stream?.seen.add(derivedId(raw));
+        ev.id = id;
+      }
+      return ev;
+    };
+    const mine = await this.pending.send(room, text, txnId, post, { answers: true });
+    if (!this.self || this.self.name.startsWith('user ')) this.self = mine.author;
     // An authenticated socket never receives our own message (facts §6): the answer is the copy to show.
     if (stream) stream.live(mine);
     else this.emit(mine);

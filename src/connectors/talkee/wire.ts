@@ -9,7 +9,7 @@ import { toIsoUtc } from '../../core/time.js';
  * §11 (connector guidance: lenient base64, ids as number or string, null for objects).
  */
 
-/** Largest inbound frame (and POST/GET body) we render, in bytes (issue 7 "Oversized input"). */
+/** Largest inbound frame (and POST/GET body) we render, in bytes (oversized input is bounded). */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 
 /** The server's inbound frame limit (melody `MaxMessageSize`, facts §5): a larger frame closes the socket with 1009. */
@@ -99,7 +99,7 @@ const idString = (v: unknown): string | undefined => {
   if (typeof v !== 'string' || v.trim() === '') return undefined;
   const id = sanitizeLine(v).slice(0, 128);
   // A cut id as a string of its own: a V8 slice keeps its whole parent alive, and ids stay in the
-  // seen-id set (10,000 per room), so a 1 MiB id field would be kept whole (issue 7 "memory stays bounded").
+  // seen-id set (10,000 per room), so a 1 MiB id field would be kept whole (memory stays bounded).
   return id.length < v.length ? id.split('').join('') : id;
 };
 

@@ -11,6 +11,6 @@ export { ReconnectingLink, type LinkAttempt, type LinkConnection, type LinkEnd, 
 export { Liveness, type LivenessOptions } from './liveness.js';
 export { NoticeThrottle } from './notices.js';
 export { pageBack, type PageBackOptions, type PageBackResult } from './paging.js';
-export { PendingSends, type Copy } from './pending-sends.js';
+export { PendingSends, type Copy, type SendOptions } from './pending-sends.js';
 export { Ready, firstReady } from './ready.js';
 export { frameBuffer, openWebSocket } from './ws.js';

@@ -1,19 +1,31 @@
-import type { ChatError } from '../errors.js';
+import { ChatError } from '../errors.js';
+import { sanitize } from '../sanitize.js';
 import type { MessageEvent } from '../events.js';
 
 /**
  * Pending sends and echo matching, in one place for every connector (as mautrix bridgev2's pending
- * messages): a send resolves with the server's copy carrying our `txnId`, and every later copy of it
- * (the live echo, a catch-up) carries the `txnId` too, so the store replaces its local echo by txnId
- * and never shows two.
- * - A service that answers a send with its copy (REST): `confirmed(copy, txnId)`.
- * - A service whose only confirmation is the echo on the socket: `awaitEcho(…)` before sending; the
- *   oldest pending send of the same room and text (and our user, when known) is the one confirmed.
- * Every incoming message passes through `match()`.
+ * messages): a send resolves with the server's copy carrying our `txnId`, and every copy of it (the
+ * live echo — also one that arrives before the server's answer —, a catch-up) carries the `txnId`
+ * too, so the store replaces its local echo by txnId and never shows two.
+ * - `send(room, text, txnId, post, opts)`: the one way a connector sends. `post` puts the message on
+ *   the wire and returns the server's copy when the service answers with one (REST), or undefined when
+ *   the only confirmation is the echo on the socket (then the echo is waited for, `opts.timeoutMs`).
+ * - Every incoming message passes through `match()`: by id (a copy the server answered with), or the
+ *   oldest pending send of the same room and text by our user (texts compared sanitised).
  */
 
 /** A message as a connector emits it (no profile). */
 export type Copy = Omit<MessageEvent, 'profile'>;
+
+/** Options of {@link PendingSends.send}. */
+export interface SendOptions {
+  /** The service answers a send with its copy (REST): no text match is tried while our user id is unknown. */
+  answers?: boolean;
+  /** How long to wait for the echo when `post` returns no copy (default 10 s). */
+  timeoutMs?: number;
+  /** The error when no echo came in time. */
+  timeout?: () => ChatError;
+}
 
 interface Waiting {
   room: string;
@@ -41,6 +53,35 @@ export class PendingSends {
     return this.waiting.length > 0;
   }
 
+  /**
+   * Sends our message `text` to `room` as `txnId`: `post()` puts it on the wire and returns the
+   * server's copy (REST answer) or undefined (no ack: the echo confirms). Resolves with the copy with
+   * `txnId`; rejects with what `post` threw, with `opts.timeout()`'s error when no echo came within
+   * `opts.timeoutMs` (default 10 s), or with the error of `failAll`. A live copy that arrives while
+   * `post` is still running confirms the send as well.
+   */
+  async send(room: string, text: string, txnId: string, post: () => Promise<Copy | undefined>, opts: SendOptions = {}): Promise<Copy> {
+    const timeoutMs = opts.timeoutMs ?? 10_000;
+    // Without our user id, a text match could take someone else's message for ours: only an echo-confirmed service needs that risk.
+    if (opts.answers && this.me() === undefined) {
+      const answer = await post();
+      if (answer === undefined) throw new ChatError('protocol', 'the server did not answer the send with the message', { retryable: false });
+      return this.confirmed(answer, txnId);
+    }
+    const wait = this.awaitEcho(room, text, txnId, timeoutMs, opts.timeout ?? (() => new ChatError('protocol', `no echo of the message from the server within ${Math.round(timeoutMs / 1000)} s`, { retryable: false })));
+    wait.promise.catch(() => {});
+    let answer: Copy | undefined;
+    try {
+      answer = await post();
+    } catch (err) {
+      wait.cancel(err instanceof ChatError ? err : new ChatError('network', 'the send failed'));
+      throw err;
+    }
+    if (answer === undefined) return wait.promise;
+    wait.cancel(new ChatError('network', 'answered'));
+    return this.confirmed(answer, txnId);
+  }
+
   /** The server answered our send `txnId` with `copy`: returns the copy with `txnId`, and later copies of that id get it too. */
   confirmed<C extends Copy>(copy: C, txnId: string): C & { txnId: string } {
     this.byId.set(copy.id, txnId);
@@ -52,15 +93,15 @@ export class PendingSends {
   }
 
   /**
-   * Waits for the server's echo of a send of `text` to `room` (call before sending). Resolves with the
-   * echo (with `txnId`); rejects with `timeout()`'s error after `timeoutMs`, or with `cancel(err)`'s.
+   * Waits for the server's echo of a send of `text` to `room` (call before sending; `send` does). Resolves
+   * with the echo (with `txnId`); rejects with `timeout()`'s error after `timeoutMs`, or with `cancel(err)`'s.
    */
   awaitEcho(room: string, text: string, txnId: string, timeoutMs: number, timeout: () => ChatError): { promise: Promise<Copy>; cancel(err: ChatError): void } {
     let entry!: Waiting;
     const promise = new Promise<Copy>((resolve, reject) => {
       entry = {
         room,
-        text,
+        text: sanitize(text), // compared with the copy's text, which is sanitised
         txnId,
         resolve,
         reject,
