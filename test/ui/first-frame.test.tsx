@@ -6,7 +6,7 @@ import { demoState, msg, TestRuntime, type TestStore } from './fixtures.js';
 import { mount } from './harness.js';
 
 /**
- * The first frame (issue 8 `startup_ms`): runTui waits — briefly — until the room the App shows first
+ * The first frame (bench `startup_ms`): runTui waits — briefly — until the room the App shows first
  * has its messages, asking for the first history page once the profile is connected, and the App shows
  * that room from its very first frame.
  */

@@ -9,7 +9,7 @@ import { TypingBar } from '../../src/ui/components/TypingBar.js';
 import { demoState, msg, TestRuntime } from './fixtures.js';
 import { type Mounted, mount } from './harness.js';
 
-/** Issue 8: typing/presence changes re-render the typing bar, not the message pane; messages do. */
+/** Typing/presence changes re-render the typing bar, not the message pane; messages do. */
 
 const GENERAL = roomKey('demo', 'general');
 let ui: Mounted | undefined;
