@@ -3,7 +3,8 @@
 // render mode (alternate screen, incremental rendering, 30 fps, React in production mode), then waits for
 // SIGTERM. Typed letters go to its composer row and DEL takes one back (useInput), so that the bench can
 // also time Ink's own keypress → echo on a full screen (a diagnosis beside `keypress_vs_weechat`). It gets every start-up aid chat-tui's own entry (bin/chat-tui.js) has that is not chat-tui's
-// code — Node's compile cache and the es-toolkit resolve hook for Ink — so the floor is as low as Ink goes.
+// code — Node's compile cache and the resolve hooks for Ink (es-toolkit's throttle, string widths) — so the floor
+// is as low as Ink goes.
 // Plain JavaScript, no JSX, no tsx: nothing to compile at start.
 import module from 'node:module';
 
@@ -14,6 +15,7 @@ try {
 }
 try {
   (await import('../bin/ink-throttle-hook.js')).installInkThrottleHook();
+  (await import('../bin/ink-width-hook.js')).installInkWidthHook();
 } catch {
   // only a slower start
 }

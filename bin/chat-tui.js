@@ -18,6 +18,12 @@ try {
   // not fatal: only a slower start
 }
 try {
+  // Ink's string widths without Intl.Segmenter for box-drawing and punctuation (see the hook's file).
+  (await import('./ink-width-hook.js')).installInkWidthHook();
+} catch {
+  // not fatal: only a slower TUI
+}
+try {
   await import('../dist/cli/main.js');
 } catch (err) {
   // A broken or missing build: one line, never a stack trace.
