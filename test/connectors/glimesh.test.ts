@@ -127,6 +127,8 @@ describe('glimesh session: socket', () => {
     const h = open(s, { profile: { rooms: ['6', 'thecat'] } });
     await h.connect();
     const up = s.upgrades[0]!;
+    assert.equal(up.headers['sec-websocket-extensions'], undefined, 'no permessage-deflate offered (the kit\'s rule)');
+    assert.equal(up.headers['user-agent'], 'chat-tui');
     assert.equal(up.query.vsn, '2.0.0');
     assert.equal(up.query.token, s.token);
     assert.equal(up.query.client_id, undefined);

@@ -1,5 +1,6 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
+import { clientOptions } from '../../core/connection/index.js';
 
 /**
  * The `ws` WebSocket as phoenix's transport, plus what phoenix hides: the HTTP status of a refused
@@ -30,7 +31,7 @@ export function makeTransport(hooks: TransportHooks): PhoenixTransport {
     httpStatus: number | undefined;
 
     constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols ?? [], hooks.options);
+      super(url, protocols ?? [], clientOptions(hooks.options)); // the kit's rule: no permessage-deflate
       // phoenix uses the on* properties; an 'error' listener keeps a late error from being unhandled.
       this.on('error', () => {});
       this.once('unexpected-response', (_req: ClientRequest, res: IncomingMessage) => {

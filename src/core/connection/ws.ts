@@ -8,7 +8,15 @@ import WebSocket from 'ws';
  * a protocol that needs compression passes `perMessageDeflate` itself. The `user-agent` is `chat-tui`.
  */
 export function openWebSocket(url: string | URL, options: WebSocket.ClientOptions = {}): WebSocket {
-  return new WebSocket(url, { perMessageDeflate: false, ...options, headers: { 'user-agent': 'chat-tui', ...options.headers } });
+  return new WebSocket(url, clientOptions(options));
+}
+
+/**
+ * The same rule as ws client options, for a socket that a library constructs itself (phoenix's
+ * `transport` class for glimesh): `options` without permessage-deflate, with the `user-agent`.
+ */
+export function clientOptions(options: WebSocket.ClientOptions = {}): WebSocket.ClientOptions {
+  return { perMessageDeflate: false, ...options, headers: { 'user-agent': 'chat-tui', ...options.headers } };
 }
 
 /** One received frame as a Buffer, whatever form ws gave it in (Buffer, ArrayBuffer, fragments). */

@@ -162,7 +162,7 @@ export async function startGlimeshServer(opts: GlimeshServerOptions = {}) {
     postWithSubscribe: null as { user: string; text: string; posted: TestMessage[] } | null,
   };
   const frames: Frame[] = [];
-  const upgrades: { query: Record<string, string>; status: number }[] = [];
+  const upgrades: { query: Record<string, string>; status: number; headers: http.IncomingHttpHeaders }[] = [];
   const requests: { path: string; authorization: string | undefined; body: unknown }[] = [];
   const mutations: { via: string; channelId: string; text: unknown; error: string | null }[] = [];
   const counters = { heartbeats: 0, joins: 0, subscribes: 0, unsubscribes: 0, docs: 0 };
@@ -477,7 +477,7 @@ export async function startGlimeshServer(opts: GlimeshServerOptions = {}) {
     const vsn = q.get('vsn') ?? '1.0.0';
     const access = url.pathname === '/api/socket/websocket' && /^2\.0\.\d+$/.test(vsn) ? (q.has('client_id') ? clientAccess(q.get('client_id')) : tokenAccess(q.get('token'))) : null;
     const status = url.pathname !== '/api/socket/websocket' ? 404 : access ? 101 : 403;
-    upgrades.push({ query: Object.fromEntries(q), status });
+    upgrades.push({ query: Object.fromEntries(q), status, headers: req.headers });
     if (!access) {
       socket.on('error', () => {});
       socket.end(`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Forbidden'}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
