@@ -44,6 +44,7 @@ export const profileSchema = {
     aliases: { type: 'object', additionalProperties: { type: 'string' } },
     insecure: { type: 'boolean' },
     sendTyping: { type: 'boolean' },
+    protocol: { type: 'string' },
     tokenIssuedAt: { type: 'string' },
     tokenExpiresAt: { type: 'string' },
   },

@@ -192,4 +192,10 @@ export interface ConnectorDefinition {
    * Throws ChatError (auth/network) or UsageError.
    */
   login?(profile: NamedProfile, opts: LoginOptions): Promise<Partial<Profile>>;
+  /**
+   * `profile add`: what the connector learns from the server once, before a new profile is stored
+   * (chatapi: which protocol the server speaks). Returns the fields to store; never throws (a server
+   * that cannot be reached now is asked again at connect time).
+   */
+  probe?(profile: Profile): Promise<Partial<Profile>>;
 }

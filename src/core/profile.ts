@@ -29,6 +29,8 @@ export interface Profile {
   insecure?: boolean;
   /** chatapi: send typing indicators (default true). */
   sendTyping?: boolean;
+  /** chatapi: the server's protocol, `docs`, `socketio`, `v2` or `auto` (probe at the next connect); none: `docs`. */
+  protocol?: string;
   /** When the stored token was obtained (ISO UTC) and when it expires (ISO UTC), for refresh. */
   tokenIssuedAt?: string;
   tokenExpiresAt?: string;

@@ -85,7 +85,7 @@ async function checkProfile(p: NamedProfile, reach: boolean): Promise<number> {
   let def;
   try {
     def = validateProfile(p, getConnector, connectors.map((c) => c.id));
-    out(`ok    ${label}: settings valid`);
+    out(`ok    ${label}: settings valid${p.protocol !== undefined ? `; protocol: ${p.protocol}${p.protocol === 'auto' ? ' (probed at the next connect)' : ''}` : ''}`);
   } catch (err) {
     out(`FAIL  ${label}: ${(err as Error).message}`);
     out(`      fix: chat-tui profile add ${p.name} --service ${p.service} … --force`);
@@ -106,6 +106,8 @@ async function checkProfile(p: NamedProfile, reach: boolean): Promise<number> {
   try {
     await s.connect(DOCTOR_CONNECT_TIMEOUT_MS);
     out(`ok    ${label}: reachable, connected in ${Date.now() - started} ms${s.session.capabilities.readOnly ? ' (read-only)' : ''}`);
+    const found = config().get(p.name)?.protocol;
+    if (found !== p.protocol && found !== undefined) out(`ok    ${label}: protocol: ${found} (probed and stored)`);
     return 0;
   } catch (err) {
     const e = err instanceof UsageError ? new ChatError('protocol', err.message) : toChatError(err);

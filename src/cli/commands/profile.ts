@@ -32,6 +32,7 @@ interface AddOptions {
   alias?: Record<string, string>;
   insecure?: boolean;
   typing?: boolean;
+  protocol?: string;
   force?: boolean;
 }
 
@@ -52,6 +53,7 @@ export function profileFromOptions(o: AddOptions, typingGiven: boolean): Profile
   if (o.alias && Object.keys(o.alias).length) p.aliases = o.alias;
   if (o.insecure) p.insecure = true;
   if (typingGiven && o.typing === false) p.sendTyping = false;
+  if (o.protocol !== undefined) p.protocol = o.protocol;
   return p;
 }
 
@@ -80,6 +82,7 @@ export function publicProfile(p: NamedProfile): Record<string, unknown> {
   if (p.aliases) o.aliases = p.aliases;
   if (p.insecure) o.insecure = true;
   if (p.sendTyping === false) o.sendTyping = false;
+  if (p.protocol !== undefined) o.protocol = p.protocol;
   if (p.tokenExpiresAt) o.tokenExpiresAt = p.tokenExpiresAt;
   return o;
 }
@@ -103,6 +106,7 @@ function addCommand(): Command {
     .option('--alias <id=name>', 'rooms: show user ID as NAME (repeatable)', collectAlias)
     .option('--insecure', 'allow plain http:// / ws:// to a host that is not this machine')
     .option('--no-typing', 'do not send typing indicators')
+    .option('--protocol <protocol>', 'chatapi: the server\'s protocol: auto (probe it now, the default), docs, socketio (the Python server), v2 (the Go server)')
     .option('--force', 'replace an existing profile of that name')
     .addHelpText('after', () => `
 Examples (one per service):
@@ -118,6 +122,8 @@ Secrets: --token is stored in the config file (mode 0600); --token-env and --tok
       const p = profileFromOptions(o, this.getOptionValueSource('typing') === 'cli');
       registerProfileSecrets(p);
       const needsLogin = validateForAdd(p);
+      const probe = getConnector(p.service)?.probe;
+      if (probe) Object.assign(p, await probe(p));
       store.set(name, p);
       out(`profile "${name}" saved (${p.service}) in ${store.path}`);
       if (needsLogin) errLine(`note: profile "${name}" has no credential yet; run: chat-tui login --profile ${name}`);
@@ -186,6 +192,7 @@ function showCommand(): Command {
       for (const [id, alias] of Object.entries(p.aliases ?? {})) out(`alias: ${shown(id)}=${shown(alias)}`);
       if (p.insecure) out('insecure: yes (plain http/ws allowed)');
       if (p.sendTyping === false) out('typing indicators: off');
+      if (p.protocol !== undefined) out(`protocol: ${shown(p.protocol)}`);
       if (p.tokenExpiresAt) out(`token expires: ${p.tokenExpiresAt}`);
     });
 }

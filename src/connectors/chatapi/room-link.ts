@@ -164,6 +164,7 @@ export class RoomLink {
 
   /** Maps one incoming frame (Doc B "Incoming Messages") to core events. */
   private onFrame(data: Buffer, isBinary: boolean): void {
+    if (this.link.state === 'stopped') return; // parted: frames still in flight before the close are not shown
     const n = this.s.notices;
     const f = parseFrame(data, isBinary);
     if (f === 'too_big') return n.notice('too_big', `dropped a frame of ${Math.round(data.length / 1024)} KiB in ${this.label} (over the 1 MiB limit)`, this.room);

@@ -3,7 +3,8 @@ import WebSocket from 'ws';
 import type { RoomInfo } from '../../core/connector.js';
 import { frameBuffer, openWebSocket } from '../../core/connection/index.js';
 import { ChatError } from '../../core/errors.js';
-import { cannotReachServer, httpText, type HttpTextRequest } from '../http.js';
+import { cannotReachServer } from '../http.js';
+import { restJson } from './rest.js';
 import type { UserRef } from '../../core/events.js';
 import {
   MAX_FRAME_BYTES,
@@ -91,9 +92,6 @@ export interface DocBTransportOptions {
   /** WebSocket handshake time limit, ms (default 15 s). */
   handshakeTimeoutMs?: number;
 }
-
-/** The longest REST body read, bytes (bigger answers are a protocol error). */
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /**
  * Splits a profile URL into the REST base (`…/api/v1`) and the socket base (`ws(s)://…`): http→ws,
@@ -255,39 +253,10 @@ export class DocBTransport implements ChatApiTransport {
     return out;
   }
 
-  /**
-   * One REST call with `X-API-Key` and `Authorization: Bearer` (facts §B7). Returns the parsed JSON body
-   * (or undefined for an empty body). Throws ChatError: HTTP errors via `httpError`, network failures and
-   * time-outs as `network`, a non-JSON success body as `protocol`.
-   */
-  private async request(method: string, path: string, body: unknown, what: string, signal?: AbortSignal): Promise<unknown> {
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      'x-api-key': this.opts.token,
-      authorization: `Bearer ${this.opts.token}`,
-    };
-    // Redirects only within the server's origin (../http.ts safeFetch): fetch would carry X-API-Key (a
-    // custom header) to any other host it is sent to. The body is read up to MAX_BODY_BYTES as it comes.
-    const req: HttpTextRequest = { method, headers, signal, timeoutMs: this.opts.requestTimeoutMs ?? 15_000, limit: MAX_BODY_BYTES, unreachable: (err) => cannotReachServer(err) };
-    if (body !== undefined) {
-      headers['content-type'] = 'application/json';
-      req.body = JSON.stringify(body);
-    }
-    const res = await httpText(this.urls.rest + path, req, what);
-    const text = res.text;
-    let json: unknown;
-    if (text.trim()) {
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = text; // plain-text errors (the Go rewrite's http.Error, facts §B6)
-      }
-    }
-    if (res.status < 200 || res.status >= 300) throw httpError(res.status, json, what, retryAfterMs(res.headers.get('retry-after')));
-    const o = json as { status?: unknown } | undefined;
-    if (o && typeof o === 'object' && o.status === 'error') throw httpError(400, json, what);
-    if (typeof json === 'string') throw new ChatError('protocol', `${what}: the server did not answer with JSON`);
-    return json;
+  /** One REST call with `X-API-Key` and `Authorization: Bearer` (facts §B7); see `restJson`. */
+  private request(method: string, path: string, body: unknown, what: string, signal?: AbortSignal): Promise<unknown> {
+    const headers = { 'x-api-key': this.opts.token, authorization: `Bearer ${this.opts.token}` };
+    return restJson({ method, url: this.urls.rest + path, headers, body, what, signal, timeoutMs: this.opts.requestTimeoutMs });
   }
 }
 

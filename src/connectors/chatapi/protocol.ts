@@ -1,0 +1,73 @@
+import { httpText } from '../http.js';
+
+/**
+ * Which protocol a chatapi profile speaks (facts §B1: three servers answer to the name ChatAPI):
+ * - `docs`: Doc B (chatapi.seed.md) as written — a WebSocket per room at `/ws/{room_id}`, REST `/api/v1`.
+ *   No real server speaks it; the conformance fakes and the demo do.
+ * - `socketio`: the Python server (facts §B3–B5) — Socket.IO v5 at `/sockets/`, REST `/api/v1`.
+ * - `v2`: the Go rewrite (facts §B6 and its addendum; `hastenr/chatapi`) — one WebSocket `/ws`, REST
+ *   without a prefix, flat frames with `seq`.
+ * - `auto`: not known yet; the server is probed once ({@link probeProtocol}) and the answer stored.
+ */
+export type ChatApiProtocol = 'docs' | 'socketio' | 'v2';
+
+/** What a profile may say: a protocol, or `auto`. */
+export type ProtocolSetting = ChatApiProtocol | 'auto';
+
+/** Every value of `--protocol`. */
+export const PROTOCOL_SETTINGS: readonly ProtocolSetting[] = ['auto', 'docs', 'socketio', 'v2'];
+
+/**
+ * The protocol setting of a stored profile: its `protocol`, or `docs` for a profile stored before
+ * there was a choice (it spoke Doc B then; a new profile gets `auto` from `profile add`).
+ */
+export function protocolSetting(p: { protocol?: string | undefined }): ProtocolSetting {
+  const v = p.protocol;
+  return v === 'auto' || v === 'socketio' || v === 'v2' || v === 'docs' ? v : 'docs';
+}
+
+/** Time limit of each probe request, ms. */
+const PROBE_TIMEOUT_MS = 3000;
+
+/**
+ * Probes a chatapi server once (no credential needed: every probed path is public):
+ * - `GET /sockets/?EIO=4&transport=polling` answered with an Engine.IO open packet (`0{"sid":…`) →
+ *   `socketio` (facts §B4: the Engine.IO path is `/sockets/`);
+ * - `GET /api/v1/utils/health-check/` answered `true` → `socketio` (facts §B3, the Python server);
+ * - `GET /health` answered with JSON `{"status": …}` → `v2` (facts §B6 addendum; the Go handler
+ *   `HandleHealth`: `{"status":"ok","db_writable":…}`);
+ * - any other answer (the server is there but none of these) → `docs`.
+ * Resolves undefined when the server could not be reached at all (the caller keeps `auto` and probes
+ * again at the next connect). Never throws.
+ */
+export async function probeProtocol(baseUrl: string, signal?: AbortSignal): Promise<ChatApiProtocol | undefined> {
+  let base: URL;
+  try {
+    base = new URL(baseUrl);
+  } catch {
+    return undefined;
+  }
+  const root = `${base.protocol === 'wss:' || base.protocol === 'https:' ? 'https:' : 'http:'}//${base.host}${base.pathname.replace(/\/+$/, '').replace(/\/api\/v1$/, '')}`;
+  let reached = false;
+  const get = async (path: string): Promise<{ status: number; text: string } | undefined> => {
+    try {
+      const res = await httpText(root + path, { method: 'GET', headers: { accept: '*/*' }, signal, timeoutMs: PROBE_TIMEOUT_MS, limit: 64 * 1024 }, 'probe');
+      reached = true;
+      return { status: res.status, text: res.text };
+    } catch {
+      return undefined;
+    }
+  };
+  const [eio, pyHealth, goHealth] = await Promise.all([get('/sockets/?EIO=4&transport=polling'), get('/api/v1/utils/health-check/'), get('/health')]);
+  if (eio?.status === 200 && /^0\{"sid"/.test(eio.text)) return 'socketio';
+  if (pyHealth?.status === 200 && pyHealth.text.trim() === 'true') return 'socketio';
+  if (goHealth && (goHealth.status === 200 || goHealth.status === 503)) {
+    try {
+      const o = JSON.parse(goHealth.text) as { status?: unknown };
+      if (o && typeof o === 'object' && typeof o.status === 'string') return 'v2';
+    } catch {
+      // not the Go server's health answer
+    }
+  }
+  return reached ? 'docs' : undefined;
+}
