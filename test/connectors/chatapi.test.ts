@@ -52,7 +52,7 @@ async function harness(
 ): Promise<Harness> {
   const s = opts.server ?? (await server());
   const events: ConnectorEvent[] = [];
-  const profile: NamedProfile = { name: 'c', service: 'chatapi', url: s.url, userId: 'user_123', userName: 'John Doe', rooms: [ROOM], ...opts.profile };
+  const profile: NamedProfile = { name: 'c', service: 'chatapi', protocol: 'docs', url: s.url, userId: 'user_123', userName: 'John Doe', rooms: [ROOM], ...opts.profile };
   const session = createChatApiSession(
     { profile, token: s.apiKey, emit: (ev) => events.push(ev), saveProfile: async () => {} },
     { backoff: () => new Backoff({ baseMs: 10, capMs: 40 }), connectedGraceMs: 200, ...opts.session },
@@ -398,7 +398,7 @@ describe('chatapi close codes and reconnect', () => {
     const s = await server();
     const events: ConnectorEvent[] = [];
     const session = createChatApiSession(
-      { profile: { name: 'c', service: 'chatapi', url: s.url, rooms: [ROOM] }, token: 'sk_wrong', emit: (e) => events.push(e), saveProfile: async () => {} },
+      { profile: { name: 'c', service: 'chatapi', protocol: 'docs', url: s.url, rooms: [ROOM] }, token: 'sk_wrong', emit: (e) => events.push(e), saveProfile: async () => {} },
       { backoff: () => new Backoff({ baseMs: 5, capMs: 10 }) },
     );
     await assert.rejects(session.connect(new AbortController().signal), (e: unknown) => e instanceof ChatError && e.code === 'auth' && /4001/.test(e.message));

@@ -28,7 +28,7 @@ async function setup(pace = 40, token?: string): Promise<{ demo: DemoServer; ses
   const events: ConnectorEvent[] = [];
   const session = createChatApiSession(
     {
-      profile: { name: 'demo', service: 'chatapi', url: demo.url, rooms: [...demo.rooms], userId: demo.userId, userName: demo.userName },
+      profile: { name: 'demo', service: 'chatapi', protocol: 'docs', url: demo.url, rooms: [...demo.rooms], userId: demo.userId, userName: demo.userName },
       token: token ?? demo.token,
       emit: (e) => events.push(e),
       saveProfile: async () => {},

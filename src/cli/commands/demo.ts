@@ -33,6 +33,7 @@ export function demoProfile(server: DemoServerLike): NamedProfile {
     rooms: [...server.rooms],
     userId: server.userId,
     userName: server.userName,
+    protocol: 'docs', // the demo server speaks Doc B: no probe
   };
 }
 

@@ -1,13 +1,16 @@
 import type { Capabilities, ConnectorContext, ConnectorSession, HistoryOptions, RoomInfo } from '../../core/connector.js';
+import { ReconnectingLink, type LinkOptions } from '../../core/connection/index.js';
 import { ChatError } from '../../core/errors.js';
 import type { MessageEvent, UserRef } from '../../core/events.js';
-import { probeProtocol, type ChatApiProtocol } from './protocol.js';
+import type { Backoff } from '../../core/reconnect.js';
+import { probeOrThrow, type ChatApiProtocol } from './protocol.js';
 
 /**
- * A chatapi session whose protocol is not known yet (`--protocol auto` when `profile add` could not
- * reach the server): `connect` probes the server once (protocol.ts), stores the answer in the profile
- * (`saveProfile`), then hands everything to the session of that protocol. Before that it has the
- * capabilities of `fallback` (the Doc B ones).
+ * A chatapi session whose protocol is not known yet (`auto`: `profile add` could not reach the
+ * server): `connect` probes the server (protocol.ts) on the kit's `ReconnectingLink` — a server that
+ * is down gets the usual `connecting` / `error` (once) / `reconnecting` with backoff — stores the answer
+ * in the profile (`saveProfile`), then hands everything to the session of that protocol. Before that
+ * it has the capabilities of `fallback` (the Doc B ones).
  */
 export class ProbingSession implements ConnectorSession {
   private inner: ConnectorSession | undefined;
@@ -18,8 +21,10 @@ export class ProbingSession implements ConnectorSession {
     private readonly ctx: ConnectorContext,
     private readonly make: (protocol: ChatApiProtocol, ctx: ConnectorContext) => ConnectorSession,
     private readonly fallback: Capabilities,
-    private readonly probe: (url: string, signal: AbortSignal) => Promise<ChatApiProtocol | undefined> = probeProtocol,
+    private readonly backoff?: () => Backoff,
   ) {}
+
+  private probeLink: ReconnectingLink | undefined;
 
   /** The capabilities of the protocol's session once probed. */
   get capabilities(): Capabilities {
@@ -29,9 +34,8 @@ export class ProbingSession implements ConnectorSession {
   /** Probes, saves `protocol`, connects the protocol's session. Rejects `network` when the server cannot be reached. */
   connect(signal: AbortSignal): Promise<void> {
     this.connecting ??= (async () => {
-      const found = await this.probe(this.ctx.profile.url ?? '', signal);
+      const found = await this.find();
       if (this.closed) throw new ChatError('network', 'disconnected');
-      if (!found) throw new ChatError('network', 'cannot reach the server to find which ChatAPI protocol it speaks (--protocol auto)');
       await this.ctx.saveProfile({ protocol: found }).catch(() => {});
       this.inner = this.make(found, { ...this.ctx, profile: { ...this.ctx.profile, protocol: found } });
       await this.inner.connect(signal);
@@ -39,8 +43,38 @@ export class ProbingSession implements ConnectorSession {
     return this.connecting;
   }
 
+  /** Probes until the server answers (or a failure that is not retryable, or disconnect). */
+  private find(): Promise<ChatApiProtocol> {
+    return new Promise<ChatApiProtocol>((resolve, reject) => {
+      let found: ChatApiProtocol | undefined;
+      const o: LinkOptions = {
+        emit: (ev) => {
+          if (!this.closed) this.ctx.emit(ev);
+        },
+        open: async (a) => {
+          found = await probeOrThrow(this.ctx.profile.url ?? '', a.signal);
+          queueMicrotask(() => {
+            link.stop();
+            resolve(found!);
+          });
+          return { close: () => a.end({}), terminate: () => a.end({}) };
+        },
+        onFailed: (err) => reject(err),
+      };
+      const backoff = this.backoff?.();
+      if (backoff) o.backoff = backoff;
+      const link = new ReconnectingLink(o);
+      this.probeLink = link;
+      link.ready.catch(() => {
+        if (found === undefined) reject(link.failure ?? new ChatError('network', 'disconnected'));
+      });
+      link.start();
+    });
+  }
+
   async disconnect(): Promise<void> {
     this.closed = true;
+    this.probeLink?.stop();
     await this.inner?.disconnect();
   }
 

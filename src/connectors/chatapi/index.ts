@@ -51,14 +51,18 @@ function sessionOf(protocol: ChatApiProtocol, ctx: ConnectorContext, opts: ChatA
 /** Creates the session of the profile's protocol (`auto`: probed at connect), with test tunables; `definition.create` uses the defaults. */
 export function createChatApiSession(ctx: ConnectorContext, opts: ChatApiOptions = {}): ConnectorSession {
   const setting = protocolSetting(ctx.profile);
-  if (setting === 'auto') return new ProbingSession(ctx, (p, c) => sessionOf(p, c, opts), CHATAPI_CAPABILITIES);
+  if (setting === 'auto') return new ProbingSession(ctx, (p, c) => sessionOf(p, c, opts), CHATAPI_CAPABILITIES, opts.backoff);
   return sessionOf(setting, ctx, opts);
 }
 
-/** `profile add`: a new profile's `auto` (or unset) protocol is probed now; `auto` stays when the server cannot be reached. */
+/**
+ * `profile add`: a new profile's `auto` (or unset) protocol is probed now and the answer stored; when
+ * the server cannot be reached nothing is stored (no protocol means `auto`: probed at the next connect).
+ */
 async function probe(p: Profile): Promise<Partial<Profile>> {
   if (p.protocol !== undefined && p.protocol !== 'auto') return {};
-  return { protocol: (await probeProtocol(p.url ?? DEFAULT_URL)) ?? 'auto' };
+  const found = await probeProtocol(p.url ?? DEFAULT_URL);
+  return found ? { protocol: found } : {};
 }
 
 /** The registry entry for `chatapi`. */

@@ -1,4 +1,5 @@
-import { httpText } from '../http.js';
+import { ChatError } from '../../core/errors.js';
+import { cannotReachServer, httpText } from '../http.js';
 
 /**
  * Which protocol a chatapi profile speaks (facts §B1: three servers answer to the name ChatAPI):
@@ -18,12 +19,13 @@ export type ProtocolSetting = ChatApiProtocol | 'auto';
 export const PROTOCOL_SETTINGS: readonly ProtocolSetting[] = ['auto', 'docs', 'socketio', 'v2'];
 
 /**
- * The protocol setting of a stored profile: its `protocol`, or `docs` for a profile stored before
- * there was a choice (it spoke Doc B then; a new profile gets `auto` from `profile add`).
+ * The protocol setting of a stored profile: its `protocol`, or `auto` when it has none (a profile
+ * whose server could not be reached at `profile add`, or stored before there was a choice: the probe
+ * at its next connect finds a Doc B server as `docs` again).
  */
 export function protocolSetting(p: { protocol?: string | undefined }): ProtocolSetting {
   const v = p.protocol;
-  return v === 'auto' || v === 'socketio' || v === 'v2' || v === 'docs' ? v : 'docs';
+  return v === 'socketio' || v === 'v2' || v === 'docs' ? v : 'auto';
 }
 
 /** Time limit of each probe request, ms. */
@@ -41,20 +43,38 @@ const PROBE_TIMEOUT_MS = 3000;
  * again at the next connect). Never throws.
  */
 export async function probeProtocol(baseUrl: string, signal?: AbortSignal): Promise<ChatApiProtocol | undefined> {
+  try {
+    return await probeOrThrow(baseUrl, signal);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * {@link probeProtocol} for a connect: throws ChatError `network` (retryable) with the words of the
+ * failed connection (`cannot reach the server: connection refused (ECONNREFUSED) at …`) when no
+ * probe reached the server, `protocol` (not retryable) for a URL that does not parse.
+ */
+export async function probeOrThrow(baseUrl: string, signal?: AbortSignal): Promise<ChatApiProtocol> {
   let base: URL;
   try {
     base = new URL(baseUrl);
   } catch {
-    return undefined;
+    throw new ChatError('protocol', 'the profile URL is not a valid URL', { retryable: false });
   }
   const root = `${base.protocol === 'wss:' || base.protocol === 'https:' ? 'https:' : 'http:'}//${base.host}${base.pathname.replace(/\/+$/, '').replace(/\/api\/v1$/, '')}`;
   let reached = false;
+  let failure: string | undefined;
   const get = async (path: string): Promise<{ status: number; text: string } | undefined> => {
     try {
-      const res = await httpText(root + path, { method: 'GET', headers: { accept: '*/*' }, signal, timeoutMs: PROBE_TIMEOUT_MS, limit: 64 * 1024 }, 'probe');
+      const res = await httpText(root + path, { method: 'GET', headers: { accept: '*/*' }, signal, timeoutMs: PROBE_TIMEOUT_MS, limit: 64 * 1024, unreachable: (err) => cannotReachServer(err) }, 'probe');
       reached = true;
       return { status: res.status, text: res.text };
-    } catch {
+    } catch (err) {
+      const text = err instanceof Error ? err.message.replace(/^probe: /, '') : String(err);
+      // A server that took the connection but did not answer in time is there: it is no v2 or Socket.IO server we know.
+      if (/^no answer within/.test(text)) reached = true;
+      failure ??= text;
       return undefined;
     }
   };
@@ -69,5 +89,6 @@ export async function probeProtocol(baseUrl: string, signal?: AbortSignal): Prom
       // not the Go server's health answer
     }
   }
-  return reached ? 'docs' : undefined;
+  if (reached) return 'docs';
+  throw new ChatError('network', failure ?? 'cannot reach the server', { retryable: true });
 }
