@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { Cli, deadPort } from '../cli/helpers.js';
 import { startChatApiServer } from '../servers/chatapi/server.js';
 import { startV2Server } from '../servers/chatapi-v2/server.js';
+import { startSocketIoServer } from '../servers/chatapi-socketio/server.js';
 
 const ROOM = '7d1f8a2e-0c55-4b7a-9a31-5f0e2c9b1a01';
 
@@ -15,32 +16,34 @@ describe('chatapi --protocol', () => {
   const cli = new Cli();
   after(() => cli.dispose());
 
-  it('auto probes at profile add: the Go server is v2, a Doc B server is docs, none reachable is probed later', async () => {
+  it('auto probes at profile add: the Go server is v2, a Doc B server is docs, the Python server socketio, none reachable is probed later', async () => {
     const v2 = await startV2Server({ rooms: [{ room_id: ROOM, type: 'group', name: 'general', members: ['alice'] }] });
     const docs = await startChatApiServer({ rooms: [] });
+    const py = await startSocketIoServer({ rooms: [] });
     const dead = await deadPort();
     try {
-      for (const [name, url] of [['go', v2.url], ['doc', docs.url], ['down', `http://127.0.0.1:${dead}`]] as const) {
+      for (const [name, url] of [['go', v2.url], ['doc', docs.url], ['py', py.url], ['down', `http://127.0.0.1:${dead}`]] as const) {
         const r = await cli.run(['profile', 'add', name, '--service', 'chatapi', '--url', url, '--token', 'k']);
         assert.equal(r.code, 0, r.stderr);
       }
       const p = cli.readConfig().profiles;
-      assert.deepEqual([p.go?.protocol, p.doc?.protocol, p.down?.protocol], ['v2', 'docs', undefined], 'nothing stored for a server not reached: probed at the next connect');
+      assert.deepEqual([p.go?.protocol, p.doc?.protocol, p.py?.protocol, p.down?.protocol], ['v2', 'docs', 'socketio', undefined], 'nothing stored for a server not reached: probed at the next connect');
       assert.ok(v2.requests.some((r) => r.path === '/health'));
       const show = await cli.run(['profile', 'show', 'go']);
       assert.match(show.stdout, /^protocol: v2$/m);
     } finally {
       await v2.close();
       await docs.close();
+      await py.close();
     }
   });
 
   it('an explicit protocol is stored without a probe; an unknown one is a usage error', async () => {
     const docs = await startChatApiServer({ rooms: [] });
     try {
-      const r = await cli.run(['profile', 'add', 'py', '--service', 'chatapi', '--url', docs.url, '--token', 'k', '--protocol', 'socketio']);
+      const r = await cli.run(['profile', 'add', 'py2', '--service', 'chatapi', '--url', docs.url, '--token', 'k', '--protocol', 'socketio']);
       assert.equal(r.code, 0, r.stderr);
-      assert.equal(cli.readConfig().profiles.py?.protocol, 'socketio');
+      assert.equal(cli.readConfig().profiles.py2?.protocol, 'socketio');
       assert.equal(docs.requests.length, 0, 'no probe');
       const bad = await cli.run(['profile', 'add', 'x', '--service', 'chatapi', '--url', docs.url, '--token', 'k', '--protocol', 'grpc']);
       assert.equal(bad.code, 2);

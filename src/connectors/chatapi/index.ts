@@ -4,6 +4,7 @@ import type { Profile } from '../../core/profile.js';
 import { ProbingSession } from './auto.js';
 import { PROTOCOL_SETTINGS, probeProtocol, protocolSetting, type ChatApiProtocol } from './protocol.js';
 import { CHATAPI_CAPABILITIES, ChatApiSession, DEFAULT_URL, type ChatApiSessionOptions } from './session.js';
+import { SocketIoSession, type SocketIoSessionOptions } from './socketio/session.js';
 import { V2Session, type V2SessionOptions } from './v2/session.js';
 
 /**
@@ -19,7 +20,7 @@ export { DocBTransport, chatapiUrls, type ChatApiTransport } from './transport.j
 export { probeProtocol, protocolSetting, type ChatApiProtocol, type ProtocolSetting } from './protocol.js';
 
 /** Test tunables of every chatapi transport. */
-export type ChatApiOptions = ChatApiSessionOptions & V2SessionOptions;
+export type ChatApiOptions = ChatApiSessionOptions & V2SessionOptions & SocketIoSessionOptions;
 
 /**
  * Checks a chatapi profile (throws UsageError, one line): the user id and name go on the socket and
@@ -43,6 +44,8 @@ function sessionOf(protocol: ChatApiProtocol, ctx: ConnectorContext, opts: ChatA
   switch (protocol) {
     case 'v2':
       return new V2Session(ctx, opts);
+    case 'socketio':
+      return new SocketIoSession(ctx, opts);
     default:
       return new ChatApiSession(ctx, opts);
   }
