@@ -291,14 +291,21 @@ export class SocketIoSession extends AccountSession<Copy> {
     const what = `send to room ${shortRoom(room)}`;
     const socket = this.connectedNow();
     if (socket) {
-      const w = this.pending.awaitEcho(room, text, txnId, this.opts.echoTimeoutMs ?? 10_000, () => new ChatError('network', `${what}: the server did not confirm the message`, { retryable: true }));
-      socket.emit('send_message', { room_id: room, content: text, content_type: 'text' });
-      return w.promise;
+      const timeoutMs = this.opts.echoTimeoutMs ?? 10_000;
+      const timeout = (): ChatError => new ChatError('network', `${what}: the server did not confirm the message within ${Math.round(timeoutMs / 1000)} s`, { retryable: true });
+      return this.pending.send(room, text, txnId, async () => void socket.emit('send_message', { room_id: room, content: text, content_type: 'text' }), { timeoutMs, timeout });
     }
-    const body = await this.rest('POST', '/messages/', what, { room_id: room, content: text, content_type: 'text' });
-    const m = parseMessage(body, room);
-    if (!m) throw new ChatError('protocol', `${what}: the server's answer holds no message id`);
-    return this.pending.confirmed(m.event, txnId);
+    return this.pending.send(
+      room,
+      text,
+      txnId,
+      async () => {
+        const m = parseMessage(await this.rest('POST', '/messages/', what, { room_id: room, content: text, content_type: 'text' }), room);
+        if (!m) throw new ChatError('protocol', `${what}: the server's answer holds no message id`);
+        return m.event;
+      },
+      { answers: true },
+    );
   }
 
   protected sendTypingFrame(room: string, on: boolean): boolean {
