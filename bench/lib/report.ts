@@ -20,6 +20,10 @@ export interface Target {
  */
 export const TARGETS: Record<string, Target> = {
   ingest_ratio: { op: '>=', limit: 0.7 },
+  archive_ingest_ratio: { op: '>=', limit: 0.8 },
+  search_scale_ratio: { op: '<=', limit: 3 },
+  rss_1m_mb: { op: '<', limit: 150 },
+  warm_start_vs_ink_floor: { op: '<=', limit: 1.3 },
   tail_vs_wscat: { op: '>=', limit: 1.2 },
   flood_cpu: { op: '<=', limit: 1.0 },
   flood_fps: { op: '<=', limit: 30 },

@@ -38,6 +38,16 @@ if (cmd === 'queue') {
   outbox.add(entry(`${tag}-hang`, profile));
   process.stdout.write(`queued ${tag}-hang\n`);
   setInterval(() => undefined, 1000);
+} else if (cmd === 'record-worker-exit') {
+  // Records on the writer thread, then exits at once: the exit listener writes what the thread has not confirmed.
+  const n = Number(rest[0] ?? '10');
+  const w = Archive.open(join(dir, 'worker.db'), { worker: true });
+  const t0 = Date.parse('2026-01-01T00:00:00.000Z');
+  for (let i = 1; i <= n; i++) {
+    w.record({ type: 'message', profile: 'work', room: 'general', id: String(i), author: { id: 'u', name: 'U' }, text: `m${i}`, time: new Date(t0 + i).toISOString() });
+    if (i % 1000 === 0) w.flush();
+  }
+  setImmediate(() => process.exit(0));
 } else if (cmd === 'record-and-hang') {
   const n = Number(rest[0] ?? '10');
   const t0 = Date.parse('2026-01-01T00:00:00.000Z');

@@ -74,6 +74,14 @@ describe('archive across real processes', () => {
     assert.deepEqual(got.map((e) => [e.txnId, e.status]), [['k-hang', 'queued']]);
   });
 
+  it('process.exit while the writer thread has batches in hand: the exit listener writes them; nothing lost', async () => {
+    const dir = tempDir();
+    assert.equal(await exit(child(['record-worker-exit', dir, '20000'])), 0);
+    const a = Archive.open(join(dir, 'worker.db'));
+    assert.equal([...a.export({ profile: 'work' })].length, 20000);
+    a.close();
+  });
+
   it('kill -9 after a flush: every flushed message is there, the database is intact', async () => {
     const dir = tempDir();
     const c = child(['record-and-hang', dir, '3000']);

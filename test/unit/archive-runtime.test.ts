@@ -129,7 +129,7 @@ describe('the runtime on the archive', () => {
     for (let i = 1; i <= 5; i++) one.sessions[0]!.live(serverMsg(i));
     one.sessions[0]!.live({ type: 'message.edit', profile: '', room: 'general', id: '2', text: 'm2 edited', time: new Date().toISOString() } as never);
     await one.rt.stop();
-    one.app.close();
+    await one.app.close();
 
     const two = runtime(dir, {
       setup: (s) => {
@@ -146,7 +146,7 @@ describe('the runtime on the archive', () => {
       ['5', 'm5', true],
     ]);
     await two.rt.stop();
-    two.app.close();
+    await two.app.close();
 
     // Online: the server has 3..7 (6 and 7 were missed while chat-tui was not running).
     const three = runtime(dir, {
@@ -160,7 +160,7 @@ describe('the runtime on the archive', () => {
     assert.deepEqual(msgs.map((m) => m.id), ['1', '2', '3', '4', '5', '6', '7']);
     assert.deepEqual(msgs.filter((m) => m.archived).map((m) => m.id), ['1', '2'], 'what the server sent is confirmed');
     await three.rt.stop();
-    three.app.close();
+    await three.app.close();
   });
 
   it('PgUp reads the archive first and the server only beyond it; a room without server history still scrolls back', async () => {
@@ -193,7 +193,7 @@ describe('the runtime on the archive', () => {
       }
       assert.equal(new Set(ids(r.store)).size, ids(r.store).length, 'no id twice');
       await r.rt.stop();
-      r.app.close();
+      await r.app.close();
     }
   });
 
@@ -213,7 +213,7 @@ describe('the runtime on the archive', () => {
     assert.match(echo.error ?? '', /not saved/);
     assert.match(r.store.getState().notices.map((n) => n.text).join('\n'), /disk is full/);
     await r.rt.stop();
-    r.app.close();
+    await r.app.close();
   });
 
   it('a send queued by a process that quit is sent by one still running (adopted), once', async () => {
@@ -223,7 +223,7 @@ describe('the runtime on the archive', () => {
     const quitter = runtime(dir, { setup: (s) => (s.online = false) });
     quitter.rt.send(K, 'left behind');
     await quitter.rt.stop();
-    quitter.app.close();
+    await quitter.app.close();
     // The running one picks it up on its next lease round (a third of 30 s): make it look now.
     (running.app.outbox as unknown as { tick(): void }).tick();
     await until(() => running.sessions[0]!.sent.length === 1, 'the adopted send');
@@ -232,7 +232,7 @@ describe('the runtime on the archive', () => {
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(running.sessions[0]!.sent.length, 1);
     await running.rt.stop();
-    running.app.close();
+    await running.app.close();
   });
 
   it('archiveHistory leaves deleted messages out of the rooms it fills', () => {

@@ -100,6 +100,24 @@ describe('archive: messages', () => {
     a.close();
   });
 
+  it('on a writer thread: batches are committed there; closeAsync waits for them; nothing is lost', async () => {
+    const file = join(tempDir(), 'a.db');
+    const batches: number[] = [];
+    const a = Archive.open(file, { worker: true, onFlush: (n) => batches.push(n) });
+    for (let i = 1; i <= 5000; i++) {
+      a.record(msg(String(i), `m${i}`));
+      if (i === 2500) a.flush();
+    }
+    a.record({ type: 'message.edit', profile: 'work', room: 'general', id: '7', text: 'seven', time: new Date(T0).toISOString() });
+    await a.closeAsync();
+    assert.ok(batches.length >= 2, `one transaction per batch, not per message (${batches.length})`);
+    assert.equal(batches.reduce((x, y) => x + y, 0), 5001);
+    const b = Archive.open(file);
+    assert.equal([...b.export({ profile: 'work' })].length, 5000);
+    assert.equal(b.last('work', 'general', 5000).find((m) => m.id === '7')!.text, 'seven');
+    b.close();
+  });
+
   it('reads the last N and the N before a cursor, oldest first (scrollback)', () => {
     const a = Archive.open(join(tempDir(), 'a.db'));
     for (let i = 1; i <= 50; i++) a.record(msg(String(i), `m${i}`));
@@ -130,6 +148,23 @@ describe('archive: messages', () => {
     // FTS5 syntax typed by a user is text, not an error.
     assert.deepEqual(a.search({ text: '"NEAR( AND *' }), []);
     assert.equal(ftsQuery('  '), undefined);
+    a.close();
+  });
+
+  it('the search index is built behind the writes: a search indexes what is left; edits and deletes of indexed rows follow', () => {
+    const a = Archive.open(join(tempDir(), 'a.db'));
+    a.record(msg('1', 'alpha one'));
+    a.record(msg('2', 'beta two'));
+    a.flush();
+    assert.equal(a.stats().unindexed, 2);
+    assert.deepEqual(a.search({ text: 'alpha' }).map((h) => h.message.id), ['1']);
+    assert.equal(a.stats().unindexed, 0);
+    a.record({ type: 'message.edit', profile: 'work', room: 'general', id: '1', text: 'gamma one', time: new Date(T0).toISOString() });
+    a.record({ type: 'message.delete', profile: 'work', room: 'general', id: '2' });
+    a.record(msg('3', 'alpha three'));
+    assert.deepEqual(a.search({ text: 'alpha' }).map((h) => h.message.id), ['3']);
+    assert.deepEqual(a.search({ text: 'gamma' }).map((h) => h.message.id), ['1']);
+    assert.deepEqual(a.search({ text: 'beta' }), []);
     a.close();
   });
 

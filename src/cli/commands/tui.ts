@@ -134,7 +134,7 @@ export async function runTuiCommand(o: TuiOptions): Promise<void> {
   if (o.mouse) opts.mouse = true;
   const code = await runTui(opts);
   const left = unsentSummary(runtime.outboxEntries());
-  archive.close();
+  await archive.close();
   if (left) errLine(left);
   if (code !== 0) throw new ExitCode(code);
 }

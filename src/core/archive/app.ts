@@ -11,9 +11,9 @@ import type { ArchiveSettings } from './settings.js';
 /**
  * The archive as an app (the TUI) opens it: one database in the config directory's archive path, its
  * outbox (always, even with `archive: false`: the outbox is about not losing sends, not about history),
- * the history the runtime records and reads (only when the archive is on), and pruning a little after
- * start. Each kind of failure is said once through `notice`; when the database cannot be opened at
- * all, `outbox` is undefined and the caller keeps its file outbox.
+ * the history the runtime records (written on a writer thread) and reads (only when the archive is on),
+ * and pruning a little after start. Each kind of failure is said once through `notice`; when the
+ * database cannot be opened at all, `outbox` is undefined and the caller keeps its file outbox.
  */
 
 /** How long after start pruning runs (ms): out of the way of the first frame. */
@@ -25,8 +25,8 @@ export interface AppArchive {
   file: string;
   outbox: SqliteOutbox | undefined;
   history: ArchiveHistory | undefined;
-  /** Flushes and closes (after the runtime stopped: the outbox has released its rows). */
-  close(): void;
+  /** Releases the outbox's rows, lets the writer thread finish and closes (after the runtime stopped). */
+  close(): Promise<void>;
 }
 
 /** Options of {@link openAppArchive}. */
@@ -54,11 +54,11 @@ export function openAppArchive(o: AppArchiveOptions): AppArchive {
   };
   let archive: Archive;
   try {
-    archive = Archive.open(file, { onError: once });
+    archive = Archive.open(file, { onError: once, worker: true });
   } catch (err) {
     if (err instanceof ArchiveError) once(err);
     else o.notice(`archive ${file} cannot be opened: ${(err as Error).message.split('\n')[0]}`);
-    return { file, outbox: undefined, history: undefined, close: () => undefined };
+    return { file, outbox: undefined, history: undefined, close: async () => undefined };
   }
   const outbox = archive.outbox({ profiles: o.profiles, legacyDir: o.dir, warn: o.notice, onAdopt: o.adopt });
   let timer: NodeJS.Timeout | undefined;
@@ -76,10 +76,10 @@ export function openAppArchive(o: AppArchiveOptions): AppArchive {
     file,
     outbox,
     history: o.settings.enabled ? archiveHistory(archive, once) : undefined,
-    close: () => {
+    close: async () => {
       if (timer) clearTimeout(timer);
       outbox.release();
-      archive.close();
+      await archive.closeAsync();
     },
   };
 }

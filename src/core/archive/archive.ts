@@ -1,7 +1,7 @@
 import { archiveError, ArchiveError } from './errors.js';
 import type { ChatEvent } from '../events.js';
-import { isoToMs } from '../time.js';
 import { exportMessages } from './export.js';
+import { indexPending } from './fts.js';
 import type { ExportQuery } from './export.js';
 import { openArchiveDb } from './open.js';
 import type { ArchiveDb } from './open.js';
@@ -57,27 +57,12 @@ export class Archive {
    * a delete. Other events are ignored. Never throws; written by the next batch.
    */
   record(ev: ChatEvent): void {
-    if (ev.type === 'message') {
-      const ts = isoToMs(ev.time);
-      this.writer.push({
-        op: 'message',
-        msg: {
-          profile: ev.profile,
-          room: ev.room,
-          id: ev.id,
-          author: { id: ev.author.id, name: ev.author.name },
-          text: ev.text,
-          ts: Number.isFinite(ts) ? ts : Date.now(),
-          edited: ev.edited === true,
-          deleted: false,
-          kind: ev.kind === 'system' ? 'system' : 'normal',
-        },
-      });
-    } else if (ev.type === 'message.edit') {
-      this.writer.push({ op: 'edit', profile: ev.profile, room: ev.room, id: ev.id, text: ev.text });
-    } else if (ev.type === 'message.delete') {
-      this.writer.push({ op: 'delete', profile: ev.profile, room: ev.room, id: ev.id });
-    }
+    this.writer.push(ev);
+  }
+
+  /** Starts the writer thread now (when writing on one), ahead of the first batch; resolves when it is up. */
+  startWriter(): Promise<void> {
+    return this.writer.start();
   }
 
   /** Writes what is queued now; returns whether it was written (a failure went to `onError`). */
@@ -100,9 +85,12 @@ export class Archive {
     return this.read('the archived rooms cannot be read', () => archivedRooms(this.handle.db, profile));
   }
 
-  /** Full-text search (search.ts). */
+  /** Full-text search (search.ts), after indexing what the index does not hold yet (fts.ts). */
   search(q: SearchQuery): SearchHit[] {
-    return this.read('search failed', () => searchMessages(this.handle.db, q));
+    return this.read('search failed', () => {
+      indexPending(this.handle.db);
+      return searchMessages(this.handle.db, q);
+    });
   }
 
   /** Every message of an export query, oldest first (export.ts). */
@@ -129,6 +117,17 @@ export class Archive {
   /** The outbox on this database (outbox.ts). */
   outbox(opts: SqliteOutboxOptions = {}): SqliteOutbox {
     return new SqliteOutbox(this.handle, opts);
+  }
+
+  /** Lets the writer thread (if any) finish what it was handed, then closes (see close). */
+  async closeAsync(): Promise<boolean> {
+    const ok = await this.writer.closeAsync();
+    try {
+      this.handle.db.close();
+    } catch {
+      // already closed
+    }
+    return ok;
   }
 
   /** Writes what is queued and closes the database. Returns whether the last write succeeded. */

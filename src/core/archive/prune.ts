@@ -2,9 +2,10 @@ import { stmt, transaction } from './open.js';
 import type { DatabaseSync } from './sqlite.js';
 
 /**
- * Pruning: messages older than `maxAgeDays` go, then the oldest beyond `maxMessages` (counted over the
- * whole archive). Deleted in chunks of `CHUNK` rows, one transaction each, so another process's writer
- * never waits long for the lock. The FTS index follows through the delete trigger.
+ * Pruning: messages older than `maxAgeDays` go (room by room, on the `(profile, room, ts)` index), then
+ * the earliest archived beyond `maxMessages` (counted over the whole archive, by rowid = arrival order).
+ * Deleted in chunks of `CHUNK` rows, one transaction each, so another process's writer never waits long
+ * for the lock. The search index follows through the delete trigger.
  */
 
 /** Limits; 0 or undefined = no limit of that kind. */
@@ -21,17 +22,20 @@ export function pruneMessages(db: DatabaseSync, limits: PruneLimits, now: number
   let removed = 0;
   if (limits.maxAgeDays && limits.maxAgeDays > 0) {
     const cutoff = now - limits.maxAgeDays * DAY_MS;
-    const del = stmt(db, `DELETE FROM messages WHERE rowid IN (SELECT rowid FROM messages WHERE ts < ? LIMIT ${CHUNK})`);
-    for (;;) {
-      const n = Number(transaction(db, () => del.run(cutoff)).changes);
-      removed += n;
-      if (n < CHUNK) break;
+    const rooms = stmt(db, 'SELECT DISTINCT profile, room FROM messages').all() as { profile: string; room: string }[];
+    const del = stmt(db, `DELETE FROM messages WHERE rowid IN (SELECT rowid FROM messages WHERE profile = ? AND room = ? AND ts < ? LIMIT ${CHUNK})`);
+    for (const r of rooms) {
+      for (;;) {
+        const n = Number(transaction(db, () => del.run(r.profile, r.room, cutoff)).changes);
+        removed += n;
+        if (n < CHUNK) break;
+      }
     }
   }
   if (limits.maxMessages && limits.maxMessages > 0) {
     const count = Number((stmt(db, 'SELECT count(*) AS n FROM messages').get() as { n: number }).n);
     let excess = count - limits.maxMessages;
-    const del = stmt(db, `DELETE FROM messages WHERE rowid IN (SELECT rowid FROM messages ORDER BY ts LIMIT ?)`);
+    const del = stmt(db, `DELETE FROM messages WHERE rowid IN (SELECT rowid FROM messages ORDER BY rowid LIMIT ?)`);
     while (excess > 0) {
       const n = Number(transaction(db, () => del.run(Math.min(excess, CHUNK))).changes);
       if (n === 0) break;

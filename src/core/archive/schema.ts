@@ -9,10 +9,11 @@ import type { DatabaseSync } from './sqlite.js';
  * Tables:
  * - `messages`: one row per (profile, room, id) — the dedupe key — with the author, the text (empty
  *   once deleted), server time `ts` in ms since epoch, `edited`/`deleted` flags and `kind` (0 normal,
- *   1 system). Index `(profile, room, ts, id)` serves "last N of a room" and "before X" (scrollback);
- *   index `ts` serves pruning by age.
+ *   1 system). Index `(profile, room, ts, id)` serves "last N of a room", "before X" (scrollback) and
+ *   pruning by age.
  * - `messages_fts`: FTS5 external-content index over `messages.text` (sqlite.org/fts5.html §4.4.3),
- *   kept in step by triggers, so the text is stored once.
+ *   so the text is stored once; built behind the writes (fts.ts) up to `meta.fts_rowid`, and kept in
+ *   step for rows at or below it by the update/delete triggers.
  * - `outbox`: queued/failed sends (see outbox.ts) with their claim (owner + lease), `seq` = send order.
  * - `outbox_imported`: transaction ids imported from the JSON outbox of older versions, so an import is
  *   never repeated (a second process racing the first, or a crash between commit and unlink).
@@ -68,6 +69,26 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX outbox_seq ON outbox (profile, seq);
   CREATE TABLE outbox_imported (txn_id TEXT PRIMARY KEY);
+  `,
+  // 2: the search index is built behind the writes (fts.ts): no insert trigger; edits and deletes of
+  // rows already indexed keep it in step; `meta.fts_rowid` = the highest rowid indexed. Pruning by age
+  // goes room by room on messages_room_ts, so the extra ts index goes (one B-tree less per insert).
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+  INSERT INTO meta (key, value) SELECT 'fts_rowid', coalesce(max(rowid), 0) FROM messages;
+  DROP TRIGGER messages_ai;
+  DROP TRIGGER messages_ad;
+  DROP TRIGGER messages_au;
+  DROP INDEX messages_ts;
+  CREATE TRIGGER messages_ad AFTER DELETE ON messages
+  WHEN old.rowid <= (SELECT value FROM meta WHERE key = 'fts_rowid') BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+  END;
+  CREATE TRIGGER messages_au AFTER UPDATE OF text ON messages
+  WHEN old.rowid <= (SELECT value FROM meta WHERE key = 'fts_rowid') BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+    INSERT INTO messages_fts (rowid, text) VALUES (new.rowid, new.text);
+  END;
   `,
 ];
 

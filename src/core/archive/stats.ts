@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { unindexed } from './fts.js';
 import { stmt } from './open.js';
 import type { ArchiveDb } from './open.js';
 
@@ -8,6 +9,8 @@ export interface ArchiveStats {
   bytes: number;
   messages: number;
   outbox: number;
+  /** Messages written but not in the search index yet (it catches up when idle, and before a search). */
+  unindexed: number;
   /** `ok`, or the first problem `PRAGMA quick_check` found (sqlite.org/pragma.html#pragma_quick_check). */
   integrity: string;
 }
@@ -22,6 +25,7 @@ export function archiveStats(a: ArchiveDb): ArchiveStats {
     bytes: size(a.file) + size(`${a.file}-wal`),
     messages: count('messages'),
     outbox: count('outbox'),
+    unindexed: unindexed(a.db),
     integrity: check?.quick_check ?? 'unknown',
   };
 }

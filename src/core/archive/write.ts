@@ -1,21 +1,40 @@
+import type { MessageDeleteEvent, MessageEditEvent, MessageEvent } from '../events.js';
+import { isoToMs } from '../time.js';
 import { stmt, transaction } from './open.js';
 import type { DatabaseSync } from './sqlite.js';
-import type { ArchivedMessage } from './types.js';
 
 /**
  * Writing messages, edits and deletes: one transaction for a whole batch (the writer collects events
  * and flushes them together; never one transaction per message).
  *
+ * A batch is one flat array of primitives, a record per change (`'m'` message: profile, room, id,
+ * author id, author name, text, ISO time, edited 0/1, system 0/1; `'e'` edit: profile, room, id, text;
+ * `'d'` delete: profile, room, id). Appending costs no object per message, and a flat array of strings
+ * is what a worker thread's `postMessage` copies fastest. Times are parsed here, off the ingest path.
+ *
  * Dedupe: (profile, room, id) is unique. A second copy of a message (live + backfill, a restart's
  * history) updates the row only when it says something new, so an older copy never undoes an edit
  * (an unedited copy does not replace an edited text) and nothing brings a deleted message back.
+ * Edits and deletes of a message the archive does not have are ignored.
  */
 
-/** One change to write. Edits and deletes of a message the archive does not have are ignored. */
-export type ArchiveOp =
-  | { op: 'message'; msg: ArchivedMessage }
-  | { op: 'edit'; profile: string; room: string; id: string; text: string }
-  | { op: 'delete'; profile: string; room: string; id: string };
+/** Changes to write, encoded as described in the module comment. */
+export type Batch = (string | number)[];
+
+/** Appends a message to a batch. */
+export function pushMessage(b: Batch, ev: MessageEvent): void {
+  b.push('m', ev.profile, ev.room, ev.id, ev.author.id, ev.author.name, ev.text, ev.time, ev.edited ? 1 : 0, ev.kind === 'system' ? 1 : 0);
+}
+
+/** Appends an edit to a batch. */
+export function pushEdit(b: Batch, ev: MessageEditEvent): void {
+  b.push('e', ev.profile, ev.room, ev.id, ev.text);
+}
+
+/** Appends a delete to a batch. */
+export function pushDelete(b: Batch, ev: MessageDeleteEvent): void {
+  b.push('d', ev.profile, ev.room, ev.id);
+}
 
 const UPSERT = `INSERT INTO messages (profile, room, id, author_id, author_name, text, ts, edited, deleted, kind)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
@@ -27,24 +46,32 @@ const EDIT = `UPDATE messages SET text = ?, edited = 1 WHERE profile = ? AND roo
 const DELETE = `UPDATE messages SET text = '', deleted = 1 WHERE profile = ? AND room = ? AND id = ? AND deleted = 0`;
 
 /**
- * Writes `ops` in one `BEGIN IMMEDIATE` transaction: all or nothing. Throws what SQLite throws
- * (SQLITE_FULL, SQLITE_BUSY after the busy timeout, …); the caller keeps the batch to retry.
+ * Writes a batch in one `BEGIN IMMEDIATE` transaction: all or nothing. `now` is the time (ms) given to
+ * a message whose time cannot be parsed. Throws what SQLite throws (SQLITE_FULL, SQLITE_BUSY after the
+ * busy timeout, …); the caller keeps the batch to retry.
  */
-export function writeBatch(db: DatabaseSync, ops: readonly ArchiveOp[]): void {
-  if (ops.length === 0) return;
+export function writeBatch(db: DatabaseSync, b: Batch, now: number = Date.now()): void {
+  if (b.length === 0) return;
   const upsert = stmt(db, UPSERT);
   const edit = stmt(db, EDIT);
   const del = stmt(db, DELETE);
+  const s = (i: number): string => String(b[i]);
   transaction(db, () => {
-    for (const o of ops) {
-      if (o.op === 'message') {
-        const m = o.msg;
-        upsert.run(m.profile, m.room, m.id, m.author.id, m.author.name, m.text, m.ts, m.edited ? 1 : 0, m.kind === 'system' ? 1 : 0);
-        if (m.deleted) del.run(m.profile, m.room, m.id);
-      } else if (o.op === 'edit') {
-        edit.run(o.text, o.profile, o.room, o.id);
+    let i = 0;
+    while (i < b.length) {
+      const tag = b[i];
+      if (tag === 'm') {
+        const ts = isoToMs(s(i + 7));
+        upsert.run(s(i + 1), s(i + 2), s(i + 3), s(i + 4), s(i + 5), s(i + 6), Number.isFinite(ts) ? ts : now, Number(b[i + 8]), Number(b[i + 9]));
+        i += 10;
+      } else if (tag === 'e') {
+        edit.run(s(i + 4), s(i + 1), s(i + 2), s(i + 3));
+        i += 5;
+      } else if (tag === 'd') {
+        del.run(s(i + 1), s(i + 2), s(i + 3));
+        i += 4;
       } else {
-        del.run(o.profile, o.room, o.id);
+        throw new Error(`archive batch: unknown record at ${i}`);
       }
     }
   });
