@@ -85,6 +85,7 @@ function stubRuntime(store: SessionStore): UiRuntime {
     stop: async () => undefined,
     send: no,
     retry: () => false,
+    discard: () => false,
     capabilities: () => CAPS,
     reconnectNow: () => undefined,
     loadOlder: async () => undefined,
