@@ -1,22 +1,23 @@
 import { Box, Text, useWindowSize } from 'ink';
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { splitRoomKey } from '../core/state.js';
 import { commandHelpLines } from './commands/registry.js';
 import { Composer, type ComposerHandle } from './components/Composer.js';
 import { Header } from './components/Header.js';
 import { MessagePane, useLayout } from './components/MessagePane.js';
 import { HelpOverlay, MemberList, type OverlayHandle, PastePrompt, RoomSwitcher } from './components/Overlays.js';
-import { RoomList } from './components/RoomList.js';
+import { RoomList, roomKeysInOrder, roomListItems } from './components/RoomList.js';
 import { StatusLine, type UiNotice } from './components/StatusLine.js';
 import { TypingBar } from './components/TypingBar.js';
 import { useUi } from './context.js';
 import { useActions } from './hooks/useActions.js';
 import { useActiveRoom } from './hooks/useActiveRoom.js';
+import { useRoomMemory } from './hooks/useRoomMemory.js';
 import { useDispatch } from './hooks/useDispatch.js';
 import { useMentionAlerts } from './hooks/useMentionAlerts.js';
 import { useStore } from './hooks/useStore.js';
 import { useSubmit } from './hooks/useSubmit.js';
-import { buildKeymap, helpLines } from './keymap.js';
+import { buildKeymap, helpLines, statusHints } from './keymap.js';
 import { screenLayout } from './layout.js';
 
 type Overlay = { kind: 'none' } | { kind: 'help' } | { kind: 'switcher' } | { kind: 'paste'; text: string };
@@ -38,7 +39,18 @@ export function App({ onExit }: AppProps) {
   const { columns, rows } = useWindowSize();
   const keymap = useMemo(() => buildKeymap(options.keys), [options.keys]);
 
-  const { activeKey, activeRef, pick, scroll, scrollRef, setScrollPos } = useActiveRoom(store);
+  const rooms = useRoomMemory(store, options.memory);
+  const { order } = rooms;
+  const { activeKey, activeRef, pick, scroll, scrollRef, setScrollPos, settled } = useActiveRoom(store, order, rooms.lastRoom);
+  const { remember, move: moveOrder } = rooms;
+  useEffect(() => {
+    if (settled) remember(activeKey);
+  }, [settled, activeKey, remember]);
+  const moveRoom = useCallback((n: number) => {
+    if (!activeKey) return;
+    pick(activeKey); // the shown room stays shown wherever it goes
+    moveOrder(activeKey, n, roomKeysInOrder(roomListItems(store.getState(), order)));
+  }, [activeKey, pick, moveOrder, store, order]);
   const [overlay, setOverlay] = useState<Overlay>({ kind: 'none' });
   const [showMembers, setShowMembers] = useState(false);
   const [roomsToggled, setRoomsToggled] = useState(false);
@@ -90,14 +102,14 @@ export function App({ onExit }: AppProps) {
     c.setText(text);
     return true;
   }, []);
-  const actions = useActions({ store, runtime, activeKey, profileName, caps, pick, notify, scrollRef, setScrollPos, paneRef, onExit, openHelp, openSwitcher, toggleMembers, toggleRooms, redraw, onScrollBack, takeBack });
+  const actions = useActions({ store, runtime, activeKey, profileName, caps, pick, notify, scrollRef, setScrollPos, paneRef, onExit, openHelp, openSwitcher, toggleMembers, toggleRooms, redraw, onScrollBack, takeBack, order });
   const { quit, retry, reconnect } = actions;
   useDispatch({
     store, keymap, overlayOpen: overlay.kind !== 'none', overlay: overlayRef, composer, runAction: actions.runAction, quit, scrollRef, setScrollPos,
-    scrollRows: actions.scrollRows, pick, mouse: options.mouse ?? false, activeKey, roomW: L.roomW, bodyH: L.bodyH,
+    scrollRows: actions.scrollRows, pick, mouse: options.mouse ?? false, activeKey, roomW: L.roomW, bodyH: L.bodyH, order,
   });
   const { onSubmit, complete, disabledReason, note } = useSubmit({
-    runtime, store, activeKey, profile: profileName, caps, pstate, preason, notify, pick, quit, openHelp, toggleMembers, retry, reconnect, scrollToBottom, clearRoom,
+    runtime, store, activeKey, profile: profileName, caps, pstate, preason, notify, pick, quit, openHelp, toggleMembers, retry, reconnect, scrollToBottom, clearRoom, moveRoom,
   });
 
   const onMultiLinePaste = useCallback((text: string) => setOverlay({ kind: 'paste', text }), []);
@@ -106,7 +118,7 @@ export function App({ onExit }: AppProps) {
     pick(key);
   }, [pick]);
   const composerOrigin = useMemo(() => ({ x: L.roomW, y: 1 + L.paneH + L.typingRows }), [L.roomW, L.paneH, L.typingRows]);
-  const hints = L.narrow ? '^N/^P · F3 rooms · F1 help · ^C quit' : '^N/^P rooms · PgUp/PgDn · ^G find · F1 help · ^C quit';
+  const hints = useMemo(() => statusHints(keymap, L.narrow), [keymap, L.narrow]);
 
   if (rows < 6 || columns < 20) {
     return (
@@ -119,7 +131,7 @@ export function App({ onExit }: AppProps) {
   return (
     <Box width={columns} height={rows} flexDirection="column">
       <Box width={columns} height={bodyH} flexDirection="row">
-        {L.showRooms ? <RoomList width={L.roomW} height={bodyH} activeKey={activeKey} /> : null}
+        {L.showRooms ? <RoomList width={L.roomW} height={bodyH} activeKey={activeKey} order={order} /> : null}
         <Box width={mainW} height={bodyH} flexDirection="column">
           <Header roomKey={activeKey} width={mainW} />
           {overlay.kind === 'help' ? (
@@ -165,7 +177,7 @@ export function App({ onExit }: AppProps) {
         </Box>
         {L.memberW ? <MemberList roomKey={activeKey} width={L.memberW} height={bodyH} presence={caps?.presence ?? false} /> : null}
       </Box>
-      <StatusLine width={columns} profile={profileName} hints={hints} uiNotice={uiNotice} />
+      <StatusLine width={columns} profile={profileName} room={activeKey ? splitRoomKey(activeKey).room : undefined} hints={hints} uiNotice={uiNotice} />
     </Box>
   );
 }

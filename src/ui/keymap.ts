@@ -36,6 +36,26 @@ export const DEFAULT_KEYS: Record<Action, string[]> = {
   jump6: ['M-6'], jump7: ['M-7'], jump8: ['M-8'], jump9: ['M-9'],
 };
 
+/** Every rebindable action (the names `ui.keys` takes). */
+export const ACTIONS = Object.keys(DEFAULT_KEYS) as Action[];
+
+/** Named keys a key id may end in (besides one printable character): what keys.ts decodes. */
+const NAMED_KEYS = new Set(['up', 'down', 'left', 'right', 'home', 'end', 'pageup', 'pagedown', 'insert', 'delete', 'clear', 'tab', 'enter', 'escape', 'backspace', 'space', ...Array.from({ length: 12 }, (_, i) => `f${i + 1}`)]);
+
+/**
+ * Whether `id` is a key id keys.ts can produce: optional `C-` (Ctrl), `M-` (Alt), `S-` (Shift, named
+ * keys only) in that order, then a named key (`up`, `pageup`, `f1`…`f12`, `enter` …) or one printable
+ * character (letters in lower case).
+ */
+export function isKeyId(id: string): boolean {
+  const m = /^(C-)?(M-)?(S-)?(.+)$/.exec(id);
+  if (!m) return false;
+  const name = m[4] ?? '';
+  if (NAMED_KEYS.has(name)) return true;
+  if (m[3]) return false;
+  return [...name].length === 1 && /^[!-~]$/.test(name) && name === name.toLowerCase();
+}
+
 /** Keys that mean something only while the composer is empty (else they edit the line). */
 export const EMPTY_COMPOSER_KEYS: Record<string, Action> = {
   'C-k': 'switcher',
@@ -83,6 +103,36 @@ export function failedHint(map: Map<string, Action>): string {
     return k ? `${k} ${what}` : (cmd ?? '');
   };
   return [part('retry', 'resend', '/retry'), part('editFailed', 'edit'), part('discardFailed', 'discard', '/discard')].filter(Boolean).join(' · ');
+}
+
+/** A key id in the status line's short form: `C-n` → `^N`, others as in help (`F1`, `Alt-L`, `PgUp`). */
+export function shortKey(id: string): string {
+  const m = /^C-([a-z])$/.exec(id);
+  return m ? `^${(m[1] ?? '').toUpperCase()}` : keyLabel(id);
+}
+
+/**
+ * The status line's key hints, from the bindings (they follow `ui.keys`): rooms, scrolling, the
+ * switcher, help and quit; `narrow` (room list hidden) names the room list's key instead of scrolling.
+ */
+export function statusHints(map: Map<string, Action>, narrow: boolean): string {
+  const first = (a: Action): string | undefined => {
+    for (const [k, v] of map) if (v === a) return shortKey(k);
+    return undefined;
+  };
+  const pair = (a: Action, b: Action, what: string): string | undefined => {
+    const x = first(a);
+    const y = first(b);
+    return x && y ? `${x}/${y} ${what}` : x ? `${x} ${what}` : y ? `${y} ${what}` : undefined;
+  };
+  const one = (a: Action, what: string): string | undefined => {
+    const k = first(a);
+    return k ? `${k} ${what}` : undefined;
+  };
+  const parts = narrow
+    ? [pair('nextRoom', 'prevRoom', ''), one('toggleRooms', 'rooms'), one('help', 'help'), one('quit', 'quit')]
+    : [pair('nextRoom', 'prevRoom', 'rooms'), pair('pageUp', 'pageDown', ''), one('switcher', 'find'), one('help', 'help'), one('quit', 'quit')];
+  return parts.filter((p): p is string => p !== undefined).map((p) => p.trim()).join(' · ');
 }
 
 /** Help lines of the keys: [keys, what they do] (the commands' lines come from the command registry). */

@@ -8,7 +8,8 @@ import { UiContext, type UiContextValue } from './context.js';
 import { MOUSE_OFF } from './hooks/useMouse.js';
 import { FOCUS_OFF } from './hooks/useTerminalFocus.js';
 import { makeTheme } from './theme.js';
-import type { UiOptions, UiRuntime } from './types.js';
+import { startRoom } from './room-order.js';
+import type { UiMemory, UiOptions, UiRuntime } from './types.js';
 
 /** Options of `runTui`: the runtime plus the UI options (config `ui` section, `--mouse`). */
 export interface RunTuiOptions extends UiOptions {
@@ -25,9 +26,13 @@ interface EventSource {
   onEvent(listener: () => void): () => void;
 }
 
-/** The room the App shows first: the first room of the room list (App.tsx picks the same). */
-export function firstRoomKey(store: UiRuntime['store']): string | undefined {
-  return roomKeysInOrder(roomListItems(store.getState()))[0];
+/**
+ * The room the App shows first (useActiveRoom picks the same): the remembered last room when it
+ * exists, else the first room of a healthy profile in the room list's (remembered) order.
+ */
+export function firstRoomKey(store: UiRuntime['store'], memory: UiMemory = {}): string | undefined {
+  const s = store.getState();
+  return startRoom(s, roomKeysInOrder(roomListItems(s, memory.roomOrder)), memory.lastRoom);
 }
 
 /**
@@ -39,7 +44,7 @@ export function firstRoomKey(store: UiRuntime['store']): string | undefined {
  * frame shows the conversation rather than "loading messages…" and one frame later the messages
  * (bench `startup_ms`: spawn → first frame with messages). Never rejects.
  */
-export function firstRoomReady(runtime: UiRuntime, capMs: number): Promise<void> {
+export function firstRoomReady(runtime: UiRuntime, capMs: number, memory: UiMemory = {}): Promise<void> {
   const store = runtime.store;
   return new Promise<void>((resolve) => {
     let requested: string | undefined;
@@ -56,7 +61,7 @@ export function firstRoomReady(runtime: UiRuntime, capMs: number): Promise<void>
       if (done) return;
       const s = store.getState();
       const profiles = Object.values(s.profiles);
-      const key = firstRoomKey(store);
+      const key = firstRoomKey(store, memory);
       const room = key ? s.rooms[key] : undefined;
       if (!key || !room) {
         if (profiles.every((p) => p.state === 'connected' || p.state === 'failed')) finish();
@@ -107,13 +112,19 @@ const STOP_TIMEOUT_MS = 3000;
  */
 export async function runTui(opts: RunTuiOptions): Promise<number> {
   const { runtime, firstFrameWaitMs = FIRST_FRAME_WAIT_MS, ...options } = opts;
+  // Read the memory once: the first frame's wait and the App start on the same room.
+  const remembered = options.memory?.load() ?? {};
+  if (options.memory) {
+    const store = options.memory;
+    options.memory = { load: () => remembered, save: (m) => store.save(m) };
+  }
   const theme = makeTheme();
   const ctx: UiContextValue = { runtime, store: runtime.store, options, theme };
   let code = 0;
   let crash: unknown;
   // Connect first, and draw the first frame once the first room has its messages (or after a short wait).
   void runtime.start().catch(() => undefined);
-  await firstRoomReady(runtime, firstFrameWaitMs);
+  await firstRoomReady(runtime, firstFrameWaitMs, remembered);
   // No JSX in this file: the JSX runtime import would load React before ./production.js runs.
   const tree = () => createElement(UiContext, { value: ctx }, createElement(App, { onExit: (c: number) => (code = c) }));
   const instance = render(

@@ -53,4 +53,20 @@ export interface UiOptions {
   title?: string;
   /** Key rebinding: action name → key id (`C-g`, `M-up`, `f1` …, see keys.ts `keyId`). */
   keys?: Record<string, string | string[]>;
+  /** The last room and the room order across restarts (none: forgotten at quit). */
+  memory?: UiMemoryStore;
+}
+
+/** What the TUI remembers across restarts: the room shown last and the room list's order (room keys). */
+export interface UiMemory {
+  lastRoom?: string;
+  roomOrder?: string[];
+}
+
+/** Where {@link UiMemory} is kept (the CLI: a file in the state directory, written atomically). */
+export interface UiMemoryStore {
+  /** What was remembered ({} when nothing, or when it cannot be read). Never throws. */
+  load(): UiMemory;
+  /** Remembers `m` (replacing what was). Never throws (a failed write only forgets). */
+  save(m: UiMemory): void;
 }

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { buildMissing, demoMissing, header, messageRows, roomNames, startDemo, type Tmux, tmuxMissing } from './tmux.js';
 
@@ -61,5 +63,27 @@ describe('day two in the TUI (tmux)', { skip: skip ?? false }, () => {
     t.keys('Enter');
     await t.waitFor((s) => s.split('\n').some((l) => l.includes(`│ ${again}`) && !l.includes('⧗')), 'the send after F5 went out', 10_000);
     await quit(t);
+  });
+
+  test('restart memory: the last room and the room order (/move) come back; the demo applies the config\'s ui section (100×30)', async () => {
+    const first = await startDemo(sessions, 100, 30);
+    await first.waitFor((s) => messageRows(s).length >= 2, 'messages', 20_000);
+    fs.mkdirSync(path.join(first.home, 'config'), { recursive: true, mode: 0o700 });
+    first.keys('C-n');
+    const second = header(await first.waitFor((s) => header(s) !== '' && header(s) !== roomNames(s)[0], 'on the second room'));
+    first.type('/move 1');
+    first.keys('Enter');
+    await first.waitFor((s) => roomNames(s)[0] === second && /^› 1 #/m.test(s), `#${second} is number 1`);
+    await quit(first);
+    fs.writeFileSync(path.join(first.home, 'config', 'config.json'), JSON.stringify({ profiles: {}, ui: { keys: { help: 'f9' } } }), { mode: 0o600 });
+    const again = await startDemo(sessions, 100, 30, '', (s) => roomNames(s).length >= 3, undefined, first.home);
+    const screen = await again.waitFor((s) => header(s) === second, `opens on #${second}`);
+    assert.equal(roomNames(screen)[0], second, 'the order is kept');
+    assert.match(screen, /› 1 #/);
+    assert.match(screen.trimEnd().split('\n').at(-1)!, /F9 help/, 'the hints follow ui.keys');
+    again.keys('F9');
+    await again.waitFor((s) => s.includes('Keys and commands'), 'F9 opens help');
+    again.keys('Escape');
+    await quit(again);
   });
 });

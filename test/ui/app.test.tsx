@@ -30,9 +30,9 @@ describe('App layout', () => {
     const iDemo = col.findIndex((l) => l.includes('● demo'));
     const iWork = col.findIndex((l) => l.includes('work reconnecting'));
     assert.ok(iDemo >= 0 && iWork > iDemo, `profiles listed in order:\n${col.join('\n')}`);
-    assert.match(col[iDemo + 1]!, /› #general/);
-    assert.match(col[iDemo + 2]!, /#random\s+4/);
-    assert.match(col[iWork + 1]!, /#ops\s+@2/);
+    assert.match(col[iDemo + 1]!, /› 1 #general/, 'rooms are numbered');
+    assert.match(col[iDemo + 2]!, /  2 #random\s+4/);
+    assert.match(col[iWork + 1]!, /  3 #ops\s+@2/);
   });
 
   test('message pane: time, author, wrapped text, edited mark, deleted placeholder, pending, failed with retry hint, system', async () => {
@@ -121,19 +121,20 @@ describe('App layout', () => {
 });
 
 describe('App room choice', () => {
-  test('the first room of the list is shown until the user picks one', async () => {
+  test('the first room of the list is shown until the user picks one; rooms keep the order they were first listed in', async () => {
     const st = demoState();
     st.set((s) => ({ roomOrder: [RANDOM] }));
     const ui = await open(new TestRuntime(st));
     await ui.waitFor(() => st.active === RANDOM, 'only room shown');
     st.set(() => ({ roomOrder: [GENERAL, RANDOM] }));
-    await ui.waitFor(() => st.active === GENERAL, 'follows the first room while nothing was picked');
-    await ui.press(KEY.ctrl('n'));
+    await ui.waitFor(() => /› 1 #random/.test(ui.frame()) && /  2 #general/.test(ui.frame()), 'a room listed later goes after the first');
     assert.equal(st.active, RANDOM);
+    await ui.press(KEY.ctrl('n'));
+    assert.equal(st.active, GENERAL);
     st.addRoom({ ...st.getState().rooms[GENERAL]!, key: roomKey('demo', 'aaa'), id: 'aaa', name: 'aaa' });
     st.set((s) => ({ roomOrder: [roomKey('demo', 'aaa'), ...s.roomOrder.filter((k) => k !== roomKey('demo', 'aaa'))] }));
     await ui.press('');
-    assert.equal(st.active, RANDOM, 'a picked room stays');
+    assert.equal(st.active, GENERAL, 'a picked room stays');
   });
 });
 
@@ -198,7 +199,7 @@ describe('App keys', () => {
     const ui = await open(new TestRuntime(st));
     await ui.press(KEY.ctrl('n'));
     assert.equal(st.active, RANDOM);
-    assert.match(ui.frame(), /› #random/);
+    assert.match(ui.frame(), /› \d #random/);
     await ui.press(KEY.ctrl('n'));
     assert.equal(st.active, GENERAL, 'wraps around');
     await ui.press(KEY.altDown);
@@ -612,7 +613,7 @@ describe('App overlays and commands', () => {
     assert.match(ui.lines().at(-1)!, /no moderation rights here/);
     await ui.press(KEY.f1);
     await ui.waitFor((f) => f.includes('Keys and commands'), 'help overlay');
-    await ui.press(KEY.pageDown);
+    for (let i = 0; i < 4 && !ui.frame().includes('/profile NAME'); i++) await ui.press(KEY.pageDown);
     await ui.waitFor((f) => f.includes('/profile NAME'), 'end of the help');
     assert.doesNotMatch(ui.frame(), /\/timeout/);
     ui.unmount();
@@ -648,7 +649,7 @@ describe('App overlays and commands', () => {
     assert.equal(rt.moderated.length, 5);
     await ui2.press(KEY.f1);
     await ui2.waitFor((f) => f.includes('Keys and commands'), 'help overlay');
-    await ui2.press(KEY.pageDown);
+    for (let i = 0; i < 4 && !ui2.frame().includes('/timeout USER'); i++) await ui2.press(KEY.pageDown);
     await ui2.waitFor((f) => f.includes('/timeout USER'), 'help lists moderation');
   });
 

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import type { ChatRuntime } from '../../src/core/runtime/index.js';
-import { demoState, TestRuntime } from './fixtures.js';
+import { roomKey } from '../../src/core/state.js';
+import type { UiMemory, UiMemoryStore } from '../../src/ui/types.js';
+import { demoState, room, TestRuntime } from './fixtures.js';
 import { setup } from './fake-service.js';
 import { KEY, type Mounted, mount } from './harness.js';
 
@@ -147,5 +149,90 @@ describe('a failed message', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('room numbers and order', () => {
+  test('rooms are numbered, Alt-N matches the numbers, /move N moves the shown room, /part + /join keeps the place', async () => {
+    const st = demoState();
+    st.addRoom(room('demo', 'help'));
+    const trt = new TestRuntime(st);
+    ui = await mount(trt);
+    const list = () => ui!.lines().map((l) => l.split('│')[0]!.trim()).filter((l) => /^(› )?\d #/.test(l));
+    assert.deepEqual(list(), ['› 1 #general', '2 #random', '3 #help']);
+    await ui.press(KEY.alt('3'));
+    assert.equal(st.active, roomKey('demo', 'help'));
+    await ui.press('/move 1', KEY.enter);
+    assert.deepEqual(list(), ['› 1 #help', '2 #general', '3 #random']);
+    await ui.press(KEY.alt('2'));
+    assert.equal(st.active, roomKey('demo', 'general'), 'Alt-2 is the room numbered 2');
+    // /part of #general, then /join general again: the store appends it at the end, the list keeps its place.
+    st.set((s) => ({ rooms: Object.fromEntries(Object.entries(s.rooms).filter(([k]) => k !== roomKey('demo', 'general'))), roomOrder: s.roomOrder.filter((k) => k !== roomKey('demo', 'general')) }));
+    await ui.waitFor(() => list().length === 2, 'parted');
+    await ui.press('/join general', KEY.enter);
+    await ui.waitFor(() => list().length === 3, 'joined again');
+    assert.deepEqual(list().map((l) => l.replace(/^› /, '')), ['1 #help', '2 #general', '3 #random']);
+    await ui.press('/move x', KEY.enter);
+    assert.match(ui.frame(), /usage: \/move N/);
+  });
+
+  test('the room order and the last room are remembered (UiMemoryStore) and the next start opens there', async () => {
+    const saved: UiMemory[] = [];
+    const memory = (initial: UiMemory): UiMemoryStore => ({ load: () => initial, save: (m) => void saved.push(m) });
+    const st = demoState();
+    ui = await mount(new TestRuntime(st), { options: { memory: memory({}) } });
+    await ui.press(KEY.ctrl('n'), '/move 1', KEY.enter);
+    const last = saved[saved.length - 1]!;
+    assert.equal(last.lastRoom, roomKey('demo', 'random'));
+    assert.deepEqual(last.roomOrder, [roomKey('demo', 'random'), roomKey('demo', 'general')]);
+    ui.unmount();
+    const st2 = demoState();
+    ui = await mount(new TestRuntime(st2), { options: { memory: memory(last) } });
+    await ui.waitFor(() => st2.active === roomKey('demo', 'random'), 'opens on the last room');
+    assert.match(ui.frame(), /› 1 #random/);
+  });
+
+  test('without a last room it opens on the first healthy profile; the status line shows only the shown profile\'s notices', async () => {
+    const st = demoState();
+    st.set((s) => ({
+      profiles: { broken: { name: 'broken', service: 'rooms', state: 'failed', reason: 'unauthorized', capabilities: s.profiles.demo!.capabilities }, ...s.profiles },
+      rooms: { ...s.rooms, [roomKey('broken', 'x1')]: room('broken', 'x1') },
+      roomOrder: [roomKey('broken', 'x1'), ...s.roomOrder],
+      notices: [{ id: 1, time: Date.now(), profile: 'broken', level: 'error', text: 'unauthorized: check the token' }],
+    }));
+    ui = await mount(new TestRuntime(st));
+    await ui.waitFor(() => st.active === roomKey('demo', 'general'), 'the healthy profile\'s room');
+    assert.doesNotMatch(ui.lines().at(-1)!, /unauthorized/, 'the broken profile\'s error is not shown under another profile\'s room');
+    await ui.press(KEY.alt('1'));
+    assert.equal(st.active, roomKey('broken', 'x1'));
+    assert.match(ui.lines().at(-1)!, /broken: unauthorized: check the token/);
+  });
+});
+
+describe('F1 help', () => {
+  for (const columns of [80, 120]) {
+    test(`lines wrap instead of being cut at ${columns} columns`, async () => {
+      ui = await mount(new TestRuntime(demoState({ caps: { moderation: true, dms: true } })), { columns, rows: 60 });
+      await ui.press(KEY.f1);
+      const f = ui.frame();
+      const pane = f.split('\n').filter((l) => l.includes('│')).map((l) => l.slice(l.indexOf('│') + 1));
+      assert.ok(!pane.some((l) => /…$/.test(l.trimEnd())), `nothing cut:\n${f}`);
+      // Every word of every help line is on screen.
+      const { helpLines, buildKeymap } = await import('../../src/ui/keymap.js');
+      const words = helpLines(buildKeymap({})).flatMap(([k, d]) => `${k} ${d}`.split(/\s+/));
+      const screen = pane.join(' ');
+      for (const w of words) assert.ok(screen.includes(w), `"${w}" shown`);
+    });
+  }
+});
+
+describe('the status line', () => {
+  test('key hints follow rebinding', async () => {
+    ui = await mount(new TestRuntime(demoState()), { options: { keys: { help: 'f9', nextRoom: 'M-n', switcher: 'C-o' } } });
+    const last = ui.lines().at(-1)!;
+    assert.match(last, /Alt-N\/\^P rooms/);
+    assert.match(last, /\^O find/);
+    assert.match(last, /F9 help/);
+    assert.doesNotMatch(last, /F1 help|\^G find/);
   });
 });

@@ -1,7 +1,10 @@
 import { Command } from 'commander';
 import type { NamedProfile } from '../../core/profile.js';
-import { ExitCode, out } from '../io.js';
-import { loadDemo, loadRuntime, loadUi, requireTty, type DemoServerLike } from '../lazy.js';
+import { loadUiState, saveUiState } from '../../config/ui-state.js';
+import { uiProblems } from '../../config/ui-validate.js';
+import { config } from '../config.js';
+import { ExitCode, errLine, out } from '../io.js';
+import { loadDemo, loadRuntime, loadUi, requireTty, type DemoServerLike, uiOptionsFrom } from '../lazy.js';
 import { intParser } from '../options.js';
 import { ensureSecureDir, stateDir } from '../../config/paths.js';
 import { ChatError } from '../../core/errors.js';
@@ -77,6 +80,20 @@ async function startServing(start: StartDemo, port: number | undefined): Promise
   return server;
 }
 
+/**
+ * The config's `ui` section for the demo: its problems are said on stderr (one line each) like the
+ * TUI's; a config file that cannot be read is no reason not to run the demo ({} then).
+ */
+function demoUiSection(): Record<string, unknown> {
+  try {
+    const ui = config().ui();
+    for (const p of uiProblems(ui)) errLine(`warning: config ui: ${p}`);
+    return ui;
+  } catch {
+    return {};
+  }
+}
+
 /** Resolves on SIGINT/SIGTERM/SIGHUP. */
 function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
@@ -94,7 +111,8 @@ function untilSignal(): Promise<void> {
 
 /**
  * `chat-tui demo [--serve] [--port N]`: starts the built-in demo server (chatapi protocol) on
- * 127.0.0.1 and opens the TUI on it with an in-memory profile `demo` — no configuration read or written.
+ * 127.0.0.1 and opens the TUI on it with an in-memory profile `demo` — no profile read or written; the
+ * config's `ui` section applies, and the last room and room order are remembered in the state directory.
  * `--serve` only runs the server and prints the `profile add` line to use it, until interrupted (exit 0);
  * its key and port are kept per config directory (`demo.json` in the state directory).
  */
@@ -132,7 +150,14 @@ export function demoCommand(): Command {
         // Connect while the UI loads: the sockets open and the room list is asked for meanwhile.
         void runtime.start().catch(() => undefined);
         const { runTui } = await ui;
-        const tuiOpts: Parameters<typeof runTui>[0] = { runtime, title: 'chat-tui demo' };
+        const dir = stateDir();
+        const tuiOpts: Parameters<typeof runTui>[0] = {
+          // The config's `ui` section (keys, time format, mouse, bell) applies to the demo too.
+          ...uiOptionsFrom(demoUiSection()),
+          runtime,
+          title: 'chat-tui demo',
+          memory: { load: () => loadUiState(dir), save: (m) => void saveUiState(dir, m) },
+        };
         if (o.mouse) tuiOpts.mouse = true;
         const code = await runTui(tuiOpts);
         if (code !== 0) throw new ExitCode(code);

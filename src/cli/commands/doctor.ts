@@ -8,6 +8,7 @@ import { connectors, getConnector } from '../../connectors/index.js';
 import { ChatError, toChatError, UsageError } from '../../core/errors.js';
 import type { NamedProfile } from '../../core/profile.js';
 import { archivePath, archiveSettings, failureOf } from '../../core/archive/index.js';
+import { uiProblems } from '../../config/ui-validate.js';
 import { config } from '../config.js';
 import { ExitCode, out } from '../io.js';
 import { createSession } from '../session.js';
@@ -196,6 +197,11 @@ export function doctorCommand(): Command {
         throw new ExitCode(1);
       }
       problems += checkArchive(store.archive());
+      const ui = uiProblems(store.ui());
+      for (const p of ui) out(`FAIL  config ${p}`);
+      if (ui.length) out(`      fix: edit the ui section of ${file} (README: Keys, rebinding)`);
+      else if (Object.keys(store.ui()).length) out('ok    config ui section');
+      problems += ui.length;
       const profiles = o.profile ? [store.require(o.profile)] : store.list();
       if (!profiles.length) out('note  no profiles yet: chat-tui profile add NAME --service SERVICE … (or try: chat-tui demo)');
       for (const p of profiles) problems += await checkProfile(p, !o.offline);

@@ -2,6 +2,8 @@ import type { ConnectorDefinition, ProfileField } from '../../core/connector.js'
 import { UsageError } from '../../core/errors.js';
 import type { NamedProfile, Profile } from '../../core/profile.js';
 import { registerProfileSecrets, resolveToken } from '../../config/secrets.js';
+import { loadUiState, saveUiState } from '../../config/ui-state.js';
+import { uiProblems } from '../../config/ui-validate.js';
 import { validateProfile } from '../../config/validate.js';
 import { connectors, getConnector } from '../../connectors/index.js';
 import { config } from '../config.js';
@@ -100,6 +102,11 @@ export async function runTuiCommand(o: TuiOptions): Promise<void> {
   ]);
   const scrollbackLimit = scrollbackFrom(store.ui());
   const sessionStore = new SessionStore(scrollbackLimit !== undefined ? { scrollbackLimit } : {});
+  // A `ui` setting that cannot be used is said (and its default used): on stderr and in the status line.
+  for (const p of uiProblems(store.ui())) {
+    errLine(`warning: config ui: ${p}`);
+    sessionStore.addNotice('', 'error', sanitizeLine(`config ${p} (fix it: chat-tui doctor)`));
+  }
   // The archive (history, search) and the shared outbox, in one SQLite database next to the config.
   let runtime: InstanceType<typeof ChatRuntime> | undefined;
   const archive = openAppArchive({
@@ -130,7 +137,13 @@ export async function runTuiCommand(o: TuiOptions): Promise<void> {
     },
     stateDir: store.dir,
   });
-  const opts: Parameters<typeof runTui>[0] = { ...uiOptionsFrom(store.ui()), runtime, title: 'chat-tui' };
+  const opts: Parameters<typeof runTui>[0] = {
+    ...uiOptionsFrom(store.ui()),
+    runtime,
+    title: 'chat-tui',
+    // The last room and the room order, remembered in the state directory across restarts.
+    memory: { load: () => loadUiState(store.dir), save: (m) => void saveUiState(store.dir, m) },
+  };
   if (o.mouse) opts.mouse = true;
   const code = await runTui(opts);
   const left = unsentSummary(runtime.outboxEntries());

@@ -7,6 +7,7 @@ import { dm } from './dm.js';
 import { help } from './help.js';
 import { join } from './join.js';
 import { members } from './members.js';
+import { move } from './move.js';
 import { part } from './part.js';
 import { profile } from './profile.js';
 import { quit } from './quit.js';
@@ -24,7 +25,7 @@ import { unban } from './unban.js';
  */
 
 /** Every slash command, in help order. */
-export const COMMANDS: readonly SlashCommand[] = [help, join, part, dm, retry, discard, reconnect, members, clear, profile, quit, del, timeout, ban, unban];
+export const COMMANDS: readonly SlashCommand[] = [help, join, part, dm, retry, discard, reconnect, members, move, clear, profile, quit, del, timeout, ban, unban];
 
 /** The capabilities a command is judged against (any subset of a profile's; undefined = none known). */
 export type CommandCaps = Partial<Capabilities> | undefined;

@@ -33,6 +33,8 @@ export interface CommandContext {
   scrollToBottom(): void;
   /** Drops the shown room's loaded messages from view; it stays empty until the user scrolls up. */
   clearRoom(): void;
+  /** Moves the shown room to number `n` (1-based) of the room list; the order is remembered. */
+  moveRoom(n: number): void;
 }
 
 /** The words after a command's name: split on blanks (`args`) and as typed (`rest`). */

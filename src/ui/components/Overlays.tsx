@@ -6,11 +6,35 @@ import { useUi } from '../context.js';
 import { fuzzyFilter } from '../fuzzy.js';
 import { useStore } from '../hooks/useStore.js';
 import type { KeyEvent } from '../keys.js';
-import { cellWidth, pad, truncate } from '../wrap.js';
+import { cellWidth, pad, truncate, wrapPlain } from '../wrap.js';
 
 /** Handle of an overlay that takes keys; returns false when the key should close it. */
 export interface OverlayHandle {
   handleKey(ev: KeyEvent): void;
+}
+
+/**
+ * The help overlay's rows for `width` cells: wide, two columns (keys | what they do), each wrapped
+ * within its column; below 56 columns each entry on its own rows (keys, then the text indented).
+ * Nothing is cut: a long line takes more rows.
+ */
+export function helpRows(lines: readonly [string, string][], width: number): { key: string; k: string; d: string }[] {
+  const rows: { key: string; k: string; d: string }[] = [];
+  if (width < 56) {
+    lines.forEach(([k, d], i) => {
+      wrapPlain(k, width).forEach((l, j) => rows.push({ key: `${i}k${j}`, k: l, d: '' }));
+      if (d) wrapPlain(d, Math.max(4, width - 2)).forEach((l, j) => rows.push({ key: `${i}d${j}`, k: '', d: `  ${l}` }));
+    });
+    return rows;
+  }
+  const keyW = Math.min(38, Math.max(...lines.map(([k]) => cellWidth(k)), 4) + 2);
+  const descW = Math.max(8, width - keyW);
+  lines.forEach(([k, d], i) => {
+    const ks = wrapPlain(k, keyW - 1);
+    const ds = d ? wrapPlain(d, descW) : [];
+    for (let j = 0; j < Math.max(ks.length, ds.length); j++) rows.push({ key: `${i}.${j}`, k: pad(ks[j] ?? '', keyW), d: ds[j] ?? '' });
+  });
+  return rows;
 }
 
 /** The help overlay: every key and command. Up/Down/PgUp/PgDn scroll it. */
@@ -18,29 +42,17 @@ export const HelpOverlay = memo(function HelpOverlay(props: { width: number; hei
   const { width, height, lines, onClose, ref } = props;
   const [offset, setOffset] = useState(0);
   const bodyH = Math.max(1, height - 2);
-  const rowCount = width < 56 ? lines.reduce((n, [, d]) => n + (d ? 2 : 1), 0) : lines.length;
-  const maxOff = Math.max(0, rowCount - bodyH);
+  const rows = helpRows(lines, width);
+  const maxOffset = Math.max(0, rows.length - bodyH);
   useImperativeHandle(ref, () => ({
     handleKey(ev) {
-      if (ev.name === 'down') setOffset((o) => Math.min(maxOff, o + 1));
+      if (ev.name === 'down') setOffset((o) => Math.min(maxOffset, o + 1));
       else if (ev.name === 'up') setOffset((o) => Math.max(0, o - 1));
-      else if (ev.name === 'pagedown') setOffset((o) => Math.min(maxOff, o + bodyH));
+      else if (ev.name === 'pagedown') setOffset((o) => Math.min(maxOffset, o + bodyH));
       else if (ev.name === 'pageup') setOffset((o) => Math.max(0, o - bodyH));
       else onClose();
     },
   }));
-  // Wide: two columns (keys | what they do). Narrow: each entry on two rows.
-  const stacked = width < 56;
-  const keyW = Math.min(38, Math.max(...lines.map(([k]) => cellWidth(k)), 4) + 2);
-  const rows: { key: string; k: string; d: string }[] = [];
-  lines.forEach(([k, d], i) => {
-    if (!stacked) rows.push({ key: `${i}`, k: pad(truncate(k, keyW - 1), keyW), d: truncate(d, Math.max(0, width - keyW)) });
-    else {
-      rows.push({ key: `${i}k`, k: truncate(k, width), d: '' });
-      if (d) rows.push({ key: `${i}d`, k: '', d: truncate(`  ${d}`, width) });
-    }
-  });
-  const maxOffset = Math.max(0, rows.length - bodyH);
   const off = Math.min(offset, maxOffset);
   return (
     <Box width={width} height={height} flexDirection="column">

@@ -18,10 +18,32 @@ export interface UiNotice {
 /** How long a notice stays in the status line (ms). */
 export const NOTICE_MS = 15_000;
 
-/** Props: width, the profile of the shown room, key hints, and the newest UI-side notice. */
+/** As many whole ` · `-separated hints as fit `w` cells (never a hint cut in the middle). */
+export function fitHints(hints: string, w: number): string {
+  let out = '';
+  for (const h of hints.split(' · ')) {
+    const next = out ? `${out} · ${h}` : h;
+    if (cellWidth(next) > w) break;
+    out = next;
+  }
+  return out;
+}
+
+/** The newest notice for the shown `profile` and `room` (room id), or one of no profile. */
+export function lastNoticeFor(notices: readonly NoticeLine[], profile: string | undefined, room: string | undefined): NoticeLine | undefined {
+  for (let i = notices.length - 1; i >= 0; i--) {
+    const n = notices[i];
+    if (!n) continue;
+    if (n.profile === '' || (n.profile === profile && (n.room === undefined || n.room === room))) return n;
+  }
+  return undefined;
+}
+
+/** Props: width, the profile and room (id) shown, key hints, and the newest UI-side notice. */
 export interface StatusLineProps {
   width: number;
   profile: string | undefined;
+  room?: string | undefined;
   hints: string;
   uiNotice: UiNotice | undefined;
 }
@@ -30,10 +52,12 @@ export interface StatusLineProps {
  * The status line: profile, its connection state (with the
  * countdown "reconnecting in 3s"), key hints, and the newest error/notice (store or UI) for 15 s.
  */
-export const StatusLine = memo(function StatusLine({ width, profile, hints, uiNotice }: StatusLineProps) {
+export const StatusLine = memo(function StatusLine({ width, profile, room, hints, uiNotice }: StatusLineProps) {
   const { theme, options } = useUi();
   const p = useStore((s) => (profile ? s.profiles[profile] : undefined));
-  const last = useStore((s) => s.notices[s.notices.length - 1], shallowEqual) as NoticeLine | undefined;
+  // Only what concerns the room shown: lines of its profile (of its room, when a line names one) and
+  // lines of no profile — one profile's error is not shown while another's room is displayed.
+  const last = useStore((s) => lastNoticeFor(s.notices, profile, room), shallowEqual) as NoticeLine | undefined;
   const reconnecting = p?.state === 'reconnecting' && p.retryAt !== undefined;
   const candidates: UiNotice[] = [];
   if (last) candidates.push({ time: last.time, level: last.level, text: last.profile ? `${last.profile}: ${last.text}` : last.text });
@@ -47,7 +71,7 @@ export const StatusLine = memo(function StatusLine({ width, profile, hints, uiNo
   const left = `${options.title ?? 'chat-tui'} · ${profile ?? '-'} · `;
   const leftW = cellWidth(left) + cellWidth(state);
   const rest = Math.max(0, width - leftW - 1);
-  const right = notice ? truncate(sanitizeLine(notice.text), rest) : truncate(hints, rest);
+  const right = notice ? truncate(sanitizeLine(notice.text), rest) : fitHints(hints, rest);
   return (
     <Text wrap="truncate" inverse>
       {truncate(left, width)}

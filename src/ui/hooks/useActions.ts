@@ -39,6 +39,8 @@ export interface ActionDeps {
   onScrollBack(): void;
   /** Puts a text into the empty composer for editing; false when the composer holds a draft. */
   takeBack(text: string): boolean;
+  /** The room list's remembered order (room-order.ts). */
+  order: readonly string[];
 }
 
 /** What {@link useActions} returns. */
@@ -82,7 +84,8 @@ export function useActions(d: ActionDeps): Actions {
     if (rows < 0 && r.atTop) loadOlder();
   }, [paneModel, scrollRef, setScrollPos, loadOlder, onScrollBack]);
 
-  const roomKeys = useCallback(() => roomKeysInOrder(roomListItems(store.getState())), [store]);
+  const { order } = d;
+  const roomKeys = useCallback(() => roomKeysInOrder(roomListItems(store.getState(), order)), [store, order]);
 
   const cycleRoom = useCallback((dir: 1 | -1) => {
     const keys = roomKeys();

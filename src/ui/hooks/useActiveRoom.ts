@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { MutableRefObject } from 'react';
 import { roomKeysInOrder, roomListItems } from '../components/RoomList.js';
+import { startRoom } from '../room-order.js';
 import type { PaneScroll } from '../components/MessagePane.js';
 import type { UiStore } from '../types.js';
 import type { ScrollPos } from '../viewport.js';
@@ -22,18 +23,27 @@ export interface ActiveRoom {
   scrollRef: MutableRefObject<PaneScroll>;
   /** Scrolls to `pos` (null = the bottom), anchored on the newest message when leaving the bottom. */
   setScrollPos(pos: ScrollPos | null): void;
+  /** The shown room is the user's choice or the remembered last room (not a stand-in while profiles connect). */
+  settled: boolean;
 }
 
 /**
- * The shown room and its scroll position. The first room of the list is shown from the first frame
- * on (no frame without the room's messages) and until the user picks one (rooms may appear in any
- * order while profiles connect); a room that disappears (/part) is left for the first one. Each
+ * The shown room and its scroll position. The room shown first is the last one used (`lastRoom`,
+ * remembered across restarts) once it exists, else the first room of a healthy profile
+ * (room-order.ts `startRoom`); it is shown from the first frame on (no frame without the room's
+ * messages) and followed until the user picks one or the last room appears (rooms may appear in any
+ * order while profiles connect); a room that disappears (/part) is left for the start room. Each
  * room keeps its scroll anchor while another is shown. The store is told which room is shown
  * (its unread and mention counts reset there).
  */
-export function useActiveRoom(store: UiStore): ActiveRoom {
+export function useActiveRoom(store: UiStore, order?: readonly string[], lastRoom?: string): ActiveRoom {
   const roomOrder = useStore((s) => s.roomOrder);
-  const [activeKey, setActiveKey] = useState<string | undefined>(() => roomKeysInOrder(roomListItems(store.getState()))[0]);
+  const profileStates = useStore((s) => Object.values(s.profiles).map((p) => p.state).join());
+  const start = (): string | undefined => {
+    const s = store.getState();
+    return startRoom(s, roomKeysInOrder(roomListItems(s, order)), lastRoom);
+  };
+  const [activeKey, setActiveKey] = useState<string | undefined>(start);
   const [scroll, setScroll] = useState<PaneScroll>(BOTTOM);
   const scrolls = useRef(new Map<string, PaneScroll>());
   const scrollRef = useRef<PaneScroll>(scroll);
@@ -60,10 +70,10 @@ export function useActiveRoom(store: UiStore): ActiveRoom {
   }, [switchTo]);
 
   useEffect(() => {
-    const first = roomKeysInOrder(roomListItems(store.getState()))[0];
-    if (activeKey && activeRoomExists && (userPicked.current || activeKey === first)) return;
-    switchTo(first);
-  }, [roomOrder, activeKey, activeRoomExists, store, switchTo]);
+    if (activeKey && activeRoomExists && (userPicked.current || activeKey === lastRoom)) return;
+    switchTo(start());
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- start() reads the store and the order
+  }, [roomOrder, profileStates, activeKey, activeRoomExists, store, switchTo, lastRoom, order]);
 
   useEffect(() => {
     store.setActiveRoom(activeKey);
@@ -83,5 +93,6 @@ export function useActiveRoom(store: UiStore): ActiveRoom {
     setScroll(next);
   }, [store]);
 
-  return { activeKey, activeRef, pick, scroll, scrollRef, setScrollPos };
+  const settled = userPicked.current || lastRoom === undefined || activeKey === lastRoom;
+  return { activeKey, activeRef, pick, scroll, scrollRef, setScrollPos, settled };
 }

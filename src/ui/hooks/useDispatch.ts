@@ -31,6 +31,8 @@ export interface DispatchDeps {
   /** The room list's width (0 = hidden) and height, for clicks. */
   roomW: number;
   bodyH: number;
+  /** The room list's remembered order (room-order.ts). */
+  order: readonly string[];
 }
 
 /**
@@ -72,7 +74,7 @@ export function useDispatch(d: DispatchDeps): void {
   }, [overlayOpen, overlay, composer, keymap, runAction, quit, scrollRef, setScrollPos]);
   useKeys(onKeys);
 
-  const { store, scrollRows, pick, activeKey, roomW, bodyH } = d;
+  const { store, scrollRows, pick, activeKey, roomW, bodyH, order } = d;
   const onMouse = useCallback((ev: MouseEvent) => {
     if (overlayOpen) return;
     if (ev.kind === 'wheelUp' || ev.kind === 'wheelDown') {
@@ -80,10 +82,10 @@ export function useDispatch(d: DispatchDeps): void {
       return;
     }
     if (roomW > 0 && ev.x < roomW && ev.y < bodyH) {
-      const { visible } = roomListWindow(roomListItems(store.getState()), bodyH, activeKey);
+      const { visible } = roomListWindow(roomListItems(store.getState(), order), bodyH, activeKey);
       const it = visible[ev.y];
       if (it?.type === 'room') pick(it.key);
     }
-  }, [overlayOpen, scrollRows, roomW, bodyH, store, activeKey, pick]);
+  }, [overlayOpen, scrollRows, roomW, bodyH, store, activeKey, pick, order]);
   useMouse(d.mouse, onMouse);
 }

@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DIR_MODE, FILE_MODE } from './paths.js';
+
+/**
+ * What the TUI remembers across restarts — the room shown last and the room list's order — kept in
+ * `<stateDir>/ui-state.json`. Written atomically: a temp file (mode 0600) is written and fsynced,
+ * then renamed over the old one and the directory fsynced, so a crash, kill -9 or full disk leaves
+ * the old file or the new one, never half of one; a second chat-tui process writing at the same
+ * time makes the last write win (what it remembers is a preference, not data). A file that cannot
+ * be read or parsed is treated as empty (nothing remembered).
+ */
+
+/** The file name in the state directory. */
+export const UI_STATE_FILE = 'ui-state.json';
+
+/** The remembered state (the same shape as the TUI's UiMemory). */
+export interface UiState {
+  lastRoom?: string;
+  roomOrder?: string[];
+}
+
+/** Reads `<dir>/ui-state.json`; {} when missing or unreadable. Never throws. */
+export function loadUiState(dir: string): UiState {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(path.join(dir, UI_STATE_FILE), 'utf8'));
+  } catch {
+    return {};
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return {};
+  const o = raw as Record<string, unknown>;
+  const out: UiState = {};
+  if (typeof o.lastRoom === 'string') out.lastRoom = o.lastRoom;
+  if (Array.isArray(o.roomOrder)) out.roomOrder = o.roomOrder.filter((k): k is string => typeof k === 'string');
+  return out;
+}
+
+/** Writes `<dir>/ui-state.json` atomically (see the module comment). Returns false when it could not (nothing changed on disk). */
+export function saveUiState(dir: string, state: UiState): boolean {
+  const file = path.join(dir, UI_STATE_FILE);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+    const fd = fs.openSync(tmp, 'w', FILE_MODE);
+    try {
+      fs.writeSync(fd, JSON.stringify(state));
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+    try {
+      const dfd = fs.openSync(dir, 'r');
+      try {
+        fs.fsyncSync(dfd);
+      } finally {
+        fs.closeSync(dfd);
+      }
+    } catch {
+      // not every platform fsyncs directories; the rename is still atomic
+    }
+    return true;
+  } catch {
+    fs.rmSync(tmp, { force: true });
+    return false;
+  }
+}
