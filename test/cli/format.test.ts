@@ -92,18 +92,19 @@ describe('plain output', () => {
 });
 
 describe('helpers', () => {
-  it('BoundedSet de-duplicates the recent keys and forgets old ones', () => {
-    const s = new BoundedSet(4);
+  it('BoundedSet (the kit\'s, as tail uses it) de-duplicates the recent keys and forgets old ones', () => {
+    const s = new BoundedSet(2); // at least the last 2 keys, at most 4
     assert.equal(s.add('a'), true);
     assert.equal(s.add('a'), false);
-    assert.equal(s.add('b'), true);
-    assert.equal(s.add('c'), true); // a, b move to the older generation
-    assert.equal(s.add('a'), false);
+    assert.equal(s.add('b'), true); // a, b move to the older generation
+    assert.equal(s.add('c'), true);
+    assert.equal(s.add('a'), false); // still known, and recent again: c, a are the older generation
     assert.equal(s.add('d'), true);
-    assert.equal(s.add('e'), true); // c, d older; a, b forgotten
-    assert.equal(s.add('c'), false);
+    assert.equal(s.add('e'), true); // d, e older; c, a forgotten
     assert.equal(s.add('d'), false);
-    assert.equal(s.add('a'), true);
+    assert.equal(s.add('e'), false);
+    assert.equal(s.add('c'), true);
+    assert.equal(s.add('b'), true);
   });
 
   it('the demo profile line is shell-quoted and complete', () => {

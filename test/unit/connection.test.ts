@@ -348,6 +348,20 @@ describe('small parts', () => {
     assert.equal(s.has('h'), true);
   });
 
+  it('BoundedSet stays within 2 × limit when old ids keep coming back', () => {
+    const s = new BoundedSet(100);
+    let max = 0;
+    const add = (id: string): void => {
+      s.add(id);
+      max = Math.max(max, s.size);
+    };
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 99; i++) add(`r${round}-${i}`); // new ids
+      for (let i = 0; i < 99; i++) add(`r${round - 1}-${i}`); // the older generation's ids, again
+    }
+    assert.ok(max <= 200, `${max}`);
+  });
+
   it('NoticeThrottle: one per kind and room per interval, then the count of the held-back ones', () => {
     let now = 0;
     const said: string[] = [];

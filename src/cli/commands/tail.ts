@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { BoundedSet } from '../../core/connection/bounded-set.js';
 import { ChatError, toChatError, UsageError } from '../../core/errors.js';
 import type { ChatEvent, ConnectionEvent, ErrorEvent } from '../../core/events.js';
 import { formatMessage, formatOther, jsonLine, learnRooms, toJsonEvent, type RoomNames } from '../format.js';
@@ -12,28 +13,7 @@ import { createSession, loadProfile, safeRooms } from '../session.js';
  */
 export const TAIL_SEEN_LIMIT = 20_000;
 
-/**
- * A set that remembers at least the last `limit / 2` and at most the last `limit` keys: two generations,
- * the older dropped whole when the newer fills up (no per-key eviction on the hot path).
- */
-export class BoundedSet {
-  private current = new Set<string>();
-  private previous = new Set<string>();
-  private readonly half: number;
-  constructor(limit: number) {
-    this.half = Math.max(1, Math.floor(limit / 2));
-  }
-  /** Adds `key`; returns false when it was already there. */
-  add(key: string): boolean {
-    if (this.current.has(key) || this.previous.has(key)) return false;
-    if (this.current.size >= this.half) {
-      this.previous = this.current;
-      this.current = new Set();
-    }
-    this.current.add(key);
-    return true;
-  }
-}
+export { BoundedSet }; // the one bounded id set: src/core/connection/bounded-set.ts
 
 /**
  * Message ids seen, per room: a {@link BoundedSet} of ids for each room, so the hot path hashes the id the
@@ -49,7 +29,7 @@ export class SeenPerRoom {
   add(room: string, id: string): boolean {
     if (room !== this.lastRoom || !this.lastSet) {
       let set = this.rooms.get(room);
-      if (!set) this.rooms.set(room, (set = new BoundedSet(this.limit)));
+      if (!set) this.rooms.set(room, (set = new BoundedSet(Math.max(1, Math.floor(this.limit / 2)))));
       this.lastRoom = room;
       this.lastSet = set;
     }

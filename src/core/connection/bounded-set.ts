@@ -20,19 +20,18 @@ export class BoundedSet {
     return this.current.has(id) || this.previous.has(id);
   }
 
-  /** Adds `id`; returns false when it was already there (a duplicate). */
+  /** Adds `id`; returns false when it was already there (a duplicate; it counts as recent again). */
   add(id: string): boolean {
     const cur = this.current;
     const size = cur.size;
     cur.add(id);
     if (cur.size === size) return false;
-    // Known from the older generation: a duplicate, now remembered as recent.
-    if (this.previous.size !== 0 && this.previous.has(id)) return false;
+    const known = this.previous.size !== 0 && this.previous.has(id);
     if (cur.size >= this.limit) {
       this.previous = cur;
       this.current = new Set();
     }
-    return true;
+    return !known;
   }
 
   /** Forgets `id` (a send that failed before the server kept it). */
