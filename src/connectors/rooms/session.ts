@@ -7,9 +7,9 @@ import { sanitizeLine } from '../../core/sanitize.js';
 import { RoomsAccount } from './account.js';
 import { MessageArchive } from './archive.js';
 import { RoomDirectory, notOurs, type RoomRecord } from './directory.js';
-import { postOk } from './http.js';
+import { retrieveAfter } from './retrieve.js';
 import { openRoomsSocket } from './socket.js';
-import { MAX_FRAME_BYTES, MAX_RETRIEVE_BYTES, isRoomNumber, readRetrieve, retrieveList, sendFrame, toMessageEvent, type WireMessage } from './wire.js';
+import { MAX_FRAME_BYTES, isRoomNumber, sendFrame, toMessageEvent, type WireMessage } from './wire.js';
 
 /**
  * A rooms session (the Tibi API server; ../shared/protocols/rooms.facts.md Part A).
@@ -247,15 +247,10 @@ export class RoomsSession implements ConnectorSession {
     this.lastDiscovery = Date.now();
   }
 
-  /** `POST /chat/retrieve {"after": n}` (facts A5): every room's messages after `n`, sorted by id and deduped. */
-  private async retrieve(after: number, signal?: AbortSignal): Promise<WireMessage[]> {
+  /** `POST /chat/retrieve {"after": n}` (retrieve.ts), bounded by the session's signal. */
+  private retrieve(after: number, signal?: AbortSignal): Promise<WireMessage[]> {
     const sig = signal ? AbortSignal.any([signal, this.abort.signal]) : this.abort.signal;
-    const answer = await postOk(this.account.base, '/chat/retrieve', 'rooms (/chat/retrieve)', { token: this.account.token, body: { after }, signal: sig, limit: MAX_RETRIEVE_BYTES, ...this.timeout });
-    const list = retrieveList(answer.json);
-    if (!list) throw new ChatError('protocol', 'rooms: /chat/retrieve answered neither {"messages":[…]} nor {"occupants":[…]}');
-    const { messages, malformed } = readRetrieve(list);
-    if (malformed) this.notices.notice('malformed', `rooms: ignored ${malformed} retrieved item(s) that are not messages`);
-    return messages;
+    return retrieveAfter(this.account, after, sig, this.timeout, this.notices);
   }
 
   // ---------------------------------------------------------------- messages
