@@ -327,6 +327,15 @@ describe('PendingSends.send', () => {
     assert.equal(p.match(copy('4', 'x')).txnId, undefined);
   });
 
+  it('a send whose reply never came resolves with its copy when the copy came in (the server has it: no resend)', async () => {
+    const p = new PendingSends(() => 'me');
+    let fail!: (e: Error) => void;
+    const sent = p.send('r', 'once', 't5', () => new Promise((_, reject) => (fail = reject)), { answers: true });
+    p.match(copy('8', 'once'));
+    fail(new ChatError('network', 'no reply'));
+    assert.equal((await sent).id, '8');
+  });
+
   it('without our user id, a service that answers never text-matches (someone else may post the same text)', async () => {
     const p = new PendingSends(() => undefined);
     let answer!: (c: ReturnType<typeof copy>) => void;

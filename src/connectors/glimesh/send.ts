@@ -66,6 +66,13 @@ export class Sender {
     const failed = d.failed();
     if (failed) throw failed;
     const channelId = await d.channel(roomRef);
+    // The kit's one send path: a live copy that comes before the reply carries the txnId too.
+    return d.pending.send(channelId, text, txnId, () => this.post(channelId, text), { answers: true }) as Promise<Msg & { txnId: string }>;
+  }
+
+  /** Puts `createChatMessage` on the socket (else HTTP) and returns the server's copy; throws the refusal. */
+  private async post(channelId: string, text: string): Promise<Msg> {
+    const d = this.deps;
     const variables = { channelId, message: text };
     let result: GqlResult;
     const started = Date.now();
@@ -80,7 +87,7 @@ export class Sender {
         const e = toChatError(err);
         const found = e.code === 'network' ? await this.findSent(channelId, text, started).catch(() => undefined) : undefined;
         if (!found) throw e;
-        return d.pending.confirmed(found, txnId);
+        return found;
       }
       const response = reply.response;
       result = { data: isRecord(response.data) ? response.data : {}, errors: errorsOf(response) };
@@ -90,7 +97,7 @@ export class Sender {
     }
     const ev = parseMessage(result.data.createChatMessage, channelId);
     if (!ev) throw refusal(result.errors, 'send', d.readOnly());
-    return d.pending.confirmed(ev, txnId);
+    return ev;
   }
 
   /**

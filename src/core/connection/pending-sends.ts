@@ -56,7 +56,8 @@ export class PendingSends {
   /**
    * Sends our message `text` to `room` as `txnId`: `post()` puts it on the wire and returns the
    * server's copy (REST answer) or undefined (no ack: the echo confirms). Resolves with the copy with
-   * `txnId`; rejects with what `post` threw, with `opts.timeout()`'s error when no echo came within
+   * `txnId`; rejects with what `post` threw (unless the copy came in meanwhile: then it resolves with
+   * it, since the server has the message), with `opts.timeout()`'s error when no echo came within
    * `opts.timeoutMs` (default 10 s), or with the error of `failAll`. A live copy that arrives while
    * `post` is still running confirms the send as well.
    */
@@ -74,6 +75,9 @@ export class PendingSends {
     try {
       answer = await post();
     } catch (err) {
+      // The send "failed" (no answer, a drop) but its copy came in: the server has it.
+      const echoed = wait.matched();
+      if (echoed) return echoed;
       wait.cancel(err instanceof ChatError ? err : new ChatError('network', 'the send failed'));
       throw err;
     }
@@ -96,14 +100,18 @@ export class PendingSends {
    * Waits for the server's echo of a send of `text` to `room` (call before sending; `send` does). Resolves
    * with the echo (with `txnId`); rejects with `timeout()`'s error after `timeoutMs`, or with `cancel(err)`'s.
    */
-  awaitEcho(room: string, text: string, txnId: string, timeoutMs: number, timeout: () => ChatError): { promise: Promise<Copy>; cancel(err: ChatError): void } {
+  awaitEcho(room: string, text: string, txnId: string, timeoutMs: number, timeout: () => ChatError): { promise: Promise<Copy>; cancel(err: ChatError): void; matched(): Copy | undefined } {
     let entry!: Waiting;
+    let echo: Copy | undefined;
     const promise = new Promise<Copy>((resolve, reject) => {
       entry = {
         room,
         text: sanitize(text), // compared with the copy's text, which is sanitised
         txnId,
-        resolve,
+        resolve: (copy) => {
+          echo = copy;
+          resolve(copy);
+        },
         reject,
         timer: setTimeout(() => {
           if (this.remove(entry)) reject(timeout());
@@ -116,6 +124,7 @@ export class PendingSends {
       cancel: (err) => {
         if (this.remove(entry)) entry.reject(err);
       },
+      matched: () => echo,
     };
   }
 

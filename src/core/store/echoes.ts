@@ -2,7 +2,7 @@ import type { MessageEvent, UserRef } from '../events.js';
 import type { StoredMessage } from '../state.js';
 import type { RoomEntry, StoreCore } from './core.js';
 import { fromServer, toStored } from './messages.js';
-import { compareMessages, parseTs } from './order.js';
+import { parseTs } from './order.js';
 import { insert, removeAt, replaceMessage } from './timeline.js';
 
 /**
@@ -91,19 +91,6 @@ export function removeLocalEcho(s: StoreCore, txnId: string): boolean {
   s.txnRoom.delete(txnId);
   s.touch(known.r, {});
   return true;
-}
-
-/** The oldest pending echo in the room with the same text (a server echo that carries no txnId). */
-export function matchEchoByText(r: RoomEntry, text: string): string | undefined {
-  let best: StoredMessage | undefined;
-  const want = text.trim();
-  for (const id of r.txns.values()) {
-    const m = r.byId.get(id);
-    if (m && m.status === 'pending' && m.id.startsWith('local:') && m.text.trim() === want) {
-      if (!best || compareMessages(m, best) < 0) best = m;
-    }
-  }
-  return best?.txnId;
 }
 
 /** Replaces the echo of `txnId` by the server's copy, or merges into an already stored copy: never two copies. */

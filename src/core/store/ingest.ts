@@ -2,7 +2,7 @@ import type { MessageDeleteEvent, MessageEditEvent, MessageEvent } from '../even
 import { roomKey } from '../state.js';
 import type { RoomState, StoredMessage } from '../state.js';
 import type { StoreCore } from './core.js';
-import { matchEchoByText, reconcile } from './echoes.js';
+import { reconcile } from './echoes.js';
 import { isMention } from './mentions.js';
 import { fromServer, toStored } from './messages.js';
 import { compareMessages, mergeInto } from './order.js';
@@ -28,9 +28,10 @@ export function applyMessage(s: StoreCore, ev: MessageEvent): boolean {
     s.touch(r, {});
     return false;
   }
-  // Our own send coming back before (or instead of) the send's reply.
-  let txnId = ev.txnId !== undefined && r.txns.has(ev.txnId) ? ev.txnId : undefined;
-  if (txnId === undefined && p.st.me && ev.author.id === p.st.me.id && r.txns.size) txnId = matchEchoByText(r, ev.text);
+  // Our own send coming back before (or instead of) the send's reply: the connection kit's PendingSends
+  // (src/core/connection/pending-sends.ts) gives every copy of our send its txnId; the store only renders
+  // local echoes by txnId (a copy without one is merged by id when the send's reply comes).
+  const txnId = ev.txnId !== undefined && r.txns.has(ev.txnId) ? ev.txnId : undefined;
   if (txnId !== undefined) {
     reconcile(s, r, txnId, ev);
     dropTyping(s, r, ev.author.id);
