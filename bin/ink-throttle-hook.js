@@ -4,7 +4,7 @@ import module from 'node:module';
 
 /**
  * Ink imports one function, `throttle`, from `es-toolkit/compat`, whose entry module re-exports the
- * whole lodash-compatible toolkit: ~415 modules and ~100 ms of a TUI start (issue 8 `startup_ms`).
+ * whole lodash-compatible toolkit: ~415 modules and ~100 ms of a TUI start (bench `startup_ms`).
  * This resolve hook (Node >= 22.15; elsewhere the start is only slower) points that one import at the
  * file the compat entry itself takes `throttle` from, so Ink gets the very same function. It acts only
  * when both files still say exactly that (Ink imports nothing else from there, the entry re-exports

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Packaging check (issue 9 "Packaging and first run"): `npm pack`, then for Node 22 and Node 24 install
+# Packaging check (README "Install"): `npm pack`, then for Node 22 and Node 24 install
 # the tarball with `npm i -g` into a temporary prefix and run `chat-tui --version`, `--help` and `demo`
 # (in a tmux window: the demo must show rooms and a message, then Ctrl-C must exit 0).
 # Node versions missing on the machine are installed from the npm registry into ~/.cache/chat-tui/nodeNN.

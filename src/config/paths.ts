@@ -22,7 +22,7 @@ export function configDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'chat-tui');
 }
 
-/** The state directory (outbox persistence). Issue 7: "next to the config" — it is the config directory. */
+/** The state directory (outbox persistence). It is the config directory: the outbox lives next to the config. */
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   return configDir(env);
 }

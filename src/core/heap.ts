@@ -3,7 +3,7 @@ import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'n
 import { runInNewContext } from 'node:vm';
 
 /**
- * Memory policy of the chat-tui process (issue 8 "Bounded memory", figure `rss_100k_mb`: RSS with 100k
+ * Memory policy of the chat-tui process (bench figure `rss_100k_mb`: RSS with 100k
  * messages over 10 rooms in the store). Measured on Node 24 / V8 13.6: after a burst of messages the
  * process kept ~60 MiB of V8 memory that held nothing —
  *
@@ -22,7 +22,7 @@ import { runInNewContext } from 'node:vm';
  *   evaluate synchronously, so loading Ink may take the young generation one step past the cap (16 MiB
  *   measured), where it stays until the reducer below next runs. That is allowed: holding it at its
  *   initial 1 MiB semi-spaces until Ink is loaded cost the TUI's start ~20 extra scavenges (~50 ms,
- *   issue 8 `startup_ms`), and shrinking it on its own would need a last-resort GC (~100 ms of pause
+ *   bench `startup_ms`), and shrinking it on its own would need a last-resort GC (~100 ms of pause
  *   for 8 MiB; a regular mark-compact does not shrink the young generation).
  *   4 MiB semi-spaces: a keystroke's frame (~5 MB of short-lived Ink objects) costs one or two
  *   scavenges instead of five with the initial 1 MiB, and the ingest of 100k messages measured faster

@@ -23,7 +23,7 @@ function digit(s: string, i: number): boolean {
   return s.charCodeAt(i) - DIGIT0 >>> 0 <= 9;
 }
 
-// One-entry cache of the last canonical time read (issue 8 `ingest_ratio`): a connector reads a message's
+// One-entry cache of the last canonical time read (bench figure `ingest_ratio`): a connector reads a message's
 // time with `toIsoUtc` and the store reads the same string with `isoToMs` right after; the second read is
 // one string comparison. Keyed by the string's value, so it can never give a wrong answer.
 let lastIso = '';

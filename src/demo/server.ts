@@ -5,7 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { EDIT_SUFFIXES, MENTION_REPLIES, PEOPLE, REPLIES, ROOMS, type DemoPerson, type DemoRoomSpec } from './content.js';
 
 /**
- * The built-in demo server (issue 3 §8, brief api.md): an in-process chatapi server speaking "Doc B"
+ * The built-in demo server: an in-process chatapi server speaking "Doc B"
  * (../shared/protocols/chatapi.seed.md) with the REST shapes of chatapi.facts.md §B2, so that
  * `chat-tui demo` exercises the real chatapi connector. Offline and instant: nothing is read from disk or
  * the network, the history is generated in memory, and it listens on 127.0.0.1 at a free port.

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { root } from './helpers.js';
 
-// Issue 9 "Packaging": the tarball holds only bin/, dist/, README and LICENSE (and package.json).
+// Packaging: the tarball holds only bin/, dist/, README and LICENSE (and package.json).
 // The full install check (npm i -g on Node 22 and 24, --version, --help, demo) is `npm run pack-check`.
 describe('npm pack', () => {
   it('lists only bin/, dist/, README.md, LICENSE and package.json, with the entry points', () => {

@@ -13,7 +13,7 @@ function helpOf(c: Command): string {
   return c.helpInformation();
 }
 
-describe('startup: lazy subcommands (issue 8 startup_ms)', () => {
+describe('startup: lazy subcommands (bench startup_ms)', () => {
   it('a command line that starts with a subcommand builds only that subcommand', async () => {
     const only = await buildProgram(['demo', '--serve']);
     assert.deepEqual(only.commands.map((c) => c.name()), ['demo']);

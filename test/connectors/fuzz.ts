@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 /**
- * Shared frame fuzzer and heap probe for the connector fuzz tests (issue 7 "Hostile input": "Fuzz each
+ * Shared frame fuzzer and heap probe for the connector fuzz tests (hostile input: "Fuzz each
  * connector's frame parser with at least 10,000 random and mutated frames (wrong types, missing fields,
  * huge strings, deep nesting, non-JSON, binary frames): the process stays up, memory stays bounded, and a
  * valid message sent afterwards still arrives").
@@ -160,7 +160,7 @@ function hugeString(bytes: number): string {
 /** Options of `fuzzFrames`. */
 export interface FuzzOptions {
   seed: number;
-  /** Frames in the round (≥ 10,000 for issue 7). */
+  /** Frames in the round (≥ 10,000). */
   count: number;
   /** A valid frame of the protocol (a fresh object each call; vary ids with `i`). */
   valid: (r: Rng, i: number) => unknown;

@@ -1,5 +1,5 @@
 /**
- * Issue 7 "Proof": for each connector with a test server in test/servers/<svc>/, 20 forced socket drops
+ * Proof: for each connector with a test server in test/servers/<svc>/, 20 forced socket drops
  * (terminate without a close frame, and close with each retryable code) during a 2,000-message stream.
  *
  * The path under test is the one every message of the app takes: the connector session (its own

@@ -9,7 +9,7 @@ import { isoToMs, toIsoUtc } from '../../src/core/time.js';
 import { BoundedSet } from '../../src/core/connection/bounded-set.js';
 
 /**
- * The fast paths of the ingest hot path (issue 8 `ingest_ratio`) give exactly what the general code
+ * The fast paths of the ingest hot path (bench `ingest_ratio`) give exactly what the general code
  * gives: canonical times, clean strings, appends, the room cache, shared authors, the connector's
  * exactly-once set.
  */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MAX_GRAPHEME_CODE_POINTS, MAX_LINE_CHARS, MAX_MARKS_PER_GRAPHEME, clipWords, ellipsize, sanitize, sanitizeLine } from '../../src/core/sanitize.js';
 
-// Issue 7 "Hostile input": the vector table lives in test/fixtures/hostile.ts (shared with the UI and CLI tests).
+// Hostile input: the vector table lives in test/fixtures/hostile.ts (shared with the UI and CLI tests).
 
 import { BEL, E, HOSTILE } from '../fixtures/hostile.js';
 
