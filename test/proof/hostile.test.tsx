@@ -7,7 +7,7 @@ import { FORBIDDEN, HOSTILE } from '../fixtures/hostile.js';
 import { demoState, msg, room, TestRuntime } from '../ui/fixtures.js';
 import { KEY, mount } from '../ui/harness.js';
 
-// Issue 7 "Hostile input": every vector of the table (test/fixtures/hostile.ts) in author names, texts,
+// Hostile input: every vector of the table (test/fixtures/hostile.ts) in author names, texts,
 // room names, topics and error texts, through the TUI and through the plain and JSON headless output:
 // nothing a terminal would act on reaches it. The TUI part feeds the raw vectors straight into the store
 // (as if a connector had forgotten to sanitise) to prove the render-time guard; the headless part goes
