@@ -1,4 +1,5 @@
-import { io, type Socket } from 'socket.io-client';
+import { createRequire } from 'node:module';
+import type { Socket } from 'socket.io-client';
 import type { ConnectorContext, RoomInfo, ServiceTraits } from '../../../core/connector.js';
 import { guardFrame, readByPaging, type Copy, type LinkAttempt, type LinkConnection, type ReadMissed } from '../../../core/connection/index.js';
 import { ChatError, toChatError } from '../../../core/errors.js';
@@ -9,6 +10,15 @@ import { restJson } from '../rest.js';
 import { shortRoom } from '../transport.js';
 import { MAX_FRAME_BYTES, asId, asName, asObj, parseMessage, parseRoom, parseUser, type Obj } from '../wire.js';
 import { Replies } from './replies.js';
+
+
+type Io = typeof import('socket.io-client').io;
+let ioFn: Io | undefined;
+/**
+ * socket.io-client's `io`, loaded on the first Socket.IO connection: a static import cost every start of
+ * chat-tui ~70 ms of CPU (the TUI, `demo`, `tail`), Doc B and v2 profiles included.
+ */
+const loadIo = (): Io => (ioFn ??= (createRequire(import.meta.url)('socket.io-client') as { io: Io }).io);
 
 /**
  * The `socketio` transport: the Python ChatAPI server (facts §B3–B5; `app/sockets/sockets.py`,
@@ -97,7 +107,7 @@ export class SocketIoSession extends AccountSession<Copy> {
       perMessageDeflate: false,
       maxPayload: 8 * MAX_FRAME_BYTES,
     };
-    const socket = io(this.origin, opts as unknown as Parameters<typeof io>[1]);
+    const socket = loadIo()(this.origin, opts as unknown as Parameters<Io>[1]);
     this.socket = socket;
     const end = (e: Parameters<LinkAttempt['end']>[0]): void => {
       if (this.socket === socket) this.socket = undefined;
