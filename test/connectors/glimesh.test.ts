@@ -491,6 +491,20 @@ describe('glimesh session: HTTP', () => {
     assert.ok(!String((doc[4] as { query: string }).query).includes('hi'), 'the text is not in the document');
   });
 
+  test('the live copy of our send that arrives before the reply carries the txnId (the kit\'s pending sends)', async () => {
+    const s = await server();
+    const h = open(s);
+    await h.connect();
+    await waitFor(() => h.session.me(), 'our user from myself');
+    s.state.docReplyDelayMs = 200;
+    const sent = await h.session.send('6', 'ahead of the reply', 'txn-early');
+    const live = await waitFor(() => h.messages().find((m) => m.id === sent.id), 'the live copy');
+    assert.ok(h.events.indexOf(live) >= 0);
+    assert.equal(live.txnId, 'txn-early', 'the pushed copy, though it came first, is known as ours');
+    assert.equal(sent.txnId, 'txn-early');
+    assert.equal(h.messages().filter((m) => m.id === sent.id).length, 1);
+  });
+
   test('while the server is gone, each reconnecting says why it cannot be reached, not a bare close code', async () => {
     const s = await server();
     const h = open(s);

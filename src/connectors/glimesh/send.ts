@@ -66,12 +66,13 @@ export class Sender {
     const failed = d.failed();
     if (failed) throw failed;
     const channelId = await d.channel(roomRef);
-    // The kit's one send path: a live copy that comes before the reply carries the txnId too.
-    return d.pending.send(channelId, text, txnId, () => this.post(channelId, text), { answers: true }) as Promise<Msg & { txnId: string }>;
+    // The kit's one way to send: a live copy of ours that comes before the reply carries the txnId too.
+    const copy = await d.pending.send(channelId, text, txnId, () => this.post(channelId, text, txnId), { answers: true });
+    return { ...copy, txnId };
   }
 
-  /** Puts `createChatMessage` on the socket (else HTTP) and returns the server's copy; throws the refusal. */
-  private async post(channelId: string, text: string): Promise<Msg> {
+  /** Puts the message on the wire (socket when joined, else HTTP); resolves with the server's copy. */
+  private async post(channelId: string, text: string, txnId: string): Promise<Msg> {
     const d = this.deps;
     const variables = { channelId, message: text };
     let result: GqlResult;
@@ -85,7 +86,7 @@ export class Sender {
         // No reply (time-out, phx_error, drop): the server may still have stored it. Look before failing,
         // so that a retry does not post it twice.
         const e = toChatError(err);
-        const found = e.code === 'network' ? await this.findSent(channelId, text, started).catch(() => undefined) : undefined;
+        const found = e.code === 'network' ? await this.findSent(channelId, text, txnId, started).catch(() => undefined) : undefined;
         if (!found) throw e;
         return found;
       }
@@ -101,16 +102,19 @@ export class Sender {
   }
 
   /**
-   * Our message with exactly this text, stored since `since` (ms; insertedAt has whole seconds), not yet
-   * matched to another send — or undefined. Needs our user id (token profiles, from `myself`).
+   * Our message with exactly this text, stored since `since` (ms; insertedAt has whole seconds), not
+   * the copy of another of our sends — or undefined. Needs our user id (token profiles, from `myself`).
    */
-  private async findSent(channelId: string, text: string, since: number): Promise<Msg | undefined> {
+  private async findSent(channelId: string, text: string, txnId: string, since: number): Promise<Msg | undefined> {
     const me = this.deps.me();
     if (!me) return undefined;
     const want = sanitize(text);
     const page = await this.deps.pages.page(channelId, 50, undefined);
-    // A copy already matched to one of our sends comes back from `match` with its txnId.
-    const unmatched = (m: Msg): boolean => this.deps.pending.match(m).txnId === undefined;
-    return page.messages.filter((m) => m.author.id === me.id && m.text === want && Date.parse(m.time) >= since - 2000 && unmatched(m)).at(-1);
+    // `match` gives a copy of one of our sends its txnId (and may confirm this very send with it).
+    const free = (m: Msg): boolean => {
+      const t = this.deps.pending.match(m).txnId;
+      return t === undefined || t === txnId;
+    };
+    return page.messages.filter((m) => m.author.id === me.id && m.text === want && Date.parse(m.time) >= since - 2000 && free(m)).at(-1);
   }
 }

@@ -157,6 +157,8 @@ export async function startGlimeshServer(opts: GlimeshServerOptions = {}) {
     muteHeartbeats: false,
     silentDocs: false,
     dropDocReplies: false,
+    /** Doc replies wait this long (ms), so the subscription push of a sent message arrives before the reply. */
+    docReplyDelayMs: 0,
     tokenCount: 0,
     /** The next chat subscription is answered with this message right behind its reply (see `postWithSubscribe`). */
     postWithSubscribe: null as { user: string; text: string; posted: TestMessage[] } | null,
@@ -391,6 +393,7 @@ export async function startGlimeshServer(opts: GlimeshServerOptions = {}) {
     if (!isMap(variables)) return reply('error', { error: 'Could not parse variables as map' });
     const control = conn.control;
     const outcome = await run('old', conn.access, 'socket', String(payload.query ?? ''), variables);
+    if (state.docReplyDelayMs) await new Promise((r) => setTimeout(r, state.docReplyDelayMs)); // a slow reply: pushes go first
     if (conn.control !== control || state.dropDocReplies) return; // the channel ended meanwhile (or the reply is lost): no reply
     if ('crash' in outcome) return endControl(conn, 'phx_error');
     if ('subscribe' in outcome && outcome.subscribe) {
