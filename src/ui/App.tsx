@@ -5,7 +5,7 @@ import { commandHelpLines } from './commands/registry.js';
 import { Composer, type ComposerHandle } from './components/Composer.js';
 import { Header } from './components/Header.js';
 import { MessagePane, useLayout } from './components/MessagePane.js';
-import { HelpOverlay, MemberList, type OverlayHandle, PastePrompt, RoomSwitcher } from './components/Overlays.js';
+import { HelpOverlay, MemberList, type OverlayHandle, pastePromptRows, PastePrompt, RoomSwitcher } from './components/Overlays.js';
 import { RoomList, roomKeysInOrder, roomListItems } from './components/RoomList.js';
 import { StatusLine, type UiNotice } from './components/StatusLine.js';
 import { TypingBar } from './components/TypingBar.js';
@@ -67,7 +67,10 @@ export function App({ onExit }: AppProps) {
   const notify = useCallback((text: string, level: 'info' | 'error' = 'error') => setUiNotice({ time: Date.now(), level, text }), []);
   useMentionAlerts(store, options, activeRef);
 
-  const L = screenLayout({ columns, rows, roomsToggled, showMembers, caps, composerRows });
+  // The paste prompt takes the composer's place (its question, then a preview of the first lines).
+  const L0 = screenLayout({ columns, rows, roomsToggled, showMembers, caps, composerRows });
+  const pasteRows = overlay.kind === 'paste' ? pastePromptRows(overlay.text, L0.mainW) : 0;
+  const L = pasteRows ? screenLayout({ columns, rows, roomsToggled, showMembers, caps, composerRows: pasteRows }) : L0;
   const layout = useLayout(activeKey, L.mainW);
   const paneRef = useRef({ layout, paneH: L.paneH });
   paneRef.current = { layout, paneH: L.paneH };
@@ -108,10 +111,15 @@ export function App({ onExit }: AppProps) {
     store, keymap, overlayOpen: overlay.kind !== 'none', overlay: overlayRef, composer, runAction: actions.runAction, quit, scrollRef, setScrollPos,
     scrollRows: actions.scrollRows, pick, mouse: options.mouse ?? false, activeKey, roomW: L.roomW, bodyH: L.bodyH, order,
   });
-  const { onSubmit, complete, disabledReason, note } = useSubmit({
+  const { onSubmit: submit, complete, disabledReason, note } = useSubmit({
     runtime, store, activeKey, profile: profileName, caps, pstate, preason, notify, pick, quit, openHelp, toggleMembers, retry, reconnect, scrollToBottom, clearRoom, moveRoom,
   });
 
+  // Every Enter starts afresh: an error about the previous line ("unknown command") does not outlive it.
+  const onSubmit = useCallback((raw: string) => {
+    setUiNotice(undefined);
+    return submit(raw);
+  }, [submit]);
   const onMultiLinePaste = useCallback((text: string) => setOverlay({ kind: 'paste', text }), []);
   const pickRoom = useCallback((key: string) => {
     setOverlay({ kind: 'none' });
@@ -138,11 +146,17 @@ export function App({ onExit }: AppProps) {
             <HelpOverlay ref={overlayRef} width={mainW} height={paneH} lines={[...helpLines(keymap), ...commandHelpLines(caps)]} onClose={closeOverlay} />
           ) : overlay.kind === 'switcher' ? (
             <RoomSwitcher ref={overlayRef} width={mainW} height={paneH} onPick={pickRoom} onClose={closeOverlay} />
-          ) : overlay.kind === 'paste' ? (
+          ) : showMembers && L.narrow ? (
+            <MemberList roomKey={activeKey} width={mainW} height={paneH} presence={caps?.presence ?? false} />
+          ) : (
+            <MessagePane roomKey={activeKey} width={mainW} height={paneH} scroll={scroll} canLoadOlder={(caps?.history ?? false) && pstate === 'connected'} cleared={activeKey !== undefined && cleared.has(activeKey)} />
+          )}
+          {L.typingRows ? <TypingBar roomKey={activeKey} width={mainW} showTyping={caps?.typingReceive ?? false} showPresence={caps?.presence ?? false} /> : null}
+          {overlay.kind === 'paste' ? (
             <PastePrompt
               ref={overlayRef}
               width={mainW}
-              height={paneH}
+              height={pasteRows}
               text={overlay.text}
               onSend={() => {
                 setOverlay({ kind: 'none' });
@@ -154,12 +168,9 @@ export function App({ onExit }: AppProps) {
               }}
               onCancel={closeOverlay}
             />
-          ) : showMembers && L.narrow ? (
-            <MemberList roomKey={activeKey} width={mainW} height={paneH} presence={caps?.presence ?? false} />
-          ) : (
-            <MessagePane roomKey={activeKey} width={mainW} height={paneH} scroll={scroll} canLoadOlder={(caps?.history ?? false) && pstate === 'connected'} cleared={activeKey !== undefined && cleared.has(activeKey)} />
-          )}
-          {L.typingRows ? <TypingBar roomKey={activeKey} width={mainW} showTyping={caps?.typingReceive ?? false} showPresence={caps?.presence ?? false} /> : null}
+          ) : null}
+          {/* Kept mounted under the paste prompt (its drafts and history live in it). */}
+          <Box display={overlay.kind === 'paste' ? 'none' : 'flex'} width={mainW} flexDirection="column">
           <Composer
             ref={composer}
             roomKey={activeKey}
@@ -174,6 +185,7 @@ export function App({ onExit }: AppProps) {
             {...(caps?.maxMessageLength !== undefined ? { maxLength: caps.maxMessageLength } : {})}
             origin={composerOrigin}
           />
+          </Box>
         </Box>
         {L.memberW ? <MemberList roomKey={activeKey} width={L.memberW} height={bodyH} presence={caps?.presence ?? false} /> : null}
       </Box>

@@ -86,4 +86,22 @@ describe('day two in the TUI (tmux)', { skip: skip ?? false }, () => {
     again.keys('Escape');
     await quit(again);
   });
+
+  test('the paste prompt is drawn at the composer, names its keys, and says so for another key (80×24)', async () => {
+    const t = await startDemo(sessions, 80, 24);
+    await t.waitFor((s) => messageRows(s).length >= 2, 'messages', 20_000);
+    t.paste(`paste-a-${process.pid}\npaste-b\npaste-c`);
+    let screen = await t.waitFor((s) => s.includes('Paste of 3 lines'), 'the prompt');
+    const rows = screen.trimEnd().split('\n');
+    const at = rows.findIndex((l) => l.includes('Paste of 3 lines'));
+    assert.ok(at >= rows.length - 7, `at the bottom, where the composer is:\n${screen}`);
+    assert.ok(messageRows(screen).length >= 2, 'the messages stay on screen');
+    const prompt = rows.slice(at, rows.length - 1).map((l) => l.slice(l.indexOf('│') + 1).trim()).join(' ');
+    assert.match(prompt, /Enter\/y send as one message · e edit · Esc\/n cancel/);
+    t.type('q');
+    screen = await t.waitFor((s) => s.includes('"q" does nothing here'), 'another key is answered');
+    t.keys('Enter');
+    await t.waitFor((s) => s.includes(`paste-a-${process.pid}`) && !s.includes('Paste of 3 lines'), 'sent as one message');
+    await quit(t);
+  });
 });

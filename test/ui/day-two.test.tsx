@@ -236,3 +236,48 @@ describe('the status line', () => {
     assert.doesNotMatch(last, /F1 help|\^G find/);
   });
 });
+
+describe('the multi-line paste prompt', () => {
+  for (const columns of [80, 120]) {
+    test(`is drawn at the composer, names its keys whole, and says so when another key is pressed (${columns} columns)`, async () => {
+      const trt = new TestRuntime(demoState());
+      ui = await mount(trt, { columns, rows: 24 });
+      await ui.paste('line one\rline two\rline three\rline four');
+      const lines = ui.lines();
+      const status = lines.length - 1;
+      const q = lines.findIndex((l) => l.includes('Paste of 4 lines'));
+      assert.ok(q > status - 7, `the prompt is at the bottom, where the composer is:\n${lines.join('\n')}`);
+      const promptText = lines.slice(q, status).map((l) => l.slice(l.indexOf('│') + 1).trim()).join(' ');
+      assert.match(promptText, /Enter\/y send as one message · e edit · Esc\/n cancel/, 'the keys are named whole');
+      assert.match(promptText, /│ line one/);
+      assert.ok(lines.slice(1, q).some((l) => l.includes('no messages yet')), 'the pane stays above it');
+      await ui.press('x');
+      assert.match(ui.lines().slice(q, status).join(' '), /"x" does nothing here/);
+      assert.deepEqual(trt.sent, []);
+      await ui.press(KEY.f5);
+      assert.match(ui.lines().slice(q, status).join(' '), /F5 does nothing here/);
+      assert.deepEqual(trt.reconnects, [], 'keys go to the prompt while it is open');
+      await ui.press('y');
+      assert.deepEqual(trt.sent.map((x) => x.text), ['line one\nline two\nline three\nline four']);
+      assert.doesNotMatch(ui.frame(), /Paste of/);
+    });
+  }
+});
+
+describe('notices', () => {
+  test('an error about a line ends with the next Enter; a notice said before the profile reconnected ends when it is connected', async () => {
+    const st = demoState();
+    ui = await mount(new TestRuntime(st));
+    await ui.press('/nope', KEY.enter);
+    assert.match(ui.lines().at(-1)!, /unknown command \/nope/);
+    await ui.press(KEY.ctrl('u'), 'hello', KEY.enter);
+    assert.doesNotMatch(ui.lines().at(-1)!, /unknown command/, 'no stale "unknown command"');
+    await ui.press(KEY.f5);
+    assert.match(ui.lines().at(-1)!, /reconnecting demo…/);
+    st.set((s) => ({ profiles: { ...s.profiles, demo: { ...s.profiles.demo!, state: 'reconnecting' } } }));
+    await ui.waitFor((f) => /reconnecting/.test(f.split('\n').at(-1)!), 'reconnecting');
+    st.set((s) => ({ profiles: { ...s.profiles, demo: { ...s.profiles.demo!, state: 'connected' } }, notices: [...s.notices, { id: 9, time: Date.now() - 10, profile: 'demo', level: 'error', text: 'socket closed (1006)' }] }));
+    const last = await ui.waitFor((f) => /connected/.test(f.split('\n').at(-1)!), 'connected').then((f) => f.split('\n').at(-1)!);
+    assert.doesNotMatch(last, /reconnecting|socket closed/, `the state line follows the connection: ${last}`);
+  });
+});

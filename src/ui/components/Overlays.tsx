@@ -5,7 +5,8 @@ import type { UserRef } from '../../core/events.js';
 import { useUi } from '../context.js';
 import { fuzzyFilter } from '../fuzzy.js';
 import { useStore } from '../hooks/useStore.js';
-import type { KeyEvent } from '../keys.js';
+import { type KeyEvent, keyId } from '../keys.js';
+import { keyLabel } from '../keymap.js';
 import { cellWidth, pad, truncate, wrapPlain } from '../wrap.js';
 
 /** Handle of an overlay that takes keys; returns false when the key should close it. */
@@ -177,30 +178,56 @@ export function memberRows(members: readonly UserRef[], online: readonly UserRef
   return [...byId.values()].sort((a, b) => Number(b.online ?? 0) - Number(a.online ?? 0) || name(a.user).localeCompare(name(b.user)));
 }
 
-/** The prompt for a paste of several lines. */
+/** Lines of a multi-line paste previewed under its prompt. */
+export const PASTE_PREVIEW_ROWS = 3;
+
+const PASTE_KEYS = 'Enter/y send as one message · e edit · Esc/n cancel';
+const pasteQuestion = (n: number): string => `? Paste of ${n} lines: ${PASTE_KEYS}`;
+const otherKey = (key: string): string => `✗ ${key} does nothing here: ${PASTE_KEYS}`;
+
+/** Rows the paste prompt takes at `width`: its question, wrapped (never cut), and up to {@link PASTE_PREVIEW_ROWS} preview rows. */
+export function pastePromptRows(text: string, width: number): number {
+  const n = text.split('\n').length;
+  const q = Math.max(wrapPlain(pasteQuestion(n), width).length, wrapPlain(otherKey('Ctrl-XX'), width).length);
+  return q + Math.min(PASTE_PREVIEW_ROWS, n);
+}
+
+/**
+ * The prompt for a paste of several lines, drawn in the composer's place (where the text would go):
+ * the question naming the keys it takes (Enter/y send as one message, e edit, Esc/n cancel), then the
+ * first lines. Any other key is not swallowed silently: the prompt says it takes only those keys.
+ */
 export const PastePrompt = memo(function PastePrompt(props: { width: number; height: number; text: string; onSend(): void; onEdit(): void; onCancel(): void; ref?: Ref<OverlayHandle> }) {
   const { width, height, text, onSend, onEdit, onCancel, ref } = props;
   const { theme } = useUi();
+  const [other, setOther] = useState<string | undefined>(undefined);
   const lines = text.split('\n');
   useImperativeHandle(ref, () => ({
     handleKey(ev) {
       if (ev.name === 'enter' || (ev.name === 'text' && ev.text === 'y')) onSend();
       else if (ev.name === 'text' && ev.text === 'e') onEdit();
       else if (ev.name === 'escape' || (ev.name === 'text' && ev.text === 'n') || (ev.ctrl && ev.name === 'g')) onCancel();
+      else setOther(ev.name === 'text' ? `"${sanitizeLine(ev.text ?? '').slice(0, 3)}"` : keyLabel(keyId(ev)).slice(0, 7));
     },
   }));
-  const preview = Math.max(0, height - 2);
+  const qRows = pastePromptRows(text, width) - Math.min(PASTE_PREVIEW_ROWS, lines.length);
+  const question = wrapPlain(other ? otherKey(other) : pasteQuestion(lines.length), width).slice(0, qRows);
+  const preview = Math.max(0, height - qRows);
+  const shown = lines.length > preview ? preview - 1 : preview;
   return (
     <Box width={width} height={height} flexDirection="column">
-      <Text bold wrap="truncate" {...theme.fg('yellow')}>
-        {truncate(`Paste of ${lines.length} lines: Enter/y send as one message · e edit · Esc/n cancel`, width)}
-      </Text>
-      {lines.slice(0, preview).map((l, i) => (
+      {question.map((q, i) => (
+        <Text key={`q${i}`} bold wrap="truncate" {...theme.fg(other ? 'red' : 'yellow')}>
+          {q}
+        </Text>
+      ))}
+      {Array.from({ length: qRows - question.length }, (_, i) => <Text key={`b${i}`}> </Text>)}
+      {lines.slice(0, Math.max(0, shown)).map((l, i) => (
         <Text key={i} wrap="truncate" dimColor>
           {truncate(`│ ${l}`, width)}
         </Text>
       ))}
-      {lines.length > preview ? <Text dimColor>{truncate(`… ${lines.length - preview} more lines`, width)}</Text> : null}
+      {lines.length > preview && preview > 0 ? <Text dimColor>{truncate(`│ … ${lines.length - Math.max(0, shown)} more lines`, width)}</Text> : null}
     </Box>
   );
 });

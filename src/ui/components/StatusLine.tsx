@@ -1,6 +1,6 @@
 import { Text } from 'ink';
 import { sanitizeLine } from '../../core/sanitize.js';
-import { memo } from 'react';
+import { memo, useRef } from 'react';
 import type { NoticeLine } from '../../core/state.js';
 import { useUi } from '../context.js';
 import { connectionText } from '../format.js';
@@ -49,8 +49,9 @@ export interface StatusLineProps {
 }
 
 /**
- * The status line: profile, its connection state (with the
- * countdown "reconnecting in 3s"), key hints, and the newest error/notice (store or UI) for 15 s.
+ * The status line: profile, its connection state (with the countdown "reconnecting in 3s"), key
+ * hints, and the newest error/notice (store or UI) of the shown profile for 15 s ({@link NOTICE_MS}),
+ * or until the profile connected again after it was said.
  */
 export const StatusLine = memo(function StatusLine({ width, profile, room, hints, uiNotice }: StatusLineProps) {
   const { theme, options } = useUi();
@@ -59,9 +60,15 @@ export const StatusLine = memo(function StatusLine({ width, profile, room, hints
   // lines of no profile — one profile's error is not shown while another's room is displayed.
   const last = useStore((s) => lastNoticeFor(s.notices, profile, room), shallowEqual) as NoticeLine | undefined;
   const reconnecting = p?.state === 'reconnecting' && p.retryAt !== undefined;
+  // The state line follows the connection: once the profile is connected again, what was said before
+  // (a "reconnecting…", the socket's error) is over and no longer shown.
+  const seen = useRef<{ profile: string | undefined; state: string | undefined; since: number }>({ profile, state: p?.state, since: 0 });
+  if (seen.current.profile !== profile) seen.current = { profile, state: p?.state, since: 0 };
+  else if (seen.current.state !== p?.state) seen.current = { profile, state: p?.state, since: Date.now() };
+  const over = (time: number): boolean => p?.state === 'connected' && time < seen.current.since;
   const candidates: UiNotice[] = [];
-  if (last) candidates.push({ time: last.time, level: last.level, text: last.profile ? `${last.profile}: ${last.text}` : last.text });
-  if (uiNotice) candidates.push(uiNotice);
+  if (last && !over(last.time)) candidates.push({ time: last.time, level: last.level, text: last.profile ? `${last.profile}: ${last.text}` : last.text });
+  if (uiNotice && !over(uiNotice.time)) candidates.push(uiNotice);
   const newest = candidates.sort((a, b) => b.time - a.time)[0];
   const fresh = newest !== undefined && Date.now() - newest.time < NOTICE_MS;
   const now = useNow(1000, reconnecting || fresh);
