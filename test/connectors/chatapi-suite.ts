@@ -275,7 +275,7 @@ export function chatapiSuite(name: string, start: () => Promise<ChatApiDriver>):
       for (const e of h.events) assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(JSON.stringify(e).replace(/\\u00[0-9a-f]{2}/g, '')));
     });
 
-    test('fuzz: 2 × 10,000 random and mutated frames; the heap stays bounded; a valid message arrives after each round', async (t) => {
+    test('fuzz: 2 × 10,000 random and mutated frames; the heap stays bounded; a valid message arrives after each round', { timeout: 240_000 }, async (t) => {
       const h = await harness();
       let round = 0;
       const send = h.d.fuzzSend ?? ((f: FuzzFrame) => h.d.push(f.data, f.binary));

@@ -72,8 +72,9 @@ export async function probeOrThrow(baseUrl: string, signal?: AbortSignal): Promi
       return { status: res.status, text: res.text };
     } catch (err) {
       const text = err instanceof Error ? err.message.replace(/^probe: /, '') : String(err);
-      // A server that took the connection but did not answer in time is there: it is no v2 or Socket.IO server we know.
-      if (/^no answer within/.test(text)) reached = true;
+      // A server that answered something unusable (too big, a redirect elsewhere), or took the connection
+      // but did not answer in time, is there: it is no v2 or Socket.IO server we know.
+      if ((err instanceof ChatError && err.code === 'protocol') || /^no answer within/.test(text)) reached = true;
       failure ??= text;
       return undefined;
     }
