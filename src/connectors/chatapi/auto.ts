@@ -3,7 +3,7 @@ import { ReconnectingLink, type LinkOptions } from '../../core/connection/index.
 import { ChatError } from '../../core/errors.js';
 import type { MessageEvent, UserRef } from '../../core/events.js';
 import type { Backoff } from '../../core/reconnect.js';
-import { probeOrThrow, type ChatApiProtocol } from './protocol.js';
+import { probeOrThrow, type ChatApiProtocol, type ProbeResult } from './protocol.js';
 
 /**
  * A chatapi session whose protocol is not known yet (`auto`: `profile add` could not reach the
@@ -34,19 +34,20 @@ export class ProbingSession implements ConnectorSession {
   /** Probes, saves `protocol`, connects the protocol's session. Rejects `network` when the server cannot be reached. */
   connect(signal: AbortSignal): Promise<void> {
     this.connecting ??= (async () => {
-      const found = await this.find();
+      const { protocol, sure } = await this.find();
       if (this.closed) throw new ChatError('network', 'disconnected');
-      await this.ctx.saveProfile({ protocol: found }).catch(() => {});
-      this.inner = this.make(found, { ...this.ctx, profile: { ...this.ctx.profile, protocol: found } });
+      // A server that answered no probe in time is taken as Doc B for now, and asked again next time.
+      if (sure) await this.ctx.saveProfile({ protocol }).catch(() => {});
+      this.inner = this.make(protocol, { ...this.ctx, profile: { ...this.ctx.profile, protocol } });
       await this.inner.connect(signal);
     })();
     return this.connecting;
   }
 
   /** Probes until the server answers (or a failure that is not retryable, or disconnect). */
-  private find(): Promise<ChatApiProtocol> {
-    return new Promise<ChatApiProtocol>((resolve, reject) => {
-      let found: ChatApiProtocol | undefined;
+  private find(): Promise<ProbeResult> {
+    return new Promise<ProbeResult>((resolve, reject) => {
+      let found: ProbeResult | undefined;
       const o: LinkOptions = {
         emit: (ev) => {
           if (!this.closed) this.ctx.emit(ev);

@@ -39,15 +39,22 @@ const PROBE_TIMEOUT_MS = 3000;
  * - `GET /health` answered with JSON `{"status": …}` → `v2` (facts §B6 addendum; the Go handler
  *   `HandleHealth`: `{"status":"ok","db_writable":…}`);
  * - any other answer (the server is there but none of these) → `docs`.
- * Resolves undefined when the server could not be reached at all (the caller keeps `auto` and probes
- * again at the next connect). Never throws.
+ * Resolves undefined when the server could not be reached at all, or answered no probe in time (the
+ * caller keeps `auto` and probes again at the next connect). Never throws.
  */
 export async function probeProtocol(baseUrl: string, signal?: AbortSignal): Promise<ChatApiProtocol | undefined> {
   try {
-    return await probeOrThrow(baseUrl, signal);
+    const found = await probeOrThrow(baseUrl, signal);
+    return found.sure ? found.protocol : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** What a probe found; `sure` is false when the server answered no probe in time (then `docs`, not to be stored). */
+export interface ProbeResult {
+  protocol: ChatApiProtocol;
+  sure: boolean;
 }
 
 /**
@@ -55,7 +62,7 @@ export async function probeProtocol(baseUrl: string, signal?: AbortSignal): Prom
  * failed connection (`cannot reach the server: connection refused (ECONNREFUSED) at …`) when no
  * probe reached the server, `protocol` (not retryable) for a URL that does not parse.
  */
-export async function probeOrThrow(baseUrl: string, signal?: AbortSignal): Promise<ChatApiProtocol> {
+export async function probeOrThrow(baseUrl: string, signal?: AbortSignal): Promise<ProbeResult> {
   let base: URL;
   try {
     base = new URL(baseUrl);
@@ -64,32 +71,35 @@ export async function probeOrThrow(baseUrl: string, signal?: AbortSignal): Promi
   }
   const root = `${base.protocol === 'wss:' || base.protocol === 'https:' ? 'https:' : 'http:'}//${base.host}${base.pathname.replace(/\/+$/, '').replace(/\/api\/v1$/, '')}`;
   let reached = false;
+  let answered = false;
   let failure: string | undefined;
   const get = async (path: string): Promise<{ status: number; text: string } | undefined> => {
     try {
       const res = await httpText(root + path, { method: 'GET', headers: { accept: '*/*' }, signal, timeoutMs: PROBE_TIMEOUT_MS, limit: 64 * 1024, unreachable: (err) => cannotReachServer(err) }, 'probe');
       reached = true;
+      answered = true;
       return { status: res.status, text: res.text };
     } catch (err) {
       const text = err instanceof Error ? err.message.replace(/^probe: /, '') : String(err);
       // A server that answered something unusable (too big, a redirect elsewhere), or took the connection
       // but did not answer in time, is there: it is no v2 or Socket.IO server we know.
-      if ((err instanceof ChatError && err.code === 'protocol') || /^no answer within/.test(text)) reached = true;
+      if (err instanceof ChatError && err.code === 'protocol') reached = answered = true;
+      else if (/^no answer within/.test(text)) reached = true;
       failure ??= text;
       return undefined;
     }
   };
   const [eio, pyHealth, goHealth] = await Promise.all([get('/sockets/?EIO=4&transport=polling'), get('/api/v1/utils/health-check/'), get('/health')]);
-  if (eio?.status === 200 && /^0\{"sid"/.test(eio.text)) return 'socketio';
-  if (pyHealth?.status === 200 && pyHealth.text.trim() === 'true') return 'socketio';
+  if (eio?.status === 200 && /^0\{"sid"/.test(eio.text)) return { protocol: 'socketio', sure: true };
+  if (pyHealth?.status === 200 && pyHealth.text.trim() === 'true') return { protocol: 'socketio', sure: true };
   if (goHealth && (goHealth.status === 200 || goHealth.status === 503)) {
     try {
       const o = JSON.parse(goHealth.text) as { status?: unknown };
-      if (o && typeof o === 'object' && typeof o.status === 'string') return 'v2';
+      if (o && typeof o === 'object' && typeof o.status === 'string') return { protocol: 'v2', sure: true };
     } catch {
       // not the Go server's health answer
     }
   }
-  if (reached) return 'docs';
+  if (reached) return { protocol: 'docs', sure: answered };
   throw new ChatError('network', failure ?? 'cannot reach the server', { retryable: true });
 }
