@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
-import { Cli, hasStack, lines } from '../cli/helpers.js';
+import { Cli, hasStack, lines, waitFor } from '../cli/helpers.js';
 import { startGlimeshServer, type GlimeshServer } from '../servers/glimesh/server.js';
 
 // The glimesh connector through the built binary (`npm run build` first), as a user runs it.
@@ -27,6 +27,32 @@ async function setup(room = '6'): Promise<{ s: GlimeshServer; cli: Cli }> {
 const events = (stdout: string): Record<string, unknown>[] => lines(stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('glimesh through the CLI', () => {
+  it('tail --json keeps printing after phx_error and phx_close on the control channel: what was posted meanwhile comes once, in order', async () => {
+    const { s, cli } = await setup();
+    const tail = cli.start(['tail', '--profile', 'g', '--json']);
+    try {
+      const subscribed = (): boolean => s.subscriptions().filter((x) => x.topic === 'chat:6').length === 1;
+      await waitFor(subscribed, 15_000, 'the chat subscription');
+      const posted = [s.post('6', 'Kirby', 'before').id];
+      const ids = (): string[] => events(tail.stdout).filter((e) => e.type === 'message').map((e) => String(e.id));
+      await waitFor(() => ids().length === 1, 15_000, 'the first message');
+      for (const end of [() => s.crashControl(), () => s.closeControl()]) {
+        const joins = s.counters.joins;
+        end();
+        for (let i = 0; i < 3; i++) posted.push(s.post('6', 'TheCat', `meanwhile ${joins}.${i}`).id);
+        await waitFor(() => s.counters.joins > joins && subscribed(), 15_000, 'the rejoin');
+        posted.push(s.post('6', 'Kirby', `after ${joins}`).id);
+        await waitFor(() => ids().length >= posted.length, 15_000, 'every message');
+      }
+      assert.deepEqual(ids(), posted, 'each message once, in order');
+      assert.ok(!events(tail.stdout).some((e) => e.type === 'gap' || e.type === 'error'), tail.stdout);
+    } finally {
+      tail.child.kill('SIGINT');
+      await tail.exited;
+    }
+  });
+
+
   it('an unknown channel is one not_found error (tail --json, history), exit 1', async () => {
     const { cli } = await setup('nobody');
     const tail = await cli.run(['tail', '--profile', 'g', '--json'], { timeoutMs: 15_000 });

@@ -401,7 +401,7 @@ describe('glimesh session: socket', () => {
     assert.ok(!h.events.some((e) => e.type === 'gap'), 'no gap: everything was backfilled');
   });
 
-  test('issue 7 proof: 20 forced drops during a 2,000-message stream lose and double nothing', async () => {
+  test('proof: 20 forced drops during a 2,000-message stream lose and double nothing', async () => {
     const s = await server();
     const h = open(s, { session: { backfillPageSize: 100 } });
     await h.connect();
