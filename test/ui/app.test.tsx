@@ -342,6 +342,11 @@ describe('App overlays and commands', () => {
     assert.doesNotMatch(ui.frame(), /Go to room:/);
     await ui.press(KEY.ctrl('g'), 'gen', KEY.enter);
     assert.equal(st.active, GENERAL);
+    // typed and Enter in one chunk (fast typing, a slow link): Enter opens what the query selects
+    await ui.press(KEY.ctrl('g'), `rnd${KEY.enter}`);
+    assert.equal(st.active, RANDOM);
+    await ui.press(KEY.ctrl('g'), `gen${KEY.down}${KEY.up}${KEY.enter}`);
+    assert.equal(st.active, GENERAL);
   });
 
   test('unknown /command is an error line and is not sent; //text sends /text', async () => {

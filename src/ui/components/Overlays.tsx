@@ -84,8 +84,23 @@ interface SwitchItem {
 export const RoomSwitcher = memo(function RoomSwitcher(props: { width: number; height: number; onPick(key: string): void; onClose(): void; ref?: Ref<OverlayHandle> }) {
   const { width, height, onPick, onClose, ref } = props;
   const { store, theme } = useUi();
-  const [query, setQuery] = useState('');
-  const [sel, setSel] = useState(0);
+  const [query, setQueryState] = useState('');
+  const [sel, setSelState] = useState(0);
+  // Several keys can arrive in one chunk ("mytho" + Enter typed fast, or over a slow link) and are
+  // handled before React renders again: the handler reads and writes the query and the selection
+  // through refs, so Enter opens what the keys before it selected, not what the last frame showed.
+  const queryRef = useRef('');
+  const selRef = useRef(0);
+  const setQuery = (q: string): void => {
+    queryRef.current = q;
+    selRef.current = 0;
+    setQueryState(q);
+    setSelState(0);
+  };
+  const setSel = (i: number): void => {
+    selRef.current = i;
+    setSelState(i);
+  };
   const all = (): SwitchItem[] => {
     const s = store.getState();
     const multi = new Set(s.roomOrder.map((k) => s.rooms[k]?.profile)).size > 1;
@@ -97,28 +112,21 @@ export const RoomSwitcher = memo(function RoomSwitcher(props: { width: number; h
   useStore((s) => s.roomOrder);
   const items = fuzzyFilter(query, all(), (i) => i.label);
   const cur = Math.min(sel, Math.max(0, items.length - 1));
-  const itemsRef = useRef(items);
-  itemsRef.current = items;
   useImperativeHandle(ref, () => ({
     handleKey(ev) {
       const k = `${ev.ctrl ? 'C-' : ''}${ev.meta ? 'M-' : ''}${ev.name}`;
+      const now = fuzzyFilter(queryRef.current, all(), (i) => i.label);
+      const at = Math.min(selRef.current, Math.max(0, now.length - 1));
       if (k === 'escape' || k === 'C-g') onClose();
       else if (k === 'enter') {
-        const it = itemsRef.current[cur];
+        const it = now[at];
         if (it) onPick(it.key);
         else onClose();
-      } else if (k === 'up' || k === 'C-p') setSel(Math.max(0, cur - 1));
-      else if (k === 'down' || k === 'C-n' || k === 'tab') setSel(Math.min(itemsRef.current.length - 1, cur + 1));
-      else if (k === 'backspace') {
-        setQuery((q) => [...q].slice(0, -1).join(''));
-        setSel(0);
-      } else if (k === 'C-u') {
-        setQuery('');
-        setSel(0);
-      } else if (ev.name === 'text') {
-        setQuery((q) => q + (ev.text ?? ''));
-        setSel(0);
-      }
+      } else if (k === 'up' || k === 'C-p') setSel(Math.max(0, at - 1));
+      else if (k === 'down' || k === 'C-n' || k === 'tab') setSel(Math.max(0, Math.min(now.length - 1, at + 1)));
+      else if (k === 'backspace') setQuery([...queryRef.current].slice(0, -1).join(''));
+      else if (k === 'C-u') setQuery('');
+      else if (ev.name === 'text') setQuery(queryRef.current + (ev.text ?? ''));
     },
   }));
   const listH = Math.max(1, height - 2);
