@@ -65,7 +65,7 @@ describe('day two in the TUI (tmux)', { skip: skip ?? false }, () => {
     await quit(t);
   });
 
-  test('restart memory: the last room and the room order (/move) come back; the demo applies the config\'s ui section (100×30)', async () => {
+  test('restart memory: the last room and the room order (/move) come back; the demo applies and checks the config\'s ui section (100×30)', async () => {
     const first = await startDemo(sessions, 100, 30);
     await first.waitFor((s) => messageRows(s).length >= 2, 'messages', 20_000);
     fs.mkdirSync(path.join(first.home, 'config'), { recursive: true, mode: 0o700 });
@@ -75,12 +75,12 @@ describe('day two in the TUI (tmux)', { skip: skip ?? false }, () => {
     first.keys('Enter');
     await first.waitFor((s) => roomNames(s)[0] === second && /^› 1 #/m.test(s), `#${second} is number 1`);
     await quit(first);
-    fs.writeFileSync(path.join(first.home, 'config', 'config.json'), JSON.stringify({ profiles: {}, ui: { keys: { help: 'f9' } } }), { mode: 0o600 });
+    fs.writeFileSync(path.join(first.home, 'config', 'config.json'), JSON.stringify({ profiles: {}, ui: { keys: { help: 'f9', jump: 'M-j' } } }), { mode: 0o600 });
     const again = await startDemo(sessions, 100, 30, '', (s) => roomNames(s).length >= 3, undefined, first.home);
     const screen = await again.waitFor((s) => header(s) === second, `opens on #${second}`);
     assert.equal(roomNames(screen)[0], second, 'the order is kept');
     assert.match(screen, /› 1 #/);
-    assert.match(screen.trimEnd().split('\n').at(-1)!, /F9 help/, 'the hints follow ui.keys');
+    assert.match(screen.trimEnd().split('\n').at(-1)!, /config ui\.keys\.jump: unknown action/, 'a ui problem is said in the status line');
     again.keys('F9');
     await again.waitFor((s) => s.includes('Keys and commands'), 'F9 opens help');
     again.keys('Escape');

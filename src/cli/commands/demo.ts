@@ -151,9 +151,11 @@ export function demoCommand(): Command {
         void runtime.start().catch(() => undefined);
         const { runTui } = await ui;
         const dir = stateDir();
+        const uiSection = demoUiSection();
+        for (const p of uiProblems(uiSection)) runtime.store.addNotice('', 'error', `config ${p} (fix it: chat-tui doctor)`);
         const tuiOpts: Parameters<typeof runTui>[0] = {
           // The config's `ui` section (keys, time format, mouse, bell) applies to the demo too.
-          ...uiOptionsFrom(demoUiSection()),
+          ...uiOptionsFrom(uiSection),
           runtime,
           title: 'chat-tui demo',
           memory: { load: () => loadUiState(dir), save: (m) => void saveUiState(dir, m) },

@@ -60,14 +60,15 @@ export const StatusLine = memo(function StatusLine({ width, profile, room, hints
   // lines of no profile — one profile's error is not shown while another's room is displayed.
   const last = useStore((s) => lastNoticeFor(s.notices, profile, room), shallowEqual) as NoticeLine | undefined;
   const reconnecting = p?.state === 'reconnecting' && p.retryAt !== undefined;
-  // The state line follows the connection: once the profile is connected again, what was said before
-  // (a "reconnecting…", the socket's error) is over and no longer shown.
+  // The state line follows the connection: once the profile is connected again, what was said about it
+  // before (a "reconnecting…", the socket's error) is over and no longer shown; lines of no profile
+  // (a config problem) keep their time.
   const seen = useRef<{ profile: string | undefined; state: string | undefined; since: number }>({ profile, state: p?.state, since: 0 });
   if (seen.current.profile !== profile) seen.current = { profile, state: p?.state, since: 0 };
   else if (seen.current.state !== p?.state) seen.current = { profile, state: p?.state, since: Date.now() };
   const over = (time: number): boolean => p?.state === 'connected' && time < seen.current.since;
   const candidates: UiNotice[] = [];
-  if (last && !over(last.time)) candidates.push({ time: last.time, level: last.level, text: last.profile ? `${last.profile}: ${last.text}` : last.text });
+  if (last && !(last.profile === profile && over(last.time))) candidates.push({ time: last.time, level: last.level, text: last.profile ? `${last.profile}: ${last.text}` : last.text });
   if (uiNotice && !over(uiNotice.time)) candidates.push(uiNotice);
   const newest = candidates.sort((a, b) => b.time - a.time)[0];
   const fresh = newest !== undefined && Date.now() - newest.time < NOTICE_MS;
