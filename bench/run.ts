@@ -18,6 +18,7 @@ import { startBenchServer, type BenchServer, type PreparedStream } from './lib/s
 import { median } from './lib/stats.js';
 import { CLI, ROOT, addChatapiProfile, countingSink, tempDir } from './lib/proc.js';
 import { jsonLine, passes, targetOf, textLine, type Figure } from './lib/report.js';
+import { benchArchiveTui, benchSearchScale } from './archive.js';
 import { benchRssKeypress } from './memory.js';
 import { benchStartup } from './startup.js';
 import { benchFlood, benchFlood10k, benchScrollback } from './tui.js';
@@ -185,6 +186,8 @@ async function main(): Promise<void> {
   await guarded(['scrollback_frame_ratio'], () => benchScrollback(c));
   await guarded(['rss_100k_mb', 'keypress_ms', 'rss_per_100k_vs_weechat', 'keypress_vs_weechat'], () => benchRssKeypress(c));
   await guarded(['startup_ms', 'startup_vs_ink_floor'], () => benchStartup(c));
+  await guarded(['search_scale_ratio'], () => benchSearchScale(c));
+  await guarded(['rss_1m_mb', 'warm_start_vs_ink_floor'], () => benchArchiveTui(c));
   log(`total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   process.exitCode = results.every(passes) ? 0 : 1;
 }

@@ -12,7 +12,10 @@ import type { ArchivedMessage, MessageRow } from './types.js';
  * Orders:
  * - `newest` (default): FTS5 walks the index by rowid, newest row first, and stops at `limit`, so the
  *   cost follows `limit`, not the archive's size (rowids grow with arrival; backfill of older
- *   messages arrives later, so results are re-sorted by time before they are returned);
+ *   messages arrives later, so results are re-sorted by time before they are returned). The words are
+ *   looked up as whole words first; only when that gives fewer than `limit` hits is the last one also
+ *   taken as a prefix (prefixes of 2 and 3 characters have their own index, schema.ts v3; a longer one
+ *   merges the terms it matches, which is cheap for the rare words such a prefix leaves);
  * - `rank`: bm25 relevance (FTS5's `rank`), which scores every match: slower for common words.
  */
 
@@ -39,10 +42,10 @@ export interface SearchHit {
  * The FTS5 query for what a user typed: each word as a quoted string, the last one with `*`.
  * Returns undefined when there is no word to look for.
  */
-export function ftsQuery(text: string): string | undefined {
+export function ftsQuery(text: string, prefix = true): string | undefined {
   const words = text.split(/\s+/).filter((w) => w.length > 0);
   if (words.length === 0) return undefined;
-  return words.map((w, i) => `"${w.replaceAll('"', '""')}"${i === words.length - 1 ? '*' : ''}`).join(' ');
+  return words.map((w, i) => `"${w.replaceAll('"', '""')}"${prefix && i === words.length - 1 ? '*' : ''}`).join(' ');
 }
 
 /**
@@ -50,9 +53,34 @@ export function ftsQuery(text: string): string | undefined {
  * are never found (their text is gone). Throws what SQLite throws (the caller maps it).
  */
 export function searchMessages(db: DatabaseSync, q: SearchQuery): SearchHit[] {
-  const match = ftsQuery(q.text);
-  if (match === undefined) return [];
   const limit = Math.max(1, Math.min(q.limit ?? 50, 10_000));
+  // Newest first: the words as whole words first (FTS5 stops after `limit`); only when that is not
+  // enough, the last word as a prefix too (a prefix longer than the prefix indexes merges the terms).
+  let msgs: ArchivedMessage[] = [];
+  if (q.order !== 'rank') {
+    const exact = ftsQuery(q.text, false);
+    if (exact === undefined) return [];
+    msgs = matching(db, q, exact, limit);
+  }
+  if (msgs.length < limit) {
+    const seen = new Set(msgs.map((m) => `${m.profile}\u0000${m.room}\u0000${m.id}`));
+    for (const m of matching(db, q, ftsQuery(q.text) ?? '', limit)) {
+      if (msgs.length >= limit) break;
+      if (!seen.has(`${m.profile}\u0000${m.room}\u0000${m.id}`)) msgs.push(m);
+    }
+  }
+  if (q.order !== 'rank') msgs.sort((a, b) => b.ts - a.ts || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  const n = Math.max(0, Math.min(q.context ?? 0, 50));
+  return msgs.map((message) => ({
+    message,
+    before: n ? messagesBefore(db, message.profile, message.room, message, n) : [],
+    after: n ? messagesAfter(db, message.profile, message.room, message, n) : [],
+  }));
+}
+
+/** Up to `limit` messages matching the FTS5 query `match` (and the query's profile/room), in the query's order. */
+function matching(db: DatabaseSync, q: SearchQuery, match: string, limit: number): ArchivedMessage[] {
+  if (!match) return [];
   const where = ['messages_fts MATCH ?'];
   const args: (string | number)[] = [match];
   if (q.profile !== undefined) {
@@ -67,13 +95,5 @@ export function searchMessages(db: DatabaseSync, q: SearchQuery): SearchHit[] {
   const sql = `SELECT ${MESSAGE_COLUMNS} FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
     WHERE ${where.join(' AND ')} AND m.deleted = 0 ORDER BY ${order} LIMIT ?`;
   args.push(limit);
-  const rows = stmt(db, sql).all(...args) as unknown as MessageRow[];
-  const msgs = rows.map(fromRow);
-  if (q.order !== 'rank') msgs.sort((a, b) => b.ts - a.ts || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-  const n = Math.max(0, Math.min(q.context ?? 0, 50));
-  return msgs.map((message) => ({
-    message,
-    before: n ? messagesBefore(db, message.profile, message.room, message, n) : [],
-    after: n ? messagesAfter(db, message.profile, message.room, message, n) : [],
-  }));
+  return (stmt(db, sql).all(...args) as unknown as MessageRow[]).map(fromRow);
 }
