@@ -1,13 +1,15 @@
 import { Box, Text, useWindowSize } from 'ink';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { splitRoomKey } from '../core/state.js';
+import { roomKey, splitRoomKey } from '../core/state.js';
 import { commandHelpLines } from './commands/registry.js';
 import { Composer, type ComposerHandle } from './components/Composer.js';
 import { Header } from './components/Header.js';
 import { MessagePane, useLayout } from './components/MessagePane.js';
 import { HelpOverlay, MemberList, type OverlayHandle, pastePromptRows, PastePrompt, RoomSwitcher } from './components/Overlays.js';
 import { RoomList, roomKeysInOrder, roomListItems } from './components/RoomList.js';
+import { SearchOverlay } from './components/SearchOverlay.js';
 import { StatusLine, type UiNotice } from './components/StatusLine.js';
+import type { MessageEvent } from '../core/events.js';
 import { TypingBar } from './components/TypingBar.js';
 import { useUi } from './context.js';
 import { useActions } from './hooks/useActions.js';
@@ -20,7 +22,7 @@ import { useSubmit } from './hooks/useSubmit.js';
 import { buildKeymap, helpLines, statusHints } from './keymap.js';
 import { screenLayout } from './layout.js';
 
-type Overlay = { kind: 'none' } | { kind: 'help' } | { kind: 'switcher' } | { kind: 'paste'; text: string };
+type Overlay = { kind: 'none' } | { kind: 'help' } | { kind: 'switcher' } | { kind: 'paste'; text: string } | { kind: 'search'; query: string };
 
 /** Props of the App: `onExit` runs before Ink unmounts (quit key, /quit). */
 export interface AppProps {
@@ -77,6 +79,7 @@ export function App({ onExit }: AppProps) {
 
   const openHelp = useCallback(() => setOverlay({ kind: 'help' }), []);
   const openSwitcher = useCallback(() => setOverlay({ kind: 'switcher' }), []);
+  const openSearch = useCallback((query: string) => setOverlay({ kind: 'search', query }), []);
   const closeOverlay = useCallback(() => setOverlay({ kind: 'none' }), []);
   const toggleMembers = useCallback(() => setShowMembers((v) => !v), []);
   const toggleRooms = useCallback(() => setRoomsToggled((v) => !v), []);
@@ -112,7 +115,7 @@ export function App({ onExit }: AppProps) {
     scrollRows: actions.scrollRows, pick, mouse: options.mouse ?? false, activeKey, roomW: L.roomW, bodyH: L.bodyH, order,
   });
   const { onSubmit: submit, complete, disabledReason, note } = useSubmit({
-    runtime, store, activeKey, profile: profileName, caps, pstate, preason, notify, pick, quit, openHelp, toggleMembers, retry, reconnect, scrollToBottom, clearRoom, moveRoom,
+    runtime, store, activeKey, profile: profileName, caps, pstate, preason, notify, pick, quit, openHelp, toggleMembers, retry, reconnect, scrollToBottom, clearRoom, moveRoom, openSearch,
   });
 
   // Every Enter starts afresh: an error about the previous line ("unknown command") does not outlive it.
@@ -125,6 +128,18 @@ export function App({ onExit }: AppProps) {
     setOverlay({ kind: 'none' });
     pick(key);
   }, [pick]);
+  // A search hit: its room, with the archived messages around it, scrolled so that it is mid-pane (the
+  // scroll anchor is the bottom row: the message half a pane after the hit).
+  const showHit = useCallback((hit: MessageEvent) => {
+    setOverlay({ kind: 'none' });
+    runtime.showArchived?.(hit);
+    const key = roomKey(hit.profile, hit.room);
+    pick(key);
+    const msgs = store.getState().rooms[key]?.messages ?? [];
+    const at = msgs.findIndex((m) => m.id === hit.id);
+    const anchor = at < 0 ? undefined : msgs[Math.min(msgs.length - 1, at + Math.floor(paneRef.current.paneH / 2))];
+    setTimeout(() => setScrollPos(anchor && anchor !== msgs[msgs.length - 1] ? { id: anchor.id, ts: anchor.ts, line: 0 } : null), 0);
+  }, [runtime, store, pick, setScrollPos]);
   const composerOrigin = useMemo(() => ({ x: L.roomW, y: 1 + L.paneH + L.typingRows }), [L.roomW, L.paneH, L.typingRows]);
   const hints = useMemo(() => statusHints(keymap, L.narrow), [keymap, L.narrow]);
 
@@ -146,6 +161,8 @@ export function App({ onExit }: AppProps) {
             <HelpOverlay ref={overlayRef} width={mainW} height={paneH} lines={[...helpLines(keymap), ...commandHelpLines(caps)]} onClose={closeOverlay} />
           ) : overlay.kind === 'switcher' ? (
             <RoomSwitcher ref={overlayRef} width={mainW} height={paneH} onPick={pickRoom} onClose={closeOverlay} />
+          ) : overlay.kind === 'search' ? (
+            <SearchOverlay ref={overlayRef} width={mainW} height={paneH} query={overlay.query} onPick={showHit} onClose={closeOverlay} />
           ) : showMembers && L.narrow ? (
             <MemberList roomKey={activeKey} width={mainW} height={paneH} presence={caps?.presence ?? false} />
           ) : (

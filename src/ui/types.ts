@@ -1,3 +1,4 @@
+import type { MessageEvent } from '../core/events.js';
 import type { Capabilities, ModerationAction } from '../core/connector.js';
 import type { StoreSnapshot } from '../core/store/index.js';
 
@@ -37,6 +38,10 @@ export interface UiRuntime {
   part(roomKey: string): Promise<void>;
   dm(profile: string, user: string): Promise<string>;
   moderate(roomKey: string, action: ModerationAction): Promise<void>;
+  /** Searches the local archive, newest first; undefined without one (ChatRuntime.searchArchive). */
+  searchArchive?(text: string, opts?: { profile?: string; room?: string; limit?: number }): MessageEvent[] | undefined;
+  /** Puts a search hit in its room with archived messages around it (ChatRuntime.showArchived). */
+  showArchived?(msg: MessageEvent, around?: number): boolean;
 }
 
 /** Options of the TUI beyond the runtime (all optional; defaults in parentheses). */

@@ -9,7 +9,7 @@ import { SqliteOutbox } from './outbox.js';
 import type { SqliteOutboxOptions } from './outbox.js';
 import { pruneMessages } from './prune.js';
 import type { PruneLimits } from './prune.js';
-import { archivedRooms, lastMessages, messagesBefore } from './read.js';
+import { archivedRooms, lastMessages, messagesAfter, messagesBefore } from './read.js';
 import type { Cursor } from './read.js';
 import { searchMessages } from './search.js';
 import type { SearchHit, SearchQuery } from './search.js';
@@ -78,6 +78,11 @@ export class Archive {
   /** Up to `limit` messages of a room before `cursor`, oldest first. */
   before(profile: string, room: string, cursor: Cursor, limit: number): ArchivedMessage[] {
     return this.read('older messages cannot be read', () => messagesBefore(this.handle.db, profile, room, cursor, limit));
+  }
+
+  /** Up to `limit` messages of a room after `cursor`, oldest first. */
+  after(profile: string, room: string, cursor: Cursor, limit: number): ArchivedMessage[] {
+    return this.read('newer messages cannot be read', () => messagesAfter(this.handle.db, profile, room, cursor, limit));
   }
 
   /** Rooms of a profile with archived messages. */

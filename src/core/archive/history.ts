@@ -14,6 +14,8 @@ export interface ArchiveHistory {
   record(ev: ChatEvent): void;
   recent(profile: string, room: string, limit: number): MessageEvent[];
   older(profile: string, room: string, before: { ts: number; id: string }, limit: number): MessageEvent[];
+  newer(profile: string, room: string, after: { ts: number; id: string }, limit: number): MessageEvent[];
+  search(text: string, opts: { profile?: string; room?: string; limit?: number }): MessageEvent[];
 }
 
 /** An archived message as a message event for the store (deleted ones are left out: there is nothing to show). */
@@ -40,5 +42,7 @@ export function archiveHistory(archive: Archive, onError: (err: ArchiveError) =>
     record: (ev) => archive.record(ev),
     recent: (profile, room, limit) => read(() => archive.last(profile, room, limit)),
     older: (profile, room, before, limit) => read(() => archive.before(profile, room, before, limit)),
+    newer: (profile, room, after, limit) => read(() => archive.after(profile, room, after, limit)),
+    search: (text, o) => read(() => archive.search({ text, limit: o.limit ?? 50, ...(o.profile !== undefined ? { profile: o.profile } : {}), ...(o.room !== undefined ? { room: o.room } : {}) }).map((h) => h.message)),
   };
 }

@@ -18,6 +18,23 @@ export interface RuntimeArchive {
   recent(profile: string, room: string, limit: number): MessageEvent[];
   /** Up to `limit` messages before (ts ms, id), oldest first, as message events with `archived: true`. */
   older(profile: string, room: string, before: { ts: number; id: string }, limit: number): MessageEvent[];
+  /** Up to `limit` messages after (ts ms, id), oldest first, as message events with `archived: true`. */
+  newer(profile: string, room: string, after: { ts: number; id: string }, limit: number): MessageEvent[];
+  /** Full-text search, newest first (FTS5; all words, the last also as a prefix). */
+  search(text: string, opts: { profile?: string; room?: string; limit?: number }): MessageEvent[];
+}
+
+/**
+ * Puts a message found by search in its room with the messages around it (`around` before and after,
+ * from the archive), so the pane can show it in context. Returns false without an archive.
+ */
+export function showAround(c: RuntimeContext, msg: MessageEvent, around: number): boolean {
+  const archive = c.opts.archive;
+  if (!archive) return false;
+  const at = { ts: Date.parse(msg.time), id: msg.id };
+  const page = [...archive.older(msg.profile, msg.room, at, around), { ...msg, archived: true as const }, ...archive.newer(msg.profile, msg.room, at, around)];
+  c.store.prependHistory(msg.profile, msg.room, page, true);
+  return true;
 }
 
 /** Messages a room gets from the archive when it first appears, per scrollback page, and per catch-up page from the server. */

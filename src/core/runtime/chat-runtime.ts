@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Capabilities, ModerationAction } from '../connector.js';
 import { ChatError, toChatError } from '../errors.js';
-import type { ChatEvent } from '../events.js';
+import type { ChatEvent, MessageEvent } from '../events.js';
 import type { NamedProfile } from '../profile.js';
 import { sanitizeLine } from '../sanitize.js';
 import { roomKey, splitRoomKey } from '../state.js';
@@ -11,7 +11,7 @@ import type { ProfileRun, RuntimeContext, RuntimeOptions } from './context.js';
 import { JsonOutbox } from './json-outbox.js';
 import type { OutboxEntry } from './outbox.js';
 import { closeProfile, newRun, resolveKey, restartProfile, showProfile, startProfile } from './profiles.js';
-import { olderFromArchive } from './archive.js';
+import { olderFromArchive, showAround } from './archive.js';
 import { failEntry, kick, restoreOutbox, showOutboxEntries } from './pump.js';
 import { sendRefusal } from './send-policy.js';
 
@@ -163,6 +163,19 @@ export class ChatRuntime {
     outbox.moveToEnd(entry.txnId);
     kick(this.c, run);
     return true;
+  }
+
+  /**
+   * Searches the local archive (newest first; all words, the last one also as a prefix). Returns the
+   * hits as message events, or undefined when there is no archive (turned off, or it could not open).
+   */
+  searchArchive(text: string, opts: { profile?: string; room?: string; limit?: number } = {}): MessageEvent[] | undefined {
+    return this.c.opts.archive?.search(text, opts);
+  }
+
+  /** Puts a search hit in its room with `around` archived messages on each side (for the pane to show it). */
+  showArchived(msg: MessageEvent, around = 20): boolean {
+    return showAround(this.c, msg, around);
   }
 
   /**

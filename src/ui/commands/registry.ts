@@ -13,6 +13,7 @@ import { profile } from './profile.js';
 import { quit } from './quit.js';
 import { reconnect } from './reconnect.js';
 import { retry } from './retry.js';
+import { search } from './search.js';
 import { timeout } from './timeout.js';
 import type { CommandArgs, SlashCommand } from './types.js';
 import { unban } from './unban.js';
@@ -25,7 +26,7 @@ import { unban } from './unban.js';
  */
 
 /** Every slash command, in help order. */
-export const COMMANDS: readonly SlashCommand[] = [help, join, part, dm, retry, discard, reconnect, members, move, clear, profile, quit, del, timeout, ban, unban];
+export const COMMANDS: readonly SlashCommand[] = [help, join, part, dm, retry, discard, reconnect, members, move, clear, search, profile, quit, del, timeout, ban, unban];
 
 /** The capabilities a command is judged against (any subset of a profile's; undefined = none known). */
 export type CommandCaps = Partial<Capabilities> | undefined;

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, describe, test } from 'node:test';
+import { Archive, archiveHistory } from '../../src/core/archive/index.js';
+import type { ChatRuntime } from '../../src/core/runtime/index.js';
+import { roomKey } from '../../src/core/state.js';
+import { setup } from './fake-service.js';
+import { KEY, type Mounted, mount } from './harness.js';
+
+/**
+ * `/search` in the App over the real store and runtime with a real archive (SQLite in a temp dir): the
+ * overlay lists the archive's hits, Enter shows the hit in its room with the messages around it.
+ */
+
+const dirs: string[] = [];
+let ui: Mounted | undefined;
+let rt: ChatRuntime | undefined;
+let archive: Archive | undefined;
+afterEach(async () => {
+  ui?.unmount();
+  ui = undefined;
+  await rt?.stop();
+  rt = undefined;
+  archive?.close();
+  archive = undefined;
+});
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('/search over the archive', () => {
+  test('lists the hits; Enter opens the room at the message, with its archived context', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chat-tui-uisearch-'));
+    dirs.push(dir);
+    archive = Archive.open(join(dir, 'archive.db'));
+    const t0 = Date.parse('2026-03-01T08:00:00.000Z');
+    // 300 messages in #dev: the hit (150) is far older than the 100 the room shows at start.
+    for (let i = 1; i <= 300; i++) {
+      archive.record({ type: 'message', profile: 'fk', room: 'dev', id: String(i), author: { id: 'jane', name: 'Jane' }, text: i === 150 ? 'the zebra deploy broke' : `chatter ${i}`, time: new Date(t0 + i * 60_000).toISOString() });
+    }
+    archive.flush();
+    const s = setup({}, { archive: archiveHistory(archive, () => undefined) });
+    rt = s.runtime;
+    ui = await mount(s.runtime, { columns: 100, rows: 24 });
+    await ui.waitFor((f) => f.includes('#lobby') && f.includes('#dev'), 'rooms listed');
+    assert.ok(!s.store.getState().rooms[roomKey('fk', 'dev')]!.messages.some((m) => m.id === '150'), 'the hit is not in memory yet');
+    await ui.press('/search zebra', KEY.enter);
+    const overlay = await ui.waitFor((f) => f.includes('Search "zebra": 1 hit'), 'overlay with the hit');
+    assert.match(overlay, /#dev Jane: the zebra deploy broke/);
+    await ui.press(KEY.enter);
+    const shown = await ui.waitFor((f) => f.includes('│ the zebra deploy broke') && !f.includes('Search "zebra"'), 'the hit in its room');
+    assert.match(shown, /chatter 151/, 'with the messages after it');
+    const msgs = s.store.getState().rooms[roomKey('fk', 'dev')]!.messages.map((m) => Number(m.id));
+    assert.ok(msgs.includes(149) && msgs.includes(150), 'its context is in the store');
+    assert.deepEqual(msgs, [...msgs].sort((a, b) => a - b), 'in order');
+  });
+
+  test('without an archive /search says so in one line', async () => {
+    const s = setup();
+    rt = s.runtime;
+    ui = await mount(s.runtime, { columns: 100, rows: 24 });
+    await ui.waitFor((f) => f.includes('#lobby'), 'rooms listed');
+    await ui.press('/search zebra', KEY.enter);
+    await ui.waitFor((f) => f.includes('/search: no archive'), 'one line');
+  });
+});
