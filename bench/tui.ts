@@ -62,7 +62,7 @@ interface FloodRun {
   wall: number;
   /** Whether the first message was on screen after Home (the top of the room): every message is in the store. */
   topShown?: boolean;
-  /** ms from the end of the flood until its last message was on screen (NaN: not within 30 s). */
+  /** ms from the end of the flood until its last message was on screen (or its last frame, when the message's token was not drawn whole). */
   catchUpMs: number;
 }
 
@@ -79,7 +79,9 @@ async function floodOnce(rate: number, seconds: number, ui?: Record<string, unkn
     let frameCount = 0;
     let windowStart = 0;
     let windowEnd = Number.POSITIVE_INFINITY;
+    let lastFrameAt = 0;
     const off = tui.onFrame((f) => {
+      lastFrameAt = f.at;
       if (f.at >= windowStart && f.at <= windowEnd) frameCount++;
       for (const m of f.plain().matchAll(TOKEN)) {
         const i = Number(m[1]);
@@ -90,17 +92,18 @@ async function floodOnce(rate: number, seconds: number, ui?: Record<string, unkn
     windowStart = performance.now();
     const result = await server.stream(batch, { rate, store: false });
     windowEnd = performance.now();
-    // Until the last message is on screen (a TUI that fell behind catches up first): the CPU of the
-    // whole flood's work, the catching up included, over the flood's wall time.
+    // Until the last message is on screen, or the screen has been still for 500 ms (Ink's incremental
+    // rendering may rewrite only the changed end of a row, so a message's token is not always drawn
+    // whole): a TUI that fell behind catches up first, and the CPU counts the whole flood's work.
     const caughtUpBy = performance.now() + 30_000;
-    while (Number.isNaN(shownAt[count - 1]!) && performance.now() < caughtUpBy) await new Promise((r) => setTimeout(r, 20));
+    while (Number.isNaN(shownAt[count - 1]!) && performance.now() < caughtUpBy && performance.now() - Math.max(lastFrameAt, windowEnd) < 500) await new Promise((r) => setTimeout(r, 20));
     const cpu1 = cpuSeconds(tui.pty.pid);
     await tui.settle(300, 5000);
     off();
     const wall = (windowEnd - windowStart) / 1000;
     const lags: number[] = [];
     for (let i = 0; i < count; i++) if (!Number.isNaN(shownAt[i]!)) lags.push(shownAt[i]! - result.sentAt[i]!);
-    const run: FloodRun = { cpu: (cpu1 - cpu0) / wall, fps: frameCount / wall, lagP50: percentile(lags, 50), lagP99: percentile(lags, 99), seen: lags.length, count, wall, catchUpMs: Math.max(0, shownAt[count - 1]! - windowEnd) };
+    const run: FloodRun = { cpu: (cpu1 - cpu0) / wall, fps: frameCount / wall, lagP50: percentile(lags, 50), lagP99: percentile(lags, 99), seen: lags.length, count, wall, catchUpMs: Math.max(0, (Number.isNaN(shownAt[count - 1]!) ? lastFrameAt : shownAt[count - 1]!) - windowEnd) };
     if (ui) {
       // Home on an empty composer goes to the top of the room (src/ui/keymap.ts roomTop): the oldest
       // message held must be the flood's first one.
