@@ -77,7 +77,6 @@ export abstract class AccountSession<M extends AccountMessage> implements Connec
   protected readonly maxOnline: number;
   private readonly emitter: SafeEmitter;
   private readonly typing: TypingDebounce;
-  private connecting: Promise<void> | undefined;
 
   /** The largest history page the server answers. */
   protected abstract readonly pageSize: number;
@@ -170,10 +169,7 @@ export abstract class AccountSession<M extends AccountMessage> implements Connec
    * first refusal.
    */
   connect(signal: AbortSignal): Promise<void> {
-    if (this.emitter.closed) return Promise.reject(new ChatError('network', 'the session was closed'));
-    signal.addEventListener('abort', () => void this.disconnect(), { once: true });
-    this.connecting ??= this.doConnect();
-    return this.connecting;
+    return this.emitter.connectOnce(signal, () => this.disconnect(), () => this.doConnect());
   }
 
   private async doConnect(): Promise<void> {
@@ -324,11 +320,8 @@ export abstract class AccountSession<M extends AccountMessage> implements Connec
   async disconnect(): Promise<void> {
     if (this.emitter.closed) return;
     this.link.stop(true);
-    this.emitter.close();
-    this.abort.abort();
     this.typing.clear();
-    this.pending.failAll(new ChatError('network', 'disconnected'));
-    await new Promise((r) => setTimeout(r, 20));
+    await this.emitter.close(this.abort, this.pending);
   }
 
   reconnectNow(): void {

@@ -1,10 +1,10 @@
 import { capabilitiesOf, type Capabilities, type ConnectorContext, type ConnectorSession, type HistoryOptions, type RoomInfo, type ServiceTraits } from '../../core/connector.js';
 import { NoticeThrottle, PendingSends, SafeEmitter, firstReady, pageBack } from '../../core/connection/index.js';
-import { ChatError, toChatError } from '../../core/errors.js';
+import { ChatError } from '../../core/errors.js';
 import type { ConnectorEvent, MessageEvent, UserRef } from '../../core/events.js';
 import type { Backoff } from '../../core/reconnect.js';
-import { sanitizeLine } from '../../core/sanitize.js';
 import { NameBook } from './names.js';
+import { RoomBook } from './room-book.js';
 import { PAGE, RoomLink } from './room-link.js';
 import { DocBTransport, type ChatApiTransport } from './transport.js';
 import { TypingDebounce } from './typing.js';
@@ -73,14 +73,8 @@ export class ChatApiSession implements ConnectorSession {
   readonly pending = new PendingSends(() => this.me()?.id);
   private readonly emitter: SafeEmitter;
   private readonly links = new Map<string, RoomLink>();
-  private readonly info = new Map<string, RoomInfo>();
-  private connecting: Promise<void> | undefined;
-  /** Profile room references given by name → room id. */
-  private readonly alias = new Map<string, string>();
-  /** Profile room names that matched no room (not listed by `rooms()`). */
-  private readonly missing = new Set<string>();
-  /** Profile rooms closed with `partRoom` (no longer listed by `rooms()`). */
-  private readonly parted = new Set<string>();
+  /** Room names from `GET /rooms/`, profile references by name, parted and unknown rooms (room-book.ts). */
+  private readonly book: RoomBook;
 
   constructor(
     private readonly ctx: ConnectorContext,
@@ -88,6 +82,8 @@ export class ChatApiSession implements ConnectorSession {
   ) {
     this.capabilities = capabilitiesOf(this, CHATAPI_TRAITS, ctx.profile.sendTyping === false ? { typingSend: false } : {});
     this.emitter = new SafeEmitter(ctx.emit);
+    // Doc B addresses rooms by UUID; a room given by name (`--room general`) is looked up in GET /rooms/.
+    this.book = new RoomBook(() => this.transport.listRooms(this.abort.signal), (ev) => this.emit(ev), (ref) => UUID.test(ref));
     this.notices = new NoticeThrottle((text, room) => this.emit(room === undefined ? { type: 'notice', text } : { type: 'notice', text, room }));
     this.heartbeatIntervalMs = opts.heartbeatIntervalMs ?? 25_000;
     this.heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? 10_000;
@@ -132,10 +128,7 @@ export class ChatApiSession implements ConnectorSession {
    * the key with `GET /rooms/` instead. Retryable failures keep retrying in the background.
    */
   connect(signal: AbortSignal): Promise<void> {
-    if (this.emitter.closed) return Promise.reject(new ChatError('network', 'the session was closed'));
-    signal.addEventListener('abort', () => void this.disconnect(), { once: true });
-    this.connecting ??= this.doConnect();
-    return this.connecting;
+    return this.emitter.connectOnce(signal, () => this.disconnect(), () => this.doConnect());
   }
 
   private async doConnect(): Promise<void> {
@@ -145,36 +138,10 @@ export class ChatApiSession implements ConnectorSession {
       this.emit({ type: 'connection', state: 'connected' });
       return;
     }
-    // Doc B addresses rooms by UUID; a room given by name (`--room general`) is looked up in GET /rooms/ first.
-    const failures: ChatError[] = [];
-    const rooms: string[] = [];
-    if (refs.some((r) => !UUID.test(r))) {
-      let listErr: ChatError | undefined;
-      try {
-        await this.listRooms();
-      } catch (err) {
-        listErr = toChatError(err);
-        if (listErr.code === 'auth' || listErr.code === 'forbidden') throw listErr;
-      }
-      for (const ref of refs) {
-        const hit = UUID.test(ref) || listErr ? undefined : this.findRoom(ref);
-        if (UUID.test(ref) || listErr) rooms.push(ref);
-        else if (hit) {
-          this.alias.set(ref, hit.id);
-          rooms.push(hit.id);
-        } else {
-          const e = noRoomNamed(ref);
-          this.emit({ type: 'error', code: e.code, message: e.message });
-          this.missing.add(ref);
-          failures.push(e);
-        }
-      }
-    } else {
-      rooms.push(...refs);
-      this.listRooms().catch(() => {}); // names only; the sockets report auth problems themselves
-    }
-    for (const r of rooms) if (!this.info.has(r)) this.info.set(r, { id: r, name: r });
-    const links = [...new Set(rooms)].map((r) => this.openLink(r));
+    const { rooms, failures } = await this.book.resolveAll(refs);
+    for (const e of failures) this.emit({ type: 'error', code: e.code, message: e.message });
+    if (refs.every((r) => UUID.test(r))) this.book.refresh().catch(() => {}); // names only; the sockets report auth problems themselves
+    const links = rooms.map((r) => this.openLink(r));
     await firstReady(
       links.map((l) => l.link.ready),
       () => failures[0] ?? new ChatError('not_found', 'no room to open', { retryable: false }),
@@ -183,7 +150,7 @@ export class ChatApiSession implements ConnectorSession {
 
   private openLink(room: string): RoomLink {
     let link = this.links.get(room);
-    this.parted.delete(room);
+    this.book.parted.delete(room);
     if (link?.link.state === 'failed') {
       // a room refused earlier (4002/4003) is tried again when asked for again
       this.links.delete(room);
@@ -200,12 +167,8 @@ export class ChatApiSession implements ConnectorSession {
   async disconnect(): Promise<void> {
     if (this.emitter.closed) return;
     for (const l of this.links.values()) l.link.stop(true);
-    this.emitter.close();
-    this.abort.abort();
     this.typing.clear();
-    this.pending.failAll(new ChatError('network', 'disconnected'));
-    // let the close frames go out (the transport drops sockets that do not finish within 1 s)
-    await new Promise((r) => setTimeout(r, 20));
+    await this.emitter.close(this.abort, this.pending);
   }
 
   /** Reconnect now (the kit's one meaning: every room's next attempt starts at once). */
@@ -225,9 +188,7 @@ export class ChatApiSession implements ConnectorSession {
   }
 
   rooms(): RoomInfo[] {
-    const ids = new Set([...(this.ctx.profile.rooms ?? []).map((r) => this.alias.get(r) ?? r), ...this.links.keys()]);
-    for (const p of [...this.parted, ...this.missing]) ids.delete(p);
-    return [...ids].map((id) => this.info.get(id) ?? { id, name: id });
+    return this.book.rooms(this.ctx.profile.rooms ?? [], this.links.keys());
   }
 
   /**
@@ -253,49 +214,22 @@ export class ChatApiSession implements ConnectorSession {
   }
 
   /** `GET /rooms/` as RoomInfo; learns names and emits `room` events for the rooms we have open. */
-  async listRooms(): Promise<RoomInfo[]> {
-    const list = await this.transport.listRooms(this.abort.signal);
-    for (const r of list) {
-      const known = this.info.get(r.id);
-      this.info.set(r.id, r);
-      if (known && (known.name !== r.name || known.topic !== r.topic)) {
-        const ev: ConnectorEvent = { type: 'room', room: r.id, name: r.name };
-        if (r.topic) ev.topic = r.topic;
-        this.emit(ev);
-      }
-    }
-    return list;
-  }
-
-  private findRoom(ref: string): RoomInfo | undefined {
-    const want = ref.replace(/^#/, '').toLowerCase();
-    return this.info.get(ref) ?? [...this.info.values()].find((r) => r.id.toLowerCase() === want || r.name.toLowerCase() === want);
+  listRooms(): Promise<RoomInfo[]> {
+    return this.book.refresh();
   }
 
   /**
    * A room by id or name (case-insensitive, a leading `#` ignored): our rooms, then `GET /rooms/`; an id
    * that looks like a UUID is taken as is. Throws ChatError not_found.
    */
-  async resolveRoom(ref: string): Promise<RoomInfo> {
-    let hit = this.findRoom(ref);
-    if (hit) return hit;
-    let listErr: ChatError | undefined;
-    try {
-      await this.listRooms();
-    } catch (err) {
-      listErr = toChatError(err);
-    }
-    hit = this.findRoom(ref);
-    if (hit) return hit;
-    if (UUID.test(ref)) return { id: ref, name: ref };
-    if (listErr && listErr.code !== 'not_found') throw listErr;
-    throw noRoomNamed(ref);
+  resolveRoom(ref: string): Promise<RoomInfo> {
+    return this.book.resolve(ref);
   }
 
   /** Opens another room's socket (`/join`); resolves once connected, rejects on a refusal. */
   async joinRoom(ref: string): Promise<RoomInfo> {
     const info = await this.resolveRoom(ref);
-    this.info.set(info.id, info);
+    this.book.info.set(info.id, info);
     const link = this.openLink(info.id);
     try {
       await link.link.ready;
@@ -314,7 +248,7 @@ export class ChatApiSession implements ConnectorSession {
     this.setTyping(room, false);
     link.link.stop(true);
     this.links.delete(room);
-    this.parted.add(room);
+    this.book.parted.add(room);
   }
 
   /**
@@ -325,10 +259,6 @@ export class ChatApiSession implements ConnectorSession {
     if (!this.capabilities.typingSend || this.emitter.closed) return;
     this.typing.set(room, typing);
   }
-}
-
-function noRoomNamed(ref: string): ChatError {
-  return new ChatError('not_found', `no room named "${sanitizeLine(ref).slice(0, 80)}"`, { retryable: false });
 }
 
 /** Capabilities of the Doc B protocol: the methods of the session, and what the protocol carries. */

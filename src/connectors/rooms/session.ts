@@ -200,13 +200,9 @@ export class RoomsSession implements ConnectorSession {
   async disconnect(): Promise<void> {
     if (this.emitter.closed) return;
     this.emit({ type: 'connection', state: 'offline', reason: 'disconnected' });
-    this.emitter.close();
     clearInterval(this.refreshTimer);
-    this.abort.abort();
-    this.pending.failAll(new ChatError('network', 'rooms: disconnected before the server echoed the message'));
-    const closed = this.link.connection ? new Promise((r) => setTimeout(r, 20)) : Promise.resolve();
     this.link.stop();
-    await closed;
+    await this.emitter.close(this.abort, this.pending, 'rooms: disconnected before the server echoed the message');
   }
 
   /** Reconnect now (the kit's one meaning: the next attempt starts at once); a failed session tries again. */

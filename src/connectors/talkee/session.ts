@@ -56,7 +56,6 @@ export class TalkeeSession implements ConnectorSession {
   readonly pending = new PendingSends(() => this.self?.id);
   private readonly emitter: SafeEmitter;
   private readonly links = new Map<string, SlugLink>();
-  private started: Promise<void> | undefined;
   private self: UserRef | undefined;
 
   constructor(
@@ -88,14 +87,10 @@ export class TalkeeSession implements ConnectorSession {
    * non-retryable reason (bad site id/slug, …). Idempotent.
    */
   connect(signal: AbortSignal): Promise<void> {
-    if (this.started) return this.started;
-    this.started = this.start(signal);
-    return this.started;
+    return this.emitter.connectOnce(signal, () => this.disconnect(), () => this.start());
   }
 
-  private async start(signal: AbortSignal): Promise<void> {
-    if (signal.aborted) throw new ChatError('network', 'cancelled');
-    signal.addEventListener('abort', () => void this.disconnect(), { once: true });
+  private async start(): Promise<void> {
     if (this.token !== undefined) {
       const { bytes } = authFrame(this.token);
       if (bytes > MAX_AUTH_FRAME_BYTES) {
