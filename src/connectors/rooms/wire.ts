@@ -1,6 +1,7 @@
 import type { MessageEvent, UserRef } from '../../core/events.js';
 import { sanitize, sanitizeLine } from '../../core/sanitize.js';
 import { toIsoUtc } from '../../core/time.js';
+import { jwtClaims } from '../jwt.js';
 
 /**
  * Wire formats of the rooms service (the Tibi API server), pure functions only (no I/O).
@@ -207,18 +208,12 @@ export function readUserInfo(body: unknown): UserInfo | undefined {
  * may hand out any opaque string).
  */
 export function readTokenClaims(token: string | undefined): { id?: string; expires?: number } | undefined {
-  const part = token?.split('.')[1];
-  if (!part) return undefined;
-  try {
-    const claims: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    if (!isObject(claims)) return undefined;
-    const out: { id?: string; expires?: number } = {};
-    if (typeof claims.id === 'string' && claims.id !== '') out.id = claims.id;
-    if (typeof claims.expires === 'number' && Number.isFinite(claims.expires)) out.expires = claims.expires;
-    return out;
-  } catch {
-    return undefined;
-  }
+  const claims = jwtClaims(token);
+  if (!claims) return undefined;
+  const out: { id?: string; expires?: number } = {};
+  if (typeof claims.id === 'string' && claims.id !== '') out.id = claims.id;
+  if (typeof claims.expires === 'number' && Number.isFinite(claims.expires)) out.expires = claims.expires;
+  return out;
 }
 
 /**

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { MessageEvent, UserRef } from '../../core/events.js';
 import { sanitize, sanitizeLine } from '../../core/sanitize.js';
 import { toIsoUtc } from '../../core/time.js';
+import { jwtClaims } from '../jwt.js';
 
 /**
  * Talkee wire formats, pure functions only (no I/O). Source: ../shared/protocols/talkee.facts.md
@@ -179,17 +180,11 @@ export function authFrame(token: string): { text: string; bytes: number } {
  * token is not a JWT.
  */
 export function readAccessToken(token: string | undefined): { userId?: string; exp?: number } | undefined {
-  const part = token?.split('.')[1];
-  if (!part) return undefined;
-  try {
-    const claims: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    if (!isObject(claims)) return undefined;
-    const out: { userId?: string; exp?: number } = {};
-    const userId = idString(claims.user_id);
-    if (userId !== undefined) out.userId = userId;
-    if (typeof claims.exp === 'number' && Number.isFinite(claims.exp)) out.exp = claims.exp;
-    return out;
-  } catch {
-    return undefined;
-  }
+  const claims = jwtClaims(token);
+  if (!claims) return undefined;
+  const out: { userId?: string; exp?: number } = {};
+  const userId = idString(claims.user_id);
+  if (userId !== undefined) out.userId = userId;
+  if (typeof claims.exp === 'number' && Number.isFinite(claims.exp)) out.exp = claims.exp;
+  return out;
 }
