@@ -140,6 +140,12 @@ export interface ConnectorSession {
   rooms(): RoomInfo[];
   /** Older messages of a room, oldest first (capability `history`). */
   history?(room: string, opts: HistoryOptions): Promise<MessageEvent[]>;
+  /**
+   * The room's newest messages as the server has them now (one read, any order), for sessions
+   * without `history`: the outbox looks there for a send whose answer never came before it posts
+   * it again (src/core/connection/sent-copy.ts). Sessions with `history` need not implement it.
+   */
+  recentMessages?(room: string): Promise<MessageEvent[]>;
   /** The account's rooms from the server (capability `roomListing`). */
   listRooms?(): Promise<RoomInfo[]>;
   /** Typing indicator on/off for a room (capability `typingSend`). */

@@ -305,7 +305,7 @@ describe('chatapi REST', () => {
     assert.equal(post.path, `/api/v1/rooms/${ROOM}/messages/`);
     assert.equal(post.headers['x-api-key'], h.server.apiKey);
     assert.equal(post.headers.authorization, `Bearer ${h.server.apiKey}`);
-    assert.deepEqual(post.body, { content: 'Hi "there" \\ ok', message_type: 'text', sender_id: 'user_123', sender_name: 'John Doe' });
+    assert.deepEqual(post.body, { content: 'Hi "there" \\ ok', message_type: 'text', sender_id: 'user_123', sender_name: 'John Doe', meta: { client_message_id: 'txn-1' } });
     assert.equal(msg.txnId, 'txn-1');
     assert.equal(msg.profile, 'c');
     assert.equal(msg.id, h.server.messages.get(ROOM)?.[0]?.id);

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
+import { findSentCopy } from '../../core/connection/sent-copy.js';
+import type { ConnectorSession } from '../../core/connector.js';
 import { ChatError, toChatError, UsageError } from '../../core/errors.js';
 import { config } from '../config.js';
 import { formatMessage, learnRooms, toJsonEvent, type RoomNames } from '../format.js';
@@ -21,7 +23,9 @@ async function readStdin(): Promise<string> {
 /**
  * `chat-tui send --profile NAME --room ROOM [--json] TEXT` (conformance README): sends once and waits until
  * the server has it (the session's send promise), then prints the server's copy (`--json`: one `message`
- * line). `TEXT` `-` reads stdin. A read-only profile fails with `read_only` (exit 1) without connecting.
+ * line). `TEXT` `-` reads stdin. A send that fails after it went out (a 5xx, a dropped connection, no
+ * answer in time) is not posted again: the room's newest messages are read once for our copy (the kit's
+ * findSentCopy); found, it is printed as sent; else the error says the message may have been sent. A read-only profile fails with `read_only` (exit 1) without connecting.
  * On failure with `--json` an `error` event is printed on stdout as well as the one line on stderr.
  */
 export function sendCommand(): Command {
@@ -52,6 +56,15 @@ export function sendCommand(): Command {
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
+/** Our user id on the session, when it knows it (a connector's `me` must not break the command). */
+function safeMe(session: ConnectorSession): string | undefined {
+  try {
+    return session.me?.()?.id || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The work of `send`; `going()` is called just before the message is handed to the connection. */
 async function sendOnce(words: string[], o: { profile: string; room?: string; json?: boolean }, going: () => void): Promise<void> {
   const room = pickRoom(config().require(o.profile), o.room, 'send');
@@ -70,16 +83,24 @@ async function sendOnce(words: string[], o: { profile: string; room?: string; js
     const id = await findRoom(s, room);
     let timer: NodeJS.Timeout | undefined;
     let msg;
+    const txnId = randomUUID();
+    const since = new Date().toISOString();
     try {
       going();
       msg = await Promise.race([
-        s.session.send(id, text, randomUUID()),
+        s.session.send(id, text, txnId),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new ChatError('network', `the server did not confirm the message within ${SEND_TIMEOUT_MS / 1000} s`)), SEND_TIMEOUT_MS);
         }),
       ]);
     } catch (err) {
-      throw err instanceof UsageError ? err : toChatError(err);
+      if (err instanceof UsageError) throw err;
+      const e = toChatError(err);
+      // Failed after it went out (a 5xx, a dropped connection, no answer): the server may have it. Look once; never post again.
+      if (!e.retryable || e.code === 'rate_limited') throw e;
+      const found = await findSentCopy(s.session, { room: id, text, txnId, since, me: safeMe(s.session) }).catch(() => undefined);
+      if (!found) throw new ChatError(e.code, `${e.message.split('\n')[0] ?? 'the send failed'}; the message may have been sent: check with chat-tui history before sending it again`, { retryable: false });
+      msg = found;
     } finally {
       clearTimeout(timer);
     }

@@ -183,7 +183,7 @@ export class ChatApiSession implements ConnectorSession {
    */
   async send(room: string, text: string, txnId: string): Promise<MessageEvent> {
     this.setTyping(room, false);
-    const copy = await this.pending.send(room, text, txnId, async () => (await this.transport.postMessage(room, text, this.abort.signal)).event, { answers: true });
+    const copy = await this.pending.send(room, text, txnId, async () => (await this.transport.postMessage(room, text, this.abort.signal, txnId)).event, { answers: true });
     return { ...copy, profile: this.ctx.profile.name };
   }
 

@@ -77,7 +77,7 @@ export interface ChatApiTransport {
   openRoom(room: string, handlers: RoomSocketHandlers): RoomSocket;
   listRooms(signal?: AbortSignal): Promise<RoomInfo[]>;
   getMessages(room: string, q: MessagesQuery, signal?: AbortSignal): Promise<ParsedMessage[]>;
-  postMessage(room: string, text: string, signal?: AbortSignal): Promise<ParsedMessage>;
+  postMessage(room: string, text: string, signal?: AbortSignal, txnId?: string): Promise<ParsedMessage>;
   /** Members of a room with their names, when the service says them (for online lists of bare ids). */
   getParticipants(room: string, signal?: AbortSignal): Promise<UserRef[]>;
 }
@@ -226,9 +226,15 @@ export class DocBTransport implements ChatApiTransport {
     return out;
   }
 
-  /** `POST /rooms/{id}/messages/` with `{sender_id, sender_name, content, message_type:"text"}` (Doc B example, facts §B2). */
-  async postMessage(room: string, text: string, signal?: AbortSignal): Promise<ParsedMessage> {
+  /**
+   * `POST /rooms/{id}/messages/` with `{sender_id, sender_name, content, message_type:"text"}` (Doc B example,
+   * facts §B2), and `meta: {client_message_id: txnId}`: Doc B's free-form `meta` is stored with the message and
+   * given back, so a copy of a send whose answer never came is known by it (the real server has no `meta`,
+   * facts "disagrees" 6, and ignores it: then the outbox matches by author and text).
+   */
+  async postMessage(room: string, text: string, signal?: AbortSignal, txnId?: string): Promise<ParsedMessage> {
     const body: Record<string, unknown> = { content: text, message_type: 'text' };
+    if (txnId !== undefined) body.meta = { client_message_id: txnId };
     if (this.opts.user?.id) body.sender_id = this.opts.user.id;
     if (this.opts.user?.name) body.sender_name = this.opts.user.name;
     const answer = await this.request('POST', `/rooms/${encodeURIComponent(room)}/messages/`, body, `send to room ${shortRoom(room)}`, signal);

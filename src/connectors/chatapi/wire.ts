@@ -136,9 +136,14 @@ export function messageEvent(o: Obj, room: string, fallbackTime?: unknown): Omit
   const replyTo = asId(o.reply_to_id);
   if (replyTo) event.replyTo = replyTo;
   const meta = asObj(o.meta);
-  if (meta && Array.isArray(meta.mentions)) {
-    const mentions = meta.mentions.slice(0, 100).map(asId).filter((m): m is string => m !== undefined);
-    if (mentions.length) event.mentions = mentions;
+  if (meta) {
+    if (Array.isArray(meta.mentions)) {
+      const mentions = meta.mentions.slice(0, 100).map(asId).filter((m): m is string => m !== undefined);
+      if (mentions.length) event.mentions = mentions;
+    }
+    // Our send's key, stored with it (see DocBTransport.postMessage): its copies are known as ours.
+    const key = asId(meta.client_message_id);
+    if (key) event.txnId = key;
   }
   if (o.message_type === 'system' || o.content_type === 'system') event.kind = 'system';
   return event;

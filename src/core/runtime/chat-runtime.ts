@@ -154,7 +154,8 @@ export class ChatRuntime {
       failEntry(this.c, entry, refusal.reason);
       return true;
     }
-    const requeued = outbox.update(entry.txnId, { status: 'queued', attempts: 0, rateLimited: 0 });
+    // The failed try may be on the server (an answer that never came): the pump looks before posting.
+    const requeued = outbox.update(entry.txnId, { status: 'queued', attempts: 0, rateLimited: 0, unsure: true });
     if (requeued?.status !== 'queued') {
       // the outbox could not store it again: it stays failed
       this.store.failSend(profile, entry.txnId, requeued?.error ?? 'not saved; retry to send it');

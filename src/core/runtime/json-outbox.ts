@@ -199,7 +199,8 @@ function parseEntry(e: unknown): OutboxEntry | undefined {
     text: o.text,
     time: str(o.time) && Number.isFinite(Date.parse(o.time)) ? o.time : new Date().toISOString(),
     status,
-    attempts: 0,
+    // Kept: a queued entry with failed tries may be on the server, and is looked for before it is posted again.
+    attempts: status === 'queued' && typeof o.attempts === 'number' && Number.isInteger(o.attempts) && o.attempts > 0 ? Math.min(o.attempts, 1000) : 0,
     rateLimited: 0,
   };
   if (status === 'failed') entry.error = o.status === 'sending' ? UNCONFIRMED_REASON : str(o.error) && o.error ? o.error : 'not sent';

@@ -31,6 +31,11 @@ export interface OutboxEntry {
   rateLimited: number;
   /** Our user as shown on the echo. */
   author?: UserRef;
+  /**
+   * A failed try of it may have reached the server (the user retries it): the pump looks for the
+   * server's copy before posting it again (resend.ts). Kept in memory; `attempts > 0` says the same on disk.
+   */
+  unsure?: boolean;
 }
 
 /** Reason given to a send that was in flight when the previous run ended. */

@@ -3,13 +3,16 @@ import type { ChatError } from '../errors.js';
 import type { OutboxEntry } from './outbox.js';
 import { recordEvent } from './archive.js';
 import { meOf, redact } from './context.js';
+import { lookBeforeResend, mayBeStored } from './resend.js';
 import type { ProfileRun, RuntimeContext } from './context.js';
 
 /**
  * The outbox pump: per profile, the queued sends go out one at a time, in send order, while the
  * profile is connected. A network error waits (backoff, cut short by a reconnect) and tries again up
  * to `maxSendAttempts`; a rate limit waits its `retryAfterMs` (never cut short) and keeps the order;
- * a refusal makes the send failed (kept, retryable).
+ * a refusal makes the send failed (kept, retryable). A send whose earlier try may have reached the
+ * server (a network or protocol failure, a retry by hand) is looked for on the server before it is
+ * posted again (resend.ts): the live echo, else the room's newest messages — never two copies.
  */
 
 /** Longest rate-limit wait (ms): a longer `retryAfterMs` is cut to it, then the send is tried again. */
@@ -83,7 +86,13 @@ async function pump(c: RuntimeContext, run: ProfileRun): Promise<void> {
       if (!c.outbox.claim(entry.txnId)) break; // not ours to send (now): the next kick looks again
       let err: ChatError | undefined;
       try {
-        const msg = await session.send(entry.room, entry.text, entry.txnId);
+        // A try that failed after it went out may be on the server: look before posting it again.
+        const looked = mayBeStored(entry) ? await lookBeforeResend(c, run, session, entry) : undefined;
+        if (looked && 'echoed' in looked) {
+          c.outbox.remove(entry.txnId);
+          continue;
+        }
+        const msg = looked ? looked.copy : await session.send(entry.room, entry.text, entry.txnId);
         const confirmed = { ...msg, profile: name, room: msg.room || entry.room, txnId: entry.txnId };
         c.store.confirmSend(name, entry.txnId, confirmed);
         recordEvent(c, confirmed);

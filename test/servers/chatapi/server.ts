@@ -86,6 +86,12 @@ export interface ChatApiTestServer {
   rateLimit(count: number, retryAfterS?: number, method?: string): void;
   /** The next `count` REST requests answer 307 with `Location: base + path` (relative when base is ''). */
   redirect(count: number, base: string): void;
+  /**
+   * One-shot: the next message POST is stored (and broadcast unless `broadcast` is false), then answered
+   * HTTP 500 (`'500'`) or not at all, the connection dropped (`'drop'`): a send that failed after the server had it.
+   * `store: false`: the same failure without storing (a send that is not on the server).
+   */
+  storeThenFail(mode: '500' | 'drop', opts?: { broadcast?: boolean; store?: boolean }): void;
   /** The next `count` sockets are closed right after the upgrade with `code` (4001…4004, 1011…). */
   refuseSockets(count: number, code: number, reason?: string): void;
   close(): Promise<void>;
@@ -105,6 +111,7 @@ export async function startChatApiServer(opts: { rooms: TestRoom[]; apiKey?: str
   let rateLimitMethod: string | undefined;
   let redirects: { count: number; base: string } | undefined;
   let refuse: { count: number; code: number; reason: string } | undefined;
+  let storeThenFail: { mode: '500' | 'drop'; broadcast: boolean; store: boolean } | undefined;
 
   const envelope = (type: string, data: unknown, roomId: string): string =>
     JSON.stringify({ type, data, timestamp: iso(), room_id: roomId });
@@ -149,7 +156,7 @@ export async function startChatApiServer(opts: { rooms: TestRoom[]; apiKey?: str
     return m;
   }
 
-  function route(method: string, url: URL, body: unknown, headers: http.IncomingHttpHeaders): { status: number; body: unknown; headers?: Record<string, string> } {
+  function route(method: string, url: URL, body: unknown, headers: http.IncomingHttpHeaders): { status: number; body: unknown; headers?: Record<string, string>; drop?: true } {
     const parts = url.pathname.replace(/\/+$/, '').split('/').filter(Boolean);
     if (parts[0] !== 'api' || parts[1] !== 'v1') return { status: 404, body: { detail: 'Not Found' } };
     if (redirects && redirects.count > 0) {
@@ -171,7 +178,13 @@ export async function startChatApiServer(opts: { rooms: TestRoom[]; apiKey?: str
       const b = body as Record<string, unknown> | undefined;
       if (!b || typeof b.content !== 'string' || !b.content.trim()) return fail(422, 'VALIDATION_ERROR', 'content is required');
       if (b.content.length > 10_000) return fail(422, 'CONTENT_TOO_LONG', 'content too long');
-      const m = addMessage(room, { sender_id: String(b.sender_id ?? 'anonymous'), sender_name: String(b.sender_name ?? b.sender_id ?? 'anonymous'), content: b.content, message_type: String(b.message_type ?? 'text') });
+      const fields = { sender_id: String(b.sender_id ?? 'anonymous'), sender_name: String(b.sender_name ?? b.sender_id ?? 'anonymous'), content: b.content, message_type: String(b.message_type ?? 'text') };
+      const meta = b.meta !== null && typeof b.meta === 'object' && !Array.isArray(b.meta) ? { meta: b.meta as Record<string, unknown> } : {};
+      const failing = storeThenFail;
+      storeThenFail = undefined;
+      if (failing?.store === false) return failing.mode === 'drop' ? { status: 0, body: undefined, drop: true } : fail(500, 'INTERNAL_ERROR', 'Internal server error');
+      const m = addMessage(room, { ...fields, ...meta }, failing?.broadcast ?? true);
+      if (failing) return failing.mode === 'drop' ? { status: 0, body: undefined, drop: true } : fail(500, 'INTERNAL_ERROR', 'Internal server error');
       return ok(m, 201);
     }
     if (parts[4] === 'messages' && parts.length === 5 && method === 'GET') {
@@ -208,6 +221,7 @@ export async function startChatApiServer(opts: { rooms: TestRoom[]; apiKey?: str
       }
       requests.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body });
       const answer = route(req.method ?? 'GET', url, body, req.headers);
+      if (answer.drop) return void req.socket.destroy();
       res.writeHead(answer.status, { 'content-type': 'application/json', ...(answer.headers ?? {}) });
       res.end(JSON.stringify(answer.body));
     });
@@ -321,6 +335,9 @@ export async function startChatApiServer(opts: { rooms: TestRoom[]; apiKey?: str
     },
     redirect(count: number, base: string) {
       redirects = { count, base };
+    },
+    storeThenFail(mode: '500' | 'drop', o?: { broadcast?: boolean; store?: boolean }) {
+      storeThenFail = { mode, broadcast: o?.broadcast ?? true, store: o?.store ?? true };
     },
     refuseSockets(count: number, code: number, reason = '') {
       refuse = { count, code, reason };

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { definition as chatapiDef } from '../../src/connectors/chatapi/index.js';
+import type { ConnectorDefinition } from '../../src/core/connector.js';
+import type { NamedProfile } from '../../src/core/profile.js';
+import { ChatRuntime } from '../../src/core/runtime/index.js';
+import { roomKey } from '../../src/core/state.js';
+import { SessionStore } from '../../src/core/store/index.js';
+import { startChatApiServer } from '../servers/chatapi/server.js';
+
+// A send the server stored and then answered with a 500, or whose connection it dropped: through the
+// runtime's outbox, the server holds one copy and the store shows one (the outbox looks before it
+// posts again: the live echo, else the room's newest messages).
+
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+async function until(cond: () => boolean, what: string, ms = 8000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A runtime over one profile of `def`, with short outbox backoffs. */
+async function runtime(def: ConnectorDefinition, profile: NamedProfile): Promise<{ rt: ChatRuntime; store: SessionStore }> {
+  const store = new SessionStore({ notifyIntervalMs: 0 });
+  const rt = new ChatRuntime({
+    profiles: [profile],
+    resolveToken: async (p) => p.token,
+    saveProfile: async () => {},
+    store,
+    getConnector: (id) => (id === def.id ? def : undefined),
+    backoff: { baseMs: 20, capMs: 50 },
+    maxSendAttempts: 5,
+  });
+  cleanups.push(() => rt.stop());
+  await rt.start();
+  return { rt, store };
+}
+
+/** Sends `text` to `key` and waits until the store shows it sent and the outbox is empty; returns the store's copies of it. */
+async function sendAndSettle(rt: ChatRuntime, store: SessionStore, key: string, text: string): Promise<number> {
+  rt.send(key, text);
+  await until(() => (store.getState().rooms[key]?.messages ?? []).some((m) => m.text === text && m.status === 'sent') && rt.outboxEntries().length === 0, `"${text}" sent`);
+  await new Promise((r) => setTimeout(r, 150)); // a second post (the bug) would have come by now
+  return (store.getState().rooms[key]?.messages ?? []).filter((m) => m.text === text).length;
+}
+
+describe('a send the server stored before it failed is not posted again', () => {
+  const ROOM = '550e8400-e29b-41d4-a716-446655440001';
+  for (const mode of ['500', 'drop'] as const) {
+    for (const broadcast of [true, false]) {
+      test(`chatapi (docs): stored, then ${mode === '500' ? 'HTTP 500' : 'the connection dropped'}; ${broadcast ? 'the live echo came' : 'no echo: found in history'}`, async () => {
+        const s = await startChatApiServer({ rooms: [{ id: ROOM, name: 'general' }] });
+        cleanups.push(() => s.close());
+        const { rt, store } = await runtime(chatapiDef, { name: 'c', service: 'chatapi', protocol: 'docs', url: s.url, token: s.apiKey, userId: 'user_123', userName: 'John Doe', rooms: [ROOM] });
+        const key = roomKey('c', ROOM);
+        await until(() => store.getState().profiles.c?.state === 'connected', 'connected');
+        s.storeThenFail(mode, { broadcast });
+        const text = `once ${mode} ${broadcast}`;
+        const shown = await sendAndSettle(rt, store, key, text);
+        assert.equal(s.messages.get(ROOM)?.filter((m) => m.content === text).length, 1, 'one copy on the server');
+        assert.equal(shown, 1, 'one copy in the store');
+        const posts = s.requests.filter((r) => r.method === 'POST' && (r.body as { content?: string } | undefined)?.content === text);
+        assert.equal(posts.length, 1, 'posted once');
+        assert.match(String((posts[0]?.body as { meta?: { client_message_id?: unknown } }).meta?.client_message_id), /^[0-9a-f-]{36}$/, 'the send carries its key');
+      });
+    }
+  }
+});
