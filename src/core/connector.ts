@@ -38,6 +38,10 @@ export interface Capabilities {
   atMentions: boolean;
   /** Max length of a message in graphemes, when the service has one. */
   maxMessageLength?: number;
+  /** `editMessage` exists: our own sent messages can be edited (`/edit`). */
+  editOwn: boolean;
+  /** `deleteMessage` exists: our own sent messages can be deleted (`/delete`). */
+  deleteOwn: boolean;
 }
 
 /** The capability flags that are methods of a session: flag → the method that implements it. */
@@ -48,6 +52,8 @@ export const METHOD_CAPABILITIES = {
   dms: 'createDm',
   join: 'joinRoom',
   moderation: 'moderate',
+  editOwn: 'editMessage',
+  deleteOwn: 'deleteMessage',
 } as const satisfies Partial<Record<keyof Capabilities, keyof ConnectorSession>>;
 
 /** A capability that a method of the session implements. */
@@ -72,6 +78,8 @@ export function capabilitiesOf(impl: object, traits: ServiceTraits, off: Partial
     dms: has('dms'),
     join: has('join') && typeof (impl as { partRoom?: unknown }).partRoom === 'function',
     moderation: has('moderation'),
+    editOwn: has('editOwn'),
+    deleteOwn: has('deleteOwn'),
   };
 }
 
@@ -159,6 +167,17 @@ export interface ConnectorSession {
   createDm?(user: string): Promise<string>;
   /** Moderation (capability `moderation`). */
   moderate?(room: string, action: ModerationAction): Promise<void>;
+  /**
+   * Replaces the text of our own message `id` in `room` (capability `editOwn`). Resolves once the
+   * server took it, after emitting the `message.edit` event (a pushed copy of it is harmless: the
+   * same text again). Rejects with ChatError (`not_found`, `forbidden`, `network`, …).
+   */
+  editMessage?(room: string, id: string, text: string): Promise<void>;
+  /**
+   * Deletes our own message `id` in `room` (capability `deleteOwn`). Resolves once the server took it,
+   * after emitting the `message.delete` event. Rejects with ChatError.
+   */
+  deleteMessage?(room: string, id: string): Promise<void>;
   /** Our own user on this service, when known. */
   me?(): UserRef | undefined;
 }

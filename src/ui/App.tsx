@@ -17,6 +17,7 @@ import { useActiveRoom } from './hooks/useActiveRoom.js';
 import { useRoomMemory } from './hooks/useRoomMemory.js';
 import { useDispatch } from './hooks/useDispatch.js';
 import { useMentionAlerts } from './hooks/useMentionAlerts.js';
+import { useOwnEdits } from './hooks/useOwnEdits.js';
 import { useStore } from './hooks/useStore.js';
 import { useSubmit } from './hooks/useSubmit.js';
 import { buildKeymap, helpLines, statusHints } from './keymap.js';
@@ -123,6 +124,7 @@ export function App({ onExit }: AppProps) {
     setUiNotice(undefined);
     return submit(raw);
   }, [submit]);
+  const ownEdits = useOwnEdits(runtime, store, activeKey, caps, notify);
   const onMultiLinePaste = useCallback((text: string) => setOverlay({ kind: 'paste', text }), []);
   const pickRoom = useCallback((key: string) => {
     setOverlay({ kind: 'none' });
@@ -201,6 +203,8 @@ export function App({ onExit }: AppProps) {
             active={overlay.kind === 'none'}
             {...(caps?.maxMessageLength !== undefined ? { maxLength: caps.maxMessageLength } : {})}
             origin={composerOrigin}
+            {...(ownEdits.editLast ? { editLast: ownEdits.editLast } : {})}
+            onEdit={ownEdits.onEdit}
           />
           </Box>
         </Box>

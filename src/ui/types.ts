@@ -42,6 +42,10 @@ export interface UiRuntime {
   searchArchive?(text: string, opts?: { profile?: string; room?: string; limit?: number }): MessageEvent[] | undefined;
   /** Puts a search hit in its room with archived messages around it (ChatRuntime.showArchived). */
   showArchived?(msg: MessageEvent, around?: number): boolean;
+  /** Edits our own message (capability `editOwn`); rejects with a ChatError. */
+  editMessage(roomKey: string, id: string, text: string): Promise<void>;
+  /** Deletes our own message (capability `deleteOwn`); rejects with a ChatError. */
+  deleteMessage(roomKey: string, id: string): Promise<void>;
 }
 
 /** Options of the TUI beyond the runtime (all optional; defaults in parentheses). */

@@ -21,6 +21,8 @@ export const caps = (over: Partial<Capabilities> = {}): Capabilities => ({
   readOnly: false,
   moderation: false,
   atMentions: false,
+  editOwn: false,
+  deleteOwn: false,
   ...over,
 });
 
@@ -160,6 +162,14 @@ export class TestRuntime implements UiRuntime {
   readonly moderated: { key: string; action: ModerationAction }[] = [];
   async moderate(key: string, action: ModerationAction): Promise<void> {
     this.moderated.push({ key, action });
+  }
+  readonly edited: { key: string; id: string; text: string }[] = [];
+  async editMessage(key: string, id: string, text: string): Promise<void> {
+    this.edited.push({ key, id, text });
+  }
+  readonly deleted: { key: string; id: string }[] = [];
+  async deleteMessage(key: string, id: string): Promise<void> {
+    this.deleted.push({ key, id });
   }
 }
 

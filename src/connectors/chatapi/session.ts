@@ -3,6 +3,7 @@ import { NoticeThrottle, PendingSends, SafeEmitter, firstReady, pageBack } from 
 import { ChatError } from '../../core/errors.js';
 import type { ConnectorEvent, MessageEvent, UserRef } from '../../core/events.js';
 import type { Backoff } from '../../core/reconnect.js';
+import { sanitize } from '../../core/sanitize.js';
 import { NameBook } from './names.js';
 import { RoomBook } from './room-book.js';
 import { PAGE, RoomLink } from './room-link.js';
@@ -255,6 +256,22 @@ export class ChatApiSession implements ConnectorSession {
    * Typing indicator, debounced (Doc B example; typing.ts). No-op when the profile says
    * `sendTyping: false`, after disconnect, or when the room's socket is not open.
    */
+  /**
+   * Edits our message over REST (transport `putMessage`), then emits the edit: Doc B pushes
+   * `message_updated` to the room's socket, the real Python server pushes nothing (facts §B3 "No REST
+   * call broadcasts"), so the session says it itself; a pushed copy repeats the same text.
+   */
+  async editMessage(room: string, id: string, text: string): Promise<void> {
+    await this.transport.putMessage(id, text, this.abort.signal);
+    this.emit({ type: 'message.edit', room, id, text: sanitize(text), time: new Date().toISOString() });
+  }
+
+  /** Deletes our message over REST, then emits the delete (as `editMessage`, for the same reason). */
+  async deleteMessage(room: string, id: string): Promise<void> {
+    await this.transport.deleteMessage(id, this.abort.signal);
+    this.emit({ type: 'message.delete', room, id });
+  }
+
   setTyping(room: string, typing: boolean): void {
     if (!this.capabilities.typingSend || this.emitter.closed) return;
     this.typing.set(room, typing);

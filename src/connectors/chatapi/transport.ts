@@ -78,6 +78,10 @@ export interface ChatApiTransport {
   listRooms(signal?: AbortSignal): Promise<RoomInfo[]>;
   getMessages(room: string, q: MessagesQuery, signal?: AbortSignal): Promise<ParsedMessage[]>;
   postMessage(room: string, text: string, signal?: AbortSignal, txnId?: string): Promise<ParsedMessage>;
+  /** Replaces a message's text (our own); throws ChatError. */
+  putMessage(id: string, text: string, signal?: AbortSignal): Promise<void>;
+  /** Deletes a message (our own); throws ChatError. */
+  deleteMessage(id: string, signal?: AbortSignal): Promise<void>;
   /** Members of a room with their names, when the service says them (for online lists of bare ids). */
   getParticipants(room: string, signal?: AbortSignal): Promise<UserRef[]>;
 }
@@ -241,6 +245,20 @@ export class DocBTransport implements ChatApiTransport {
     const parsed = parseMessage(unwrap(answer), room);
     if (!parsed) throw new ChatError('protocol', `send to room ${shortRoom(room)}: the server's answer holds no message id`);
     return parsed;
+  }
+
+  /**
+   * `PUT /messages/{id}` with `{content}` (Doc B's messages.md per facts §B2; the Python server's
+   * `PUT /messages/{id}` takes the same body, facts §B3). The answer's shape is not needed: the edit is
+   * known. Errors: 404 `MESSAGE_NOT_FOUND` → not_found, 403 `UNAUTHORIZED_EDIT` → forbidden.
+   */
+  async putMessage(id: string, text: string, signal?: AbortSignal): Promise<void> {
+    await this.request('PUT', `/messages/${encodeURIComponent(id)}`, { content: text }, 'edit the message', signal);
+  }
+
+  /** `DELETE /messages/{id}` (Doc B's messages.md per facts §B2; facts §B3: a soft delete on the Python server). */
+  async deleteMessage(id: string, signal?: AbortSignal): Promise<void> {
+    await this.request('DELETE', `/messages/${encodeURIComponent(id)}`, undefined, 'delete the message', signal);
   }
 
   /**

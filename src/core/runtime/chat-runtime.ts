@@ -343,4 +343,25 @@ export class ChatRuntime {
     if (!s || !s.moderate || !s.capabilities.moderation) throw new ChatError('forbidden', `no moderation rights on ${serviceName(run)}`);
     await s.moderate(room, action);
   }
+
+  /**
+   * Edits our own message `id` of a room to `text` (capability `editOwn`); the connector emits the
+   * `message.edit` that updates the store. Rejects with ChatError.
+   */
+  async editMessage(key: string, id: string, text: string): Promise<void> {
+    const { profile, room } = splitRoomKey(resolveKey(this.c, key));
+    const run: ProfileRun | undefined = this.c.runs.get(profile);
+    const s = run?.session;
+    if (!s || !s.editMessage || !s.capabilities.editOwn) throw new ChatError('forbidden', `${serviceName(run)} cannot edit messages`);
+    await s.editMessage(room, id, text);
+  }
+
+  /** Deletes our own message `id` of a room (capability `deleteOwn`); the connector emits the `message.delete`. Rejects with ChatError. */
+  async deleteMessage(key: string, id: string): Promise<void> {
+    const { profile, room } = splitRoomKey(resolveKey(this.c, key));
+    const run: ProfileRun | undefined = this.c.runs.get(profile);
+    const s = run?.session;
+    if (!s || !s.deleteMessage || !s.capabilities.deleteOwn) throw new ChatError('forbidden', `${serviceName(run)} cannot delete messages`);
+    await s.deleteMessage(room, id);
+  }
 }

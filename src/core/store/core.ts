@@ -48,6 +48,8 @@ export const NO_CAPABILITIES: Capabilities = {
   readOnly: false,
   moderation: false,
   atMentions: false,
+  editOwn: false,
+  deleteOwn: false,
 };
 
 /** One socket's connection state (a profile's, or one room's on a per-room socket). `retryAt` ms since epoch. */

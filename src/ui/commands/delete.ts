@@ -1,5 +1,5 @@
 import type { StoredMessage } from '../../core/state.js';
-import { NO_MODERATION } from './moderate.js';
+import { ownMessage } from '../own-messages.js';
 import type { SlashCommand } from './types.js';
 import { fail, notifyError } from './types.js';
 
@@ -27,16 +27,25 @@ export function pickMessageToDelete(messages: readonly StoredMessage[], arg: str
   return { error: `no loaded message from ${who} or with that id` };
 }
 
-/** `/delete [USER|ID]`: deletes a message of the shown room (capability `moderation`). */
+/**
+ * `/delete [USER|ID]`: with moderation rights deletes a message of the shown room (capability
+ * `moderation`); else your own newest message, or yours by id (capability `deleteOwn`).
+ */
 export const del: SlashCommand = {
   name: 'delete',
   usage: '[USER|ID]',
-  description: "delete the newest message, USER's newest, or one by id",
-  capability: 'moderation',
-  unavailable: NO_MODERATION,
+  description: "delete your last message (moderators: the newest, USER's newest, or one by id)",
+  capability: ['moderation', 'deleteOwn'],
+  unavailable: 'this service cannot delete messages (moderators can, on services with moderation)',
   run(ctx, { rest }) {
     const key = ctx.activeKey;
     if (!key) return fail(ctx, 'no room open');
+    if (!ctx.runtime.capabilities(ctx.profile ?? '').moderation) {
+      const own = ownMessage(ctx.store.getState(), key, rest.trim() || undefined);
+      if ('error' in own) return fail(ctx, own.error);
+      ctx.runtime.deleteMessage(key, own.id).then(() => ctx.notify('deleted your message', 'info'), notifyError(ctx));
+      return;
+    }
     const target = pickMessageToDelete(ctx.store.getState().rooms[key]?.messages ?? [], rest);
     if ('error' in target) return fail(ctx, target.error);
     ctx.runtime.moderate(key, { kind: 'delete', messageId: target.id }).then(() => ctx.notify(`deleted a message from ${target.author.name}`, 'info'), notifyError(ctx));

@@ -4,6 +4,7 @@ import { clear } from './clear.js';
 import { del } from './delete.js';
 import { discard } from './discard.js';
 import { dm } from './dm.js';
+import { editCmd } from './edit.js';
 import { help } from './help.js';
 import { join } from './join.js';
 import { members } from './members.js';
@@ -26,14 +27,16 @@ import { unban } from './unban.js';
  */
 
 /** Every slash command, in help order. */
-export const COMMANDS: readonly SlashCommand[] = [help, join, part, dm, retry, discard, reconnect, members, move, clear, search, profile, quit, del, timeout, ban, unban];
+export const COMMANDS: readonly SlashCommand[] = [help, join, part, dm, retry, discard, reconnect, members, move, clear, search, profile, quit, editCmd, del, timeout, ban, unban];
 
 /** The capabilities a command is judged against (any subset of a profile's; undefined = none known). */
 export type CommandCaps = Partial<Capabilities> | undefined;
 
 /** Whether a command is available with these capabilities (unknown capabilities: only ungated commands). */
 export function commandAvailable(cmd: SlashCommand, caps: CommandCaps): boolean {
-  return cmd.capability === undefined || caps?.[cmd.capability] === true;
+  const need = cmd.capability;
+  if (need === undefined) return true;
+  return (typeof need === 'string' ? [need] : need).some((c) => caps?.[c] === true);
 }
 
 /** Result of `parseInput`. */

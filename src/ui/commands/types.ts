@@ -55,8 +55,11 @@ export interface SlashCommand {
   description: string;
   /** Minimum number of arguments (default 0); fewer is the usage line. */
   minArgs?: number;
-  /** The capability the shown profile needs: without it the command is hidden from help and completion, and typing it says `unavailable`. */
-  capability?: FlagCapability;
+  /**
+   * The capability the shown profile needs (several: any of them): without it the command is hidden
+   * from help and completion, and typing it says `unavailable`.
+   */
+  capability?: FlagCapability | readonly FlagCapability[];
   /** Why the command is unavailable without its capability (after `/name: `). */
   unavailable?: string;
   /** Runs it. `'keep'` leaves the composer's text (the user may fix it); anything else clears it. */

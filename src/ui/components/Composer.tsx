@@ -43,6 +43,13 @@ export interface ComposerProps {
    * composer shows the count, over it says the text is too long (the send policy refuses it on Enter).
    */
   maxLength?: number;
+  /**
+   * Up on an empty composer (capability `editOwn`): our newest message of the room to edit in place,
+   * or undefined (then Up walks the sent lines). Enter saves through `onEdit`, Esc cancels.
+   */
+  editLast?(): { id: string; text: string } | undefined;
+  /** Saves an in-place edit of message `id`. */
+  onEdit?(id: string, text: string): void;
   /** Where the composer's top-left cell is in the window (for the terminal cursor when there are no attributes). */
   origin?: { x: number; y: number };
   ref?: Ref<ComposerHandle>;
@@ -116,6 +123,9 @@ export const Composer = memo(function Composer(props: ComposerProps) {
   // A /command line kept after an error (usage, unknown): typing `/` right away starts it over, so a
   // second try is never `/join/join …`; any other key edits the kept text.
   const retype = useRef<string | undefined>(undefined);
+  // Room key → the id of our message being edited in place (Up on an empty composer).
+  const editing = useRef(new Map<string, string>());
+  const editId = editing.current.get(roomKey ?? '');
 
   // Room switch: stop our typing indicator in the room we left.
   const typingRoom = useRef(roomKey);
@@ -167,6 +177,13 @@ export const Composer = memo(function Composer(props: ComposerProps) {
     const text = current().text;
     const key = roomRef.current;
     if (!text.trim()) return;
+    const id = editing.current.get(key ?? '');
+    if (id !== undefined) {
+      editing.current.delete(key ?? '');
+      propsRef.current.onEdit?.(id, text.replace(/\s+$/, ''));
+      update({ ...emptyEditor, kill: current().kill });
+      return;
+    }
     const res = propsRef.current.onSubmit(text);
     if (res === 'keep') {
       if (!text.startsWith('/')) return;
@@ -253,15 +270,33 @@ export const Composer = memo(function Composer(props: ComposerProps) {
       case 'C-y': apply({ op: 'yank' }); return true;
       case 'tab': tab(); return true;
       case 'up':
+        if (!s.text && !editing.current.has(roomRef.current ?? '') && history().index >= history().entries.length) {
+          const last = propsRef.current.editLast?.();
+          if (last) {
+            editing.current.set(roomRef.current ?? '', last.id);
+            update(edit(s, { op: 'set', text: last.text }));
+            return true;
+          }
+        }
+        if (editing.current.has(roomRef.current ?? '')) {
+          if (!onFirstLine(s)) apply({ op: 'up' });
+          return true;
+        }
         if (!onFirstLine(s)) apply({ op: 'up' });
         else walkHistory(-1);
         return true;
       case 'down':
+        if (editing.current.has(roomRef.current ?? '')) {
+          if (!onLastLine(s)) apply({ op: 'down' });
+          return true;
+        }
         if (!onLastLine(s)) apply({ op: 'down' });
         else walkHistory(1);
         return true;
       case 'escape':
-        return false;
+        if (!editing.current.delete(roomRef.current ?? '')) return false;
+        update({ ...emptyEditor, kill: s.kill });
+        return true;
       default:
         return false;
     }
@@ -299,7 +334,7 @@ export const Composer = memo(function Composer(props: ComposerProps) {
   const cursorLine = st.text.slice(0, st.cursor).split('\n').length - 1;
   const first = Math.max(0, Math.min(cursorLine - rows + 1, lines.length - rows));
   const counter = lengthCounter(st.text, maxLength);
-  const noteText = note && !st.text ? ` ${note}` : counter ? ` ${counter.text}` : '';
+  const noteText = editId !== undefined ? ' editing · Enter saves · Esc cancels' : note && !st.text ? ` ${note}` : counter ? ` ${counter.text}` : '';
   const w = Math.max(4, width - 2);
   let offset = 0;
   for (let i = 0; i < first; i++) offset += (lines[i] ?? '').length + 1;
@@ -313,7 +348,7 @@ export const Composer = memo(function Composer(props: ComposerProps) {
     if (cur !== undefined) cursorX = cellWidth(win.before);
     out.push(
       <Text key={i} wrap="truncate">
-        <Text {...theme.fg('cyan')} bold>{i === 0 ? '› ' : '  '}</Text>
+        <Text {...theme.fg('cyan')} bold>{i === 0 ? (editId !== undefined ? '✎ ' : '› ') : '  '}</Text>
         {win.before}
         {cur !== undefined && active ? <Text inverse>{win.at}</Text> : win.at}
         {win.after}

@@ -118,6 +118,21 @@ export async function startSocketIoServer(opts: { rooms: PyRoom[]; keys?: Record
         if (!Number.isInteger(limit) || limit < 1 || limit > 100) return send(422, { detail: [{ loc: ['query', 'limit'], msg: 'Input should be less than or equal to 100', type: 'less_than_equal' }] });
         return send(200, newest(decodeURIComponent(m[1]!), limit, Number(url.searchParams.get('offset') ?? 0), url.searchParams.get('before_message_id') ?? undefined).map(read));
       }
+      m = /^\/messages\/([^/]+)$/.exec(p);
+      if (m && (req.method === 'PUT' || req.method === 'DELETE')) {
+        // routes/message.py: PUT {content} → MessageRead, DELETE → soft delete; the sender is not checked; nothing is pushed
+        const id = decodeURIComponent(m[1]!);
+        const msg = [...messages.values()].flat().find((x) => x.id === id && !x.is_deleted);
+        if (!msg) return send(404, { detail: req.method === 'PUT' ? 'Message not found or cannot be edited' : 'Message not found' });
+        if (req.method === 'DELETE') {
+          msg.is_deleted = true;
+          return send(200, { success: true, message: 'Message deleted successfully', data: { message_id: id } });
+        }
+        msg.content = String((body as { content?: unknown } | undefined)?.content ?? '');
+        msg.is_edited = true;
+        msg.edited_at = stamp();
+        return send(200, read(msg));
+      }
       if (req.method === 'POST' && p === '/messages/') {
         const b = body as { room_id?: unknown; content?: unknown } | undefined;
         if (!b || typeof b.room_id !== 'string' || !rooms.has(b.room_id)) return send(422, { detail: [{ loc: ['body', 'room_id'], msg: 'Field required', type: 'missing' }] });

@@ -171,6 +171,20 @@ export async function startChatApiServer(opts: { rooms: TestRoom[]; apiKey?: str
     if (parts[2] === 'rooms' && parts.length === 3 && method === 'GET') {
       return ok([...rooms.values()].map((r) => ({ id: r.id, name: r.name, description: r.description ?? null, is_active: true, participant_count: 0, message_count: messages.get(r.id)?.length ?? 0 })));
     }
+    if (parts[2] === 'messages' && parts[3] && parts.length === 4 && (method === 'PUT' || method === 'DELETE')) {
+      // Doc B's messages.md (facts §B2): PUT {content, meta} / DELETE /messages/{id}, pushed as message_updated / message_deleted
+      const id = decodeURIComponent(parts[3]);
+      const room = [...messages].find(([, list]) => list.some((m) => m.id === id && !m.is_deleted))?.[0];
+      if (!room) return fail(404, 'MESSAGE_NOT_FOUND', 'Message not found');
+      if (method === 'DELETE') {
+        api.remove(room, id);
+        return { status: 200, body: { message: 'Message deleted successfully', status: 'success' } };
+      }
+      const b = body as Record<string, unknown> | undefined;
+      if (!b || typeof b.content !== 'string' || !b.content.trim()) return fail(422, 'VALIDATION_ERROR', 'content is required');
+      api.edit(room, id, b.content);
+      return ok(messages.get(room)!.find((m) => m.id === id));
+    }
     if (parts[2] !== 'rooms' || !parts[3]) return { status: 404, body: { detail: 'Not Found' } };
     const room = decodeURIComponent(parts[3]);
     if (!rooms.has(room)) return fail(404, 'ROOM_NOT_FOUND', 'Room not found');

@@ -4,6 +4,7 @@ import type { ConnectorContext, RoomInfo, ServiceTraits } from '../../../core/co
 import { guardFrame, readByPaging, type Copy, type LinkAttempt, type LinkConnection, type ReadMissed } from '../../../core/connection/index.js';
 import { ChatError, toChatError } from '../../../core/errors.js';
 import type { UserRef } from '../../../core/events.js';
+import { sanitize } from '../../../core/sanitize.js';
 import { cannotReachServer } from '../../http.js';
 import { AccountSession, type AccountSessionOptions } from '../account.js';
 import { restJson } from '../rest.js';
@@ -316,6 +317,22 @@ export class SocketIoSession extends AccountSession<Copy> {
       },
       { answers: true },
     );
+  }
+
+  /**
+   * `PUT /messages/{id} {content}` (routes/message.py, facts §B3: 404 "Message not found or cannot be
+   * edited"; the sender is not checked by the server, so the UI offers only our own messages). REST
+   * edits are never pushed (facts §B3), so the session emits the edit itself.
+   */
+  async editMessage(room: string, id: string, text: string): Promise<void> {
+    await this.rest('PUT', `/messages/${encodeURIComponent(id)}`, 'edit the message', { content: text });
+    this.emit({ type: 'message.edit', room, id, text: sanitize(text), time: new Date().toISOString() });
+  }
+
+  /** `DELETE /messages/{id}` (a soft delete, facts §B3); never pushed, so the session emits the delete. */
+  async deleteMessage(room: string, id: string): Promise<void> {
+    await this.rest('DELETE', `/messages/${encodeURIComponent(id)}`, 'delete the message');
+    this.emit({ type: 'message.delete', room, id });
   }
 
   protected sendTypingFrame(room: string, on: boolean): boolean {
