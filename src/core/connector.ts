@@ -42,6 +42,10 @@ export interface Capabilities {
   editOwn: boolean;
   /** `deleteMessage` exists: our own sent messages can be deleted (`/delete`). */
   deleteOwn: boolean;
+  /** `setTopic` exists: the room's topic can be set (`/topic TEXT`; the server may still refuse). */
+  topicSet: boolean;
+  /** `setNick` exists: the profile's display name can change (`/nick NAME`). */
+  nick: boolean;
 }
 
 /** The capability flags that are methods of a session: flag → the method that implements it. */
@@ -54,6 +58,8 @@ export const METHOD_CAPABILITIES = {
   moderation: 'moderate',
   editOwn: 'editMessage',
   deleteOwn: 'deleteMessage',
+  topicSet: 'setTopic',
+  nick: 'setNick',
 } as const satisfies Partial<Record<keyof Capabilities, keyof ConnectorSession>>;
 
 /** A capability that a method of the session implements. */
@@ -80,6 +86,8 @@ export function capabilitiesOf(impl: object, traits: ServiceTraits, off: Partial
     moderation: has('moderation'),
     editOwn: has('editOwn'),
     deleteOwn: has('deleteOwn'),
+    topicSet: has('topicSet'),
+    nick: has('nick'),
   };
 }
 
@@ -178,6 +186,17 @@ export interface ConnectorSession {
    * after emitting the `message.delete` event. Rejects with ChatError.
    */
   deleteMessage?(room: string, id: string): Promise<void>;
+  /**
+   * Sets the topic of `room` (capability `topicSet`). Resolves once the server took it, after
+   * emitting the `room` event with the new topic. Rejects with ChatError (`forbidden` when not allowed).
+   */
+  setTopic?(room: string, topic: string): Promise<void>;
+  /**
+   * The profile fields that make `name` our display name on this service (capability `nick`), e.g.
+   * `{ userName }`; the runtime saves them to the config and reconnects with them. Throws UsageError
+   * for a name the service cannot take.
+   */
+  setNick?(name: string): Partial<Profile>;
   /** Our own user on this service, when known. */
   me?(): UserRef | undefined;
 }

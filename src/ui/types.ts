@@ -46,6 +46,10 @@ export interface UiRuntime {
   editMessage(roomKey: string, id: string, text: string): Promise<void>;
   /** Deletes our own message (capability `deleteOwn`); rejects with a ChatError. */
   deleteMessage(roomKey: string, id: string): Promise<void>;
+  /** Sets the room's topic (capability `topicSet`); rejects with a ChatError. */
+  setTopic(roomKey: string, topic: string): Promise<void>;
+  /** Changes the profile's display name, saved to the config (capability `nick`); rejects with a ChatError. */
+  setNick(profile: string, name: string): Promise<void>;
 }
 
 /** Options of the TUI beyond the runtime (all optional; defaults in parentheses). */

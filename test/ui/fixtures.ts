@@ -23,6 +23,8 @@ export const caps = (over: Partial<Capabilities> = {}): Capabilities => ({
   atMentions: false,
   editOwn: false,
   deleteOwn: false,
+  topicSet: false,
+  nick: false,
   ...over,
 });
 
@@ -166,6 +168,14 @@ export class TestRuntime implements UiRuntime {
   readonly edited: { key: string; id: string; text: string }[] = [];
   async editMessage(key: string, id: string, text: string): Promise<void> {
     this.edited.push({ key, id, text });
+  }
+  readonly topics: { key: string; topic: string }[] = [];
+  async setTopic(key: string, topic: string): Promise<void> {
+    this.topics.push({ key, topic });
+  }
+  readonly nicks: { profile: string; name: string }[] = [];
+  async setNick(profile: string, name: string): Promise<void> {
+    this.nicks.push({ profile, name });
   }
   readonly deleted: { key: string; id: string }[] = [];
   async deleteMessage(key: string, id: string): Promise<void> {

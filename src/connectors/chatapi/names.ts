@@ -1,3 +1,4 @@
+import { UsageError } from '../../core/errors.js';
 import type { UserRef } from '../../core/events.js';
 
 /**
@@ -24,4 +25,17 @@ export class NameBook {
   nameOf(id: string): string {
     return this.names.get(id) ?? id;
   }
+}
+
+/**
+ * The profile fields of a new display name (`/nick`): Doc B's `user_name` on the socket query and the
+ * Python server's `display_name` in the Socket.IO auth both come from the profile's `userName`
+ * (Doc B "Connection Parameters", facts §B4). Takes 1–100 characters with no control characters;
+ * throws UsageError otherwise.
+ */
+export function nickPatch(name: string): { userName: string } {
+  const n = name.trim();
+  // eslint-disable-next-line no-control-regex
+  if (!n || [...n].length > 100 || /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(n)) throw new UsageError('a display name is 1 to 100 characters, without control characters');
+  return { userName: n };
 }

@@ -3,8 +3,8 @@ import { NoticeThrottle, PendingSends, SafeEmitter, firstReady, pageBack } from 
 import { ChatError } from '../../core/errors.js';
 import type { ConnectorEvent, MessageEvent, UserRef } from '../../core/events.js';
 import type { Backoff } from '../../core/reconnect.js';
-import { sanitize } from '../../core/sanitize.js';
-import { NameBook } from './names.js';
+import { sanitize, sanitizeLine } from '../../core/sanitize.js';
+import { NameBook, nickPatch } from './names.js';
 import { RoomBook } from './room-book.js';
 import { PAGE, RoomLink } from './room-link.js';
 import { DocBTransport, type ChatApiTransport } from './transport.js';
@@ -270,6 +270,19 @@ export class ChatApiSession implements ConnectorSession {
   async deleteMessage(room: string, id: string): Promise<void> {
     await this.transport.deleteMessage(id, this.abort.signal);
     this.emit({ type: 'message.delete', room, id });
+  }
+
+  /** Sets the room's description (Doc B's rooms are `{name, description}`; the description is the topic), then emits it. */
+  async setTopic(room: string, topic: string): Promise<void> {
+    await this.transport.putRoomDescription(room, topic, this.abort.signal);
+    const info = this.book.info.get(room);
+    if (info) info.topic = sanitizeLine(topic);
+    this.emit({ type: 'room', room, topic: sanitizeLine(topic) });
+  }
+
+  /** `/nick`: the display name is the socket's `user_name`, from the profile's `userName` (names.ts). */
+  setNick(name: string): { userName: string } {
+    return nickPatch(name);
   }
 
   setTyping(room: string, typing: boolean): void {

@@ -82,6 +82,8 @@ export interface ChatApiTransport {
   putMessage(id: string, text: string, signal?: AbortSignal): Promise<void>;
   /** Deletes a message (our own); throws ChatError. */
   deleteMessage(id: string, signal?: AbortSignal): Promise<void>;
+  /** Sets a room's description (its topic); throws ChatError. */
+  putRoomDescription(room: string, description: string, signal?: AbortSignal): Promise<void>;
   /** Members of a room with their names, when the service says them (for online lists of bare ids). */
   getParticipants(room: string, signal?: AbortSignal): Promise<UserRef[]>;
 }
@@ -254,6 +256,11 @@ export class DocBTransport implements ChatApiTransport {
    */
   async putMessage(id: string, text: string, signal?: AbortSignal): Promise<void> {
     await this.request('PUT', `/messages/${encodeURIComponent(id)}`, { content: text }, 'edit the message', signal);
+  }
+
+  /** `PUT /rooms/{id}` with `{description}` (Doc B's rooms.md per facts §B2: GET/PUT/DELETE /rooms/{id}; the description is the topic). */
+  async putRoomDescription(room: string, description: string, signal?: AbortSignal): Promise<void> {
+    await this.request('PUT', `/rooms/${encodeURIComponent(room)}`, { description }, `set the topic of room ${shortRoom(room)}`, signal);
   }
 
   /** `DELETE /messages/{id}` (Doc B's messages.md per facts §B2; facts §B3: a soft delete on the Python server). */

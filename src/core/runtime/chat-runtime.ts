@@ -364,4 +364,27 @@ export class ChatRuntime {
     if (!s || !s.deleteMessage || !s.capabilities.deleteOwn) throw new ChatError('forbidden', `${serviceName(run)} cannot delete messages`);
     await s.deleteMessage(room, id);
   }
+
+  /** Sets a room's topic (capability `topicSet`); the connector emits the `room` event. Rejects with ChatError. */
+  async setTopic(key: string, topic: string): Promise<void> {
+    const { profile, room } = splitRoomKey(resolveKey(this.c, key));
+    const run: ProfileRun | undefined = this.c.runs.get(profile);
+    const s = run?.session;
+    if (!s || !s.setTopic || !s.capabilities.topicSet) throw new ChatError('forbidden', `${serviceName(run)} cannot set a topic`);
+    await s.setTopic(room, topic);
+  }
+
+  /**
+   * Changes the profile's display name (capability `nick`): the connector says which profile fields
+   * hold it, they are saved to the config, and the profile reconnects with them. Rejects with
+   * ChatError, or the UsageError of a name the service cannot take.
+   */
+  async setNick(profile: string, name: string): Promise<void> {
+    const run: ProfileRun | undefined = this.c.runs.get(profile);
+    const s = run?.session;
+    if (!run || !s || !s.setNick || !s.capabilities.nick) throw new ChatError('forbidden', `${serviceName(run)} has no display name to change`);
+    const patch = s.setNick(name);
+    await this.c.opts.saveProfile(profile, patch);
+    await restartProfile(this.c, run, { ...run.profile, ...patch, name: profile });
+  }
 }

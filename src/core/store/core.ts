@@ -50,6 +50,8 @@ export const NO_CAPABILITIES: Capabilities = {
   atMentions: false,
   editOwn: false,
   deleteOwn: false,
+  topicSet: false,
+  nick: false,
 };
 
 /** One socket's connection state (a profile's, or one room's on a per-room socket). `retryAt` ms since epoch. */

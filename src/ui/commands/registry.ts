@@ -7,8 +7,10 @@ import { dm } from './dm.js';
 import { editCmd } from './edit.js';
 import { help } from './help.js';
 import { join } from './join.js';
+import { me } from './me.js';
 import { members } from './members.js';
 import { move } from './move.js';
+import { nick } from './nick.js';
 import { part } from './part.js';
 import { profile } from './profile.js';
 import { quit } from './quit.js';
@@ -16,8 +18,10 @@ import { reconnect } from './reconnect.js';
 import { retry } from './retry.js';
 import { search } from './search.js';
 import { timeout } from './timeout.js';
+import { topic } from './topic.js';
 import type { CommandArgs, SlashCommand } from './types.js';
 import { unban } from './unban.js';
+import { whois } from './whois.js';
 
 /**
  * The slash command registry: every command in help order. `parseInput` decides whether a composer
@@ -27,7 +31,7 @@ import { unban } from './unban.js';
  */
 
 /** Every slash command, in help order. */
-export const COMMANDS: readonly SlashCommand[] = [help, join, part, dm, retry, discard, reconnect, members, move, clear, search, profile, quit, editCmd, del, timeout, ban, unban];
+export const COMMANDS: readonly SlashCommand[] = [help, join, part, dm, retry, discard, reconnect, members, move, clear, search, profile, quit, me, topic, whois, nick, editCmd, del, timeout, ban, unban];
 
 /** The capabilities a command is judged against (any subset of a profile's; undefined = none known). */
 export type CommandCaps = Partial<Capabilities> | undefined;

@@ -118,6 +118,16 @@ export async function startSocketIoServer(opts: { rooms: PyRoom[]; keys?: Record
         if (!Number.isInteger(limit) || limit < 1 || limit > 100) return send(422, { detail: [{ loc: ['query', 'limit'], msg: 'Input should be less than or equal to 100', type: 'less_than_equal' }] });
         return send(200, newest(decodeURIComponent(m[1]!), limit, Number(url.searchParams.get('offset') ?? 0), url.searchParams.get('before_message_id') ?? undefined).map(read));
       }
+      m = /^\/rooms\/([^/]+)$/.exec(p);
+      if (req.method === 'PUT' && m) {
+        // routes/room.py PUT /rooms/{id} RoomUpdate: owner or admin only (here: the first member), otherwise 403
+        const r = rooms.get(decodeURIComponent(m[1]!));
+        if (!r) return send(404, { detail: 'Room not found' });
+        if (r.members[0] !== user) return send(403, { detail: 'Only room owners and admins can update the room' });
+        const d = (body as { description?: unknown } | undefined)?.description;
+        if (typeof d === 'string') r.description = d;
+        return send(200, { id: r.id, name: r.name, description: r.description ?? null, room_type: 'group', is_active: true });
+      }
       m = /^\/messages\/([^/]+)$/.exec(p);
       if (m && (req.method === 'PUT' || req.method === 'DELETE')) {
         // routes/message.py: PUT {content} → MessageRead, DELETE → soft delete; the sender is not checked; nothing is pushed

@@ -188,6 +188,14 @@ export async function startChatApiServer(opts: { rooms: TestRoom[]; apiKey?: str
     if (parts[2] !== 'rooms' || !parts[3]) return { status: 404, body: { detail: 'Not Found' } };
     const room = decodeURIComponent(parts[3]);
     if (!rooms.has(room)) return fail(404, 'ROOM_NOT_FOUND', 'Room not found');
+    if (parts.length === 4 && method === 'PUT') {
+      // Doc B's rooms.md (facts §B2): PUT /rooms/{id} {name?, description?, meta?} → the room
+      const b = body as Record<string, unknown> | undefined;
+      const r = rooms.get(room)!;
+      if (typeof b?.description === 'string') r.description = b.description;
+      if (typeof b?.name === 'string') r.name = b.name;
+      return ok({ id: r.id, name: r.name, description: r.description ?? null, is_active: true });
+    }
     if (parts[4] === 'messages' && parts.length === 5 && method === 'POST') {
       const b = body as Record<string, unknown> | undefined;
       if (!b || typeof b.content !== 'string' || !b.content.trim()) return fail(422, 'VALIDATION_ERROR', 'content is required');

@@ -4,12 +4,13 @@ import type { ConnectorContext, RoomInfo, ServiceTraits } from '../../../core/co
 import { guardFrame, readByPaging, type Copy, type LinkAttempt, type LinkConnection, type ReadMissed } from '../../../core/connection/index.js';
 import { ChatError, toChatError } from '../../../core/errors.js';
 import type { UserRef } from '../../../core/events.js';
-import { sanitize } from '../../../core/sanitize.js';
+import { sanitize, sanitizeLine } from '../../../core/sanitize.js';
 import { cannotReachServer } from '../../http.js';
 import { AccountSession, type AccountSessionOptions } from '../account.js';
 import { restJson } from '../rest.js';
 import { shortRoom } from '../transport.js';
 import { MAX_FRAME_BYTES, asId, asName, asObj, parseMessage, parseRoom, parseUser, type Obj } from '../wire.js';
+import { nickPatch } from '../names.js';
 import { Replies } from './replies.js';
 
 
@@ -327,6 +328,20 @@ export class SocketIoSession extends AccountSession<Copy> {
   async editMessage(room: string, id: string, text: string): Promise<void> {
     await this.rest('PUT', `/messages/${encodeURIComponent(id)}`, 'edit the message', { content: text });
     this.emit({ type: 'message.edit', room, id, text: sanitize(text), time: new Date().toISOString() });
+  }
+
+  /**
+   * `PUT /rooms/{id} {description}` (RoomUpdate, facts §B3: owner or admin only, otherwise 403 →
+   * forbidden); the description is the topic. Not pushed, so the session emits the room's new topic.
+   */
+  async setTopic(room: string, topic: string): Promise<void> {
+    await this.rest('PUT', `/rooms/${encodeURIComponent(room)}`, `set the topic of room ${shortRoom(room)}`, { description: topic });
+    this.emit({ type: 'room', room, topic: sanitizeLine(topic) });
+  }
+
+  /** `/nick`: the Socket.IO auth's `display_name` comes from the profile's `userName` (names.ts). */
+  setNick(name: string): { userName: string } {
+    return nickPatch(name);
   }
 
   /** `DELETE /messages/{id}` (a soft delete, facts §B3); never pushed, so the session emits the delete. */
