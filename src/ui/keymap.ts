@@ -21,7 +21,8 @@ export const DEFAULT_KEYS: Record<Action, string[]> = {
   pageDown: ['pagedown'],
   roomTop: ['C-home', 'M-home'],
   roomBottom: ['C-end', 'M-end'],
-  retry: ['C-r'],
+  // Ctrl-R is readline's reverse search of sent lines (the composer's); resending is Alt-R and /retry.
+  retry: ['M-r'],
   editFailed: ['M-e'],
   discardFailed: ['M-x'],
   reconnect: ['f5'],
@@ -90,13 +91,13 @@ export function keyLabel(id: string): string {
     .replace(/(Ctrl-|Alt-|Shift-|^)([a-z0-9]+)$/, (_m, pre: string, k: string) => pre + (k.length === 1 ? k.toUpperCase() : k === 'pageup' ? 'PgUp' : k === 'pagedown' ? 'PgDn' : k.charAt(0).toUpperCase() + k.slice(1)));
 }
 
-/** The first key of an action as a label (`Ctrl-R`), or undefined when it is unbound. */
+/** The first key of an action as a label (`Alt-R`), or undefined when it is unbound. */
 export function firstKey(map: Map<string, Action>, a: Action): string | undefined {
   for (const [k, v] of map) if (v === a) return keyLabel(k);
   return undefined;
 }
 
-/** What a failed message's row says it takes (`Ctrl-R resend · Alt-E edit · Alt-X discard`), from the bindings. */
+/** What a failed message's row says it takes (`Alt-R resend · Alt-E edit · Alt-X discard`), from the bindings. */
 export function failedHint(map: Map<string, Action>): string {
   const part = (a: Action, what: string, cmd?: string): string => {
     const k = firstKey(map, a);

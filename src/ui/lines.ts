@@ -25,7 +25,7 @@ export interface LayoutOptions {
   selfId?: string;
   /** Our display name, highlighted inside texts that mention us. */
   selfName?: string;
-  /** What a failed message's row offers (keymap.ts `failedHint`); default `press Ctrl-R or /retry`. */
+  /** What a failed message's row offers (keymap.ts `failedHint`); default `press Alt-R or /retry`. */
   failedHint?: string;
 }
 
@@ -179,7 +179,7 @@ export function layoutMessage(m: StoredMessage, grouped: boolean, o: LayoutOptio
   }
   if (m.status === 'failed') {
     const why = m.error ? `not sent: ${sanitizeLine(m.error)}` : 'not sent';
-    for (const l of wrapPlain(`✗ ${why} — ${o.failedHint ?? 'press Ctrl-R or /retry'}`, textW)) rows.push(prefix(1, t.paint('red', l)));
+    for (const l of wrapPlain(`✗ ${why} — ${o.failedHint ?? 'press Alt-R or /retry'}`, textW)) rows.push(prefix(1, t.paint('red', l)));
   }
   return rows;
 

@@ -61,7 +61,7 @@ describe('App layout', () => {
     assert.match(f, /message deleted/);
     assert.doesNotMatch(f, /secret/);
     assert.match(f, /on its way ⧗/);
-    assert.match(f, /✗ not sent: rate limited — Ctrl-R resend · Alt-E edit ·/);
+    assert.match(f, /✗ not sent: rate limited — Alt-R resend · Alt-E edit ·/);
     assert.match(f, /\* │ bob followed/);
   });
 
@@ -210,12 +210,12 @@ describe('App keys', () => {
     assert.equal(st.active, RANDOM);
   });
 
-  test('Ctrl-R retries, F5 reconnects the profile, Ctrl-L redraws (and does not reconnect)', async () => {
+  test('Alt-R retries, F5 reconnects the profile, Ctrl-L redraws (and does not reconnect)', async () => {
     const st = demoState();
     const rt = new TestRuntime(st);
     let redraws = 0;
     const ui = await open(rt, { redraw: () => redraws++ });
-    await ui.press(KEY.ctrl('r'));
+    await ui.press(KEY.alt('r'));
     assert.deepEqual(rt.retried, [GENERAL]);
     await ui.press(KEY.f5);
     assert.deepEqual(rt.reconnects, ['demo']);

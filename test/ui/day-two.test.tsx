@@ -124,7 +124,7 @@ describe('a failed message', () => {
       await three.runtime.start();
       ui = await mount(three.runtime, { rows: 20 });
       let f = await ui.waitFor((x) => x.includes('second message that is too long'), 'the failed ones came back');
-      assert.match(f, /not sent: message too long.*Ctrl-R resend · Alt-E edit · Alt-X discard/s);
+      assert.match(f, /not sent: message too long.*Alt-R resend · Alt-E edit · Alt-X discard/s);
       await ui.press(KEY.alt('x'));
       f = await ui.waitFor((x) => !x.includes('second message that is too long'), 'Alt-X dropped the newest');
       await ui.press(KEY.alt('e'));

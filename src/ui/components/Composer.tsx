@@ -5,6 +5,7 @@ import { graphemeCount } from '../../core/runtime/send-policy.js';
 import { useUi } from '../context.js';
 import { edit, type EditOp, type EditorState, emptyEditor, historyStep, type HistoryCursor, onFirstLine, onLastLine } from '../editor.js';
 import type { KeyEvent } from '../keys.js';
+import { backspaceSearch, olderMatch, type ReverseSearch, searchMatch, startSearch, typeInSearch } from '../reverse-search.js';
 import { cellWidth, terminalForm, truncate } from '../wrap.js';
 
 /** What the App can do with the composer (keys are routed to it by the App's dispatcher). */
@@ -126,6 +127,8 @@ export const Composer = memo(function Composer(props: ComposerProps) {
   // Room key → the id of our message being edited in place (Up on an empty composer).
   const editing = useRef(new Map<string, string>());
   const editId = editing.current.get(roomKey ?? '');
+  // Ctrl-R: reverse search of the lines sent in this room (reverse-search.ts) while set.
+  const search = useRef<ReverseSearch | null>(null);
 
   // Room switch: stop our typing indicator in the room we left.
   const typingRoom = useRef(roomKey);
@@ -133,6 +136,7 @@ export const Composer = memo(function Composer(props: ComposerProps) {
     const prev = typingRoom.current;
     typingRoom.current = roomKey;
     completion.current = null;
+    if (prev !== roomKey) search.current = null;
     if (prev !== roomKey && prev !== undefined && typingSentAt.current) runtime.setTyping(prev, false);
     if (prev !== roomKey) typingSentAt.current = 0;
   }, [roomKey, runtime]);
@@ -234,10 +238,30 @@ export const Composer = memo(function Composer(props: ComposerProps) {
     update({ ...s, text, cursor: end });
   };
 
+  /** A key while searching: true when the search took it; other keys end the search (the match taken) and act as usual. */
+  const searchKey = (ev: KeyEvent): boolean => {
+    const rs = search.current!;
+    const k = `${ev.ctrl ? 'C-' : ''}${ev.meta ? 'M-' : ''}${ev.name}`;
+    if (ev.name === 'text') search.current = typeInSearch(rs, ev.text ?? '');
+    else if (k === 'C-r') search.current = olderMatch(rs);
+    else if (k === 'backspace' || k === 'C-h') search.current = backspaceSearch(rs);
+    else if (k === 'escape') search.current = null;
+    else {
+      const m = searchMatch(rs);
+      search.current = null;
+      if (m) update(edit(current(), { op: 'set', text: m }));
+      else bump();
+      return k === 'enter';
+    }
+    bump();
+    return true;
+  };
+
   const handleKey = (ev: KeyEvent): boolean => {
     // Disabled (read-only, failed profile): only a /command can be typed.
     if (propsRef.current.disabledReason && !current().text && !(ev.name === 'text' && ev.text?.startsWith('/'))) return false;
     if (ev.name !== 'tab') completion.current = null;
+    if (search.current && searchKey(ev)) return true;
     const s = current();
     const again = retype.current;
     retype.current = undefined;
@@ -269,6 +293,10 @@ export const Composer = memo(function Composer(props: ComposerProps) {
       case 'C-k': apply({ op: 'killToEnd' }); return true;
       case 'C-y': apply({ op: 'yank' }); return true;
       case 'tab': tab(); return true;
+      case 'C-r':
+        search.current = startSearch(history().entries);
+        bump();
+        return true;
       case 'up':
         if (!s.text && !editing.current.has(roomRef.current ?? '') && history().index >= history().entries.length) {
           const last = propsRef.current.editLast?.();
@@ -326,6 +354,19 @@ export const Composer = memo(function Composer(props: ComposerProps) {
       <Box width={width} height={1}>
         <Text wrap="truncate" dimColor>
           {truncate(`✗ ${disabledReason}`, width)}
+        </Text>
+      </Box>
+    );
+  }
+  if (search.current) {
+    const rs = search.current;
+    const label = `${rs.failing ? 'failing ' : ''}reverse-i-search '${rs.query}': `;
+    return (
+      <Box width={width} height={rows}>
+        <Text wrap="truncate">
+          <Text {...theme.fg('cyan')} bold>{'↶ '}</Text>
+          <Text dimColor>{label}</Text>
+          {truncate(terminalForm(searchMatch(rs).replace(/\n/g, ' ⏎ ')), Math.max(1, width - 2 - cellWidth(label)))}
         </Text>
       </Box>
     );
