@@ -81,7 +81,7 @@ function tempDir(): string {
 
 const K = roomKey('work', 'general');
 
-function runtime(dir: string, o: { caps?: Partial<Capabilities>; setup?: (s: Session) => void; extra?: Partial<RuntimeOptions> } = {}) {
+function runtime(dir: string, o: { caps?: Partial<Capabilities>; setup?: (s: Session) => void; extra?: Partial<RuntimeOptions>; rooms?: string[] } = {}) {
   const sessions: Session[] = [];
   const def: ConnectorDefinition = {
     id: 'fake',
@@ -100,7 +100,7 @@ function runtime(dir: string, o: { caps?: Partial<Capabilities>; setup?: (s: Ses
   let rt: ChatRuntime | undefined;
   const app = openAppArchive({ dir, settings: ARCHIVE_DEFAULTS, profiles: ['work'], notice: (l) => store.addNotice('', 'error', l), adopt: (es) => rt?.adoptOutbox(es), env: { CHAT_TUI_CONFIG_DIR: dir } });
   rt = new ChatRuntime({
-    profiles: [{ name: 'work', service: 'fake', rooms: ['general'] }],
+    profiles: [{ name: 'work', service: 'fake', rooms: o.rooms ?? ['general'] }],
     getConnector: () => def,
     resolveToken: async () => 'token',
     saveProfile: async () => undefined,
@@ -233,6 +233,22 @@ describe('the runtime on the archive', () => {
     assert.equal(running.sessions[0]!.sent.length, 1);
     await running.rt.stop();
     await running.app.close();
+  });
+
+  it('rooms after the first are filled a moment later (the first frame is not held up), and caught up then', async () => {
+    const dir = tempDir();
+    const a = Archive.open(join(dir, 'archive.db'));
+    for (const room of ['general', 'second']) for (let i = 1; i <= 3; i++) a.record({ ...serverMsg(i), room, profile: 'work' });
+    a.close();
+    const r = runtime(dir, { rooms: ['general', 'second'] });
+    const second = () => r.store.getState().rooms[roomKey('work', 'second')]!.messages.length;
+    assert.equal(ids(r.store).length, 3, 'the first room at once');
+    assert.equal(second(), 0, 'the others not yet');
+    await r.rt.start();
+    await until(() => second() === 3, 'the second room filled');
+    await until(() => r.sessions[0]!.historyCalls.length === 2, 'both rooms caught up');
+    await r.rt.stop();
+    await r.app.close();
   });
 
   it('archiveHistory leaves deleted messages out of the rooms it fills', () => {

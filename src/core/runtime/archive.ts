@@ -54,16 +54,52 @@ export function recordEvent(c: RuntimeContext, ev: ChatEvent): void {
   if (ev.type === 'message' || ev.type === 'message.edit' || ev.type === 'message.delete') c.opts.archive?.record(ev);
 }
 
-/** Fills a room from the archive the first time it is seen (no-op later, or without an archive). */
+/** How long (ms) after the first room the other rooms wait to be filled: the first frame comes first. */
+export const ARCHIVE_FILL_DELAY_MS = 150;
+
+const queued = new WeakMap<RuntimeContext, string[]>();
+
+/**
+ * Fills a room from the archive the first time it is seen (no-op later, or without an archive). The
+ * first room (the one shown first) is filled at once; the others after {@link ARCHIVE_FILL_DELAY_MS},
+ * one per turn of the event loop, so that a hundred rooms do not hold up the first frame.
+ */
 export function warmRoom(c: RuntimeContext, profile: string, room: string): void {
-  const archive = c.opts.archive;
-  if (!archive) return;
+  if (!c.opts.archive) return;
   const key = roomKey(profile, room);
   const done = setOf(warmed, c);
   if (done.has(key)) return;
+  const first = done.size === 0;
   done.add(key);
-  const msgs = archive.recent(profile, room, ARCHIVE_FIRST_PAGE);
-  if (msgs.length) c.store.prependHistory(profile, room, msgs, true);
+  if (first) return fill(c, key);
+  let q = queued.get(c);
+  if (!q) {
+    queued.set(c, (q = []));
+    setTimeout(() => drain(c), ARCHIVE_FILL_DELAY_MS).unref();
+  }
+  q.push(key);
+}
+
+function drain(c: RuntimeContext): void {
+  const q = queued.get(c);
+  const key = q?.shift();
+  if (!q || key === undefined || c.stopped) {
+    queued.delete(c);
+    return;
+  }
+  fill(c, key);
+  setImmediate(() => drain(c));
+}
+
+function fill(c: RuntimeContext, key: string): void {
+  const { profile, room } = splitRoomKey(key);
+  if (!c.store.getState().rooms[key]) return; // gone meanwhile (a resolved placeholder)
+  const msgs = c.opts.archive?.recent(profile, room, ARCHIVE_FIRST_PAGE) ?? [];
+  if (!msgs.length) return;
+  c.store.prependHistory(profile, room, msgs, true);
+  // Filled after the profile connected: its catch-up page now.
+  const run = c.runs.get(profile);
+  if (run?.connected) void catchUpRoom(c, run, key);
 }
 
 /**
@@ -91,18 +127,24 @@ export function olderFromArchive(c: RuntimeContext, key: string): boolean {
 export async function catchUpArchived(c: RuntimeContext, run: ProfileRun): Promise<void> {
   const session = run.session;
   if (!c.opts.archive || !session?.history || !session.capabilities.history) return;
-  const name = run.profile.name;
-  const done = setOf(caughtUp, c);
   for (const key of setOf(warmed, c)) {
-    const { profile, room } = splitRoomKey(key);
-    if (profile !== name || done.has(key) || !c.store.getState().rooms[key]?.messages.some((m) => m.archived)) continue;
-    done.add(key);
-    try {
-      const msgs = await session.history(room, { limit: ARCHIVE_FIRST_PAGE });
-      if (c.stopped) return;
-      c.store.prependHistory(name, room, msgs.map((m) => ({ ...m, profile: name, room })), true);
-    } catch {
-      // the live connection goes on; PgUp asks again
-    }
+    if (splitRoomKey(key).profile === run.profile.name) await catchUpRoom(c, run, key);
+  }
+}
+
+/** The catch-up page of one room shown from the archive (once; rooms not filled yet are left for later). */
+async function catchUpRoom(c: RuntimeContext, run: ProfileRun, key: string): Promise<void> {
+  const session = run.session;
+  if (!session?.history || !session.capabilities.history || c.stopped) return;
+  const done = setOf(caughtUp, c);
+  if (done.has(key) || !c.store.getState().rooms[key]?.messages.some((m) => m.archived)) return;
+  done.add(key);
+  const { profile, room } = splitRoomKey(key);
+  try {
+    const msgs = await session.history(room, { limit: ARCHIVE_FIRST_PAGE });
+    if (c.stopped) return;
+    c.store.prependHistory(profile, room, msgs.map((m) => ({ ...m, profile, room })), true);
+  } catch {
+    // the live connection goes on; PgUp asks again
   }
 }
