@@ -119,6 +119,29 @@ describe('ReconnectingLink', () => {
     t.link.stop();
   });
 
+  it('reconnect now asked while an attempt is still opening (REST first) is done once that connection is up', async () => {
+    const events: ConnectorEvent[] = [];
+    const attempts: LinkAttempt[] = [];
+    const link = new ReconnectingLink({
+      emit: (e) => events.push(e),
+      backoff: new Backoff({ baseMs: 60_000, capMs: 60_000, random: () => 0.5 }),
+      open: async (a) => {
+        attempts.push(a);
+        await new Promise((r) => setTimeout(r, 30)); // e.g. a token refresh before the socket
+        setTimeout(() => a.up(), 5);
+        return { close: () => a.end({ code: 1000 }), terminate: () => a.end({ code: 1006 }) };
+      },
+    });
+    link.start();
+    link.reconnectNow(); // nothing to drop yet
+    await link.ready;
+    attempts[0]!.end({ code: 1006 }); // a drop later on
+    await waitFor(() => link.state === 'reconnecting', 'waiting');
+    const rc = events.filter((e) => e.type === 'connection' && e.state === 'reconnecting').at(-1);
+    assert.ok(rc?.type === 'connection' && Date.parse(rc.retryAt ?? '') - Date.now() > 10_000, 'the backoff applies, not 0 ms');
+    link.stop();
+  });
+
   it('close codes 1002/1003/1007/1008 wait the cap, say the server reason, and fail (protocol) after 3 in a row', async () => {
     const t = scripted((a) => a.end({ code: 1008, reason: 'policy: bad frame' }), { backoff: new Backoff({ baseMs: 1, capMs: 30, random: () => 0 }) });
     t.link.start();

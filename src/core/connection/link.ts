@@ -244,6 +244,7 @@ export class ReconnectingLink {
           const again = this.everUp;
           this.everUp = true;
           this.told = false;
+          this.kicked = false; // a reconnect now asked before this connection was up is done
           this.state = 'connected';
           this.upSince = Date.now();
           this.backoff.succeeded();
