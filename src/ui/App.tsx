@@ -23,7 +23,7 @@ import { useSubmit } from './hooks/useSubmit.js';
 import { buildKeymap, helpLines, statusHints } from './keymap.js';
 import { screenLayout } from './layout.js';
 
-type Overlay = { kind: 'none' } | { kind: 'help' } | { kind: 'switcher' } | { kind: 'paste'; text: string } | { kind: 'search'; query: string };
+type Overlay = { kind: 'none' } | { kind: 'help' } | { kind: 'switcher' } | { kind: 'paste'; text: string } | { kind: 'search'; query: string; loaded?: string };
 
 /** Props of the App: `onExit` runs before Ink unmounts (quit key, /quit). */
 export interface AppProps {
@@ -80,7 +80,7 @@ export function App({ onExit }: AppProps) {
 
   const openHelp = useCallback(() => setOverlay({ kind: 'help' }), []);
   const openSwitcher = useCallback(() => setOverlay({ kind: 'switcher' }), []);
-  const openSearch = useCallback((query: string) => setOverlay({ kind: 'search', query }), []);
+  const openSearch = useCallback((query: string, o?: { loaded?: boolean }) => setOverlay({ kind: 'search', query, ...(o?.loaded && activeKey ? { loaded: activeKey } : {}) }), [activeKey]);
   const closeOverlay = useCallback(() => setOverlay({ kind: 'none' }), []);
   const toggleMembers = useCallback(() => setShowMembers((v) => !v), []);
   const toggleRooms = useCallback(() => setRoomsToggled((v) => !v), []);
@@ -164,7 +164,7 @@ export function App({ onExit }: AppProps) {
           ) : overlay.kind === 'switcher' ? (
             <RoomSwitcher ref={overlayRef} width={mainW} height={paneH} onPick={pickRoom} onClose={closeOverlay} />
           ) : overlay.kind === 'search' ? (
-            <SearchOverlay ref={overlayRef} width={mainW} height={paneH} query={overlay.query} onPick={showHit} onClose={closeOverlay} />
+            <SearchOverlay ref={overlayRef} width={mainW} height={paneH} query={overlay.query} {...(overlay.loaded ? { loadedRoom: overlay.loaded } : {})} onPick={showHit} onClose={closeOverlay} />
           ) : showMembers && L.narrow ? (
             <MemberList roomKey={activeKey} width={mainW} height={paneH} presence={caps?.presence ?? false} />
           ) : (

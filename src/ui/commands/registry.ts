@@ -7,6 +7,7 @@ import { dm } from './dm.js';
 import { editCmd } from './edit.js';
 import { help } from './help.js';
 import { join } from './join.js';
+import { lastlog } from './lastlog.js';
 import { me } from './me.js';
 import { members } from './members.js';
 import { move } from './move.js';
@@ -31,7 +32,7 @@ import { whois } from './whois.js';
  */
 
 /** Every slash command, in help order. */
-export const COMMANDS: readonly SlashCommand[] = [help, join, part, dm, retry, discard, reconnect, members, move, clear, search, profile, quit, me, topic, whois, nick, editCmd, del, timeout, ban, unban];
+export const COMMANDS: readonly SlashCommand[] = [help, join, part, dm, retry, discard, reconnect, members, move, clear, lastlog, search, profile, quit, me, topic, whois, nick, editCmd, del, timeout, ban, unban];
 
 /** The capabilities a command is judged against (any subset of a profile's; undefined = none known). */
 export type CommandCaps = Partial<Capabilities> | undefined;

@@ -35,8 +35,8 @@ export interface CommandContext {
   clearRoom(): void;
   /** Moves the shown room to number `n` (1-based) of the room list; the order is remembered. */
   moveRoom(n: number): void;
-  /** Opens the archive search overlay on `text` (absent where the app has no search). */
-  openSearch?(text: string): void;
+  /** Opens the search overlay on `text`: the archive's hits, or with `loaded` the shown room's loaded messages (absent where the app has no search). */
+  openSearch?(text: string, opts?: { loaded?: boolean }): void;
 }
 
 /** The words after a command's name: split on blanks (`args`) and as typed (`rest`). */

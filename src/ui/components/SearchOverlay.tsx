@@ -5,6 +5,7 @@ import { sanitizeLine } from '../../core/sanitize.js';
 import { roomKey } from '../../core/state.js';
 import { useUi } from '../context.js';
 import { dayLabel, formatTime } from '../format.js';
+import { lastlogHits } from '../lastlog.js';
 import type { OverlayHandle } from './Overlays.js';
 import { truncate } from '../wrap.js';
 
@@ -16,10 +17,14 @@ export const SEARCH_LIMIT = 200;
  * author, text). Up/Down (Ctrl-P/Ctrl-N, PgUp/PgDn) select, Enter shows the hit in its room (with the
  * archived messages around it), Esc closes. Remote text is sanitised to one line.
  */
-export const SearchOverlay = memo(function SearchOverlay(props: { width: number; height: number; query: string; onPick(hit: MessageEvent): void; onClose(): void; ref?: Ref<OverlayHandle> }) {
-  const { width, height, query, onPick, onClose, ref } = props;
+export const SearchOverlay = memo(function SearchOverlay(props: { width: number; height: number; query: string; loadedRoom?: string; onPick(hit: MessageEvent): void; onClose(): void; ref?: Ref<OverlayHandle> }) {
+  const { width, height, query, loadedRoom, onPick, onClose, ref } = props;
   const { runtime, store, theme } = useUi();
-  const hits = useMemo(() => runtime.searchArchive?.(query, { limit: SEARCH_LIMIT }) ?? [], [runtime, query]);
+  // `loadedRoom` (/lastlog): the loaded messages of that room instead of the archive.
+  const hits = useMemo(
+    () => (loadedRoom ? lastlogHits(store.getState(), loadedRoom, query, SEARCH_LIMIT) : (runtime.searchArchive?.(query, { limit: SEARCH_LIMIT }) ?? [])),
+    [runtime, store, loadedRoom, query],
+  );
   const [sel, setSel] = useState(0);
   const listH = Math.max(1, height - 2);
   const cur = Math.min(sel, Math.max(0, hits.length - 1));
@@ -48,7 +53,10 @@ export const SearchOverlay = memo(function SearchOverlay(props: { width: number;
     return `${dayLabel(ts)} ${formatTime(ts)} ${where} ${sanitizeLine(h.author.name || h.author.id)}: ${sanitizeLine(h.text)}`;
   };
   const start = Math.max(0, Math.min(cur - listH + 1, hits.length - listH));
-  const title = `Search "${sanitizeLine(query)}": ${hits.length}${hits.length >= SEARCH_LIMIT ? '+' : ''} hit${hits.length === 1 ? '' : 's'}`;
+  const count = `${hits.length}${hits.length >= SEARCH_LIMIT ? '+' : ''} hit${hits.length === 1 ? '' : 's'}`;
+  const title = loadedRoom
+    ? `Lastlog "${sanitizeLine(query)}" in #${sanitizeLine(rooms[loadedRoom]?.name ?? '')}: ${count} of what is loaded (/search for the archive)`
+    : `Search "${sanitizeLine(query)}": ${count}`;
   return (
     <Box width={width} height={height} flexDirection="column">
       <Text bold wrap="truncate" {...theme.fg('cyan')}>{truncate(title, width)}</Text>
@@ -61,7 +69,7 @@ export const SearchOverlay = memo(function SearchOverlay(props: { width: number;
           </Text>
         );
       })}
-      {hits.length === 0 ? <Text dimColor>no archived message matches</Text> : null}
+      {hits.length === 0 ? <Text dimColor>{loadedRoom ? 'no loaded message matches' : 'no archived message matches'}</Text> : null}
       <Text dimColor wrap="truncate">{truncate('Enter show in its room · ↑/↓ select · Esc close', width)}</Text>
     </Box>
   );
