@@ -8,6 +8,7 @@ import { MessagePane, useLayout } from './components/MessagePane.js';
 import { HelpOverlay, MemberList, type OverlayHandle, pastePromptRows, PastePrompt, RoomSwitcher } from './components/Overlays.js';
 import { RoomList, roomKeysInOrder, roomListItems } from './components/RoomList.js';
 import { SearchOverlay } from './components/SearchOverlay.js';
+import { UrlPicker } from './components/UrlPicker.js';
 import { StatusLine, type UiNotice } from './components/StatusLine.js';
 import type { MessageEvent } from '../core/events.js';
 import { TypingBar } from './components/TypingBar.js';
@@ -23,7 +24,7 @@ import { useSubmit } from './hooks/useSubmit.js';
 import { buildKeymap, helpLines, statusHints } from './keymap.js';
 import { screenLayout } from './layout.js';
 
-type Overlay = { kind: 'none' } | { kind: 'help' } | { kind: 'switcher' } | { kind: 'paste'; text: string } | { kind: 'search'; query: string; loaded?: string };
+type Overlay = { kind: 'none' } | { kind: 'help' } | { kind: 'switcher' } | { kind: 'paste'; text: string } | { kind: 'search'; query: string; loaded?: string } | { kind: 'urls'; room: string };
 
 /** Props of the App: `onExit` runs before Ink unmounts (quit key, /quit). */
 export interface AppProps {
@@ -80,6 +81,7 @@ export function App({ onExit }: AppProps) {
 
   const openHelp = useCallback(() => setOverlay({ kind: 'help' }), []);
   const openSwitcher = useCallback(() => setOverlay({ kind: 'switcher' }), []);
+  const openUrls = useCallback(() => activeKey && setOverlay({ kind: 'urls', room: activeKey }), [activeKey]);
   const openSearch = useCallback((query: string, o?: { loaded?: boolean }) => setOverlay({ kind: 'search', query, ...(o?.loaded && activeKey ? { loaded: activeKey } : {}) }), [activeKey]);
   const closeOverlay = useCallback(() => setOverlay({ kind: 'none' }), []);
   const toggleMembers = useCallback(() => setShowMembers((v) => !v), []);
@@ -116,7 +118,7 @@ export function App({ onExit }: AppProps) {
     scrollRows: actions.scrollRows, pick, mouse: options.mouse ?? false, activeKey, roomW: L.roomW, bodyH: L.bodyH, order,
   });
   const { onSubmit: submit, complete, disabledReason, note } = useSubmit({
-    runtime, store, activeKey, profile: profileName, caps, pstate, preason, notify, pick, quit, openHelp, toggleMembers, retry, reconnect, scrollToBottom, clearRoom, moveRoom, openSearch,
+    runtime, store, activeKey, profile: profileName, caps, pstate, preason, notify, pick, quit, openHelp, toggleMembers, retry, reconnect, scrollToBottom, clearRoom, moveRoom, openSearch, openUrls,
   });
 
   // Every Enter starts afresh: an error about the previous line ("unknown command") does not outlive it.
@@ -165,6 +167,8 @@ export function App({ onExit }: AppProps) {
             <RoomSwitcher ref={overlayRef} width={mainW} height={paneH} onPick={pickRoom} onClose={closeOverlay} />
           ) : overlay.kind === 'search' ? (
             <SearchOverlay ref={overlayRef} width={mainW} height={paneH} query={overlay.query} {...(overlay.loaded ? { loadedRoom: overlay.loaded } : {})} onPick={showHit} onClose={closeOverlay} />
+          ) : overlay.kind === 'urls' ? (
+            <UrlPicker ref={overlayRef} width={mainW} height={paneH} roomKey={overlay.room} onDone={(t) => (closeOverlay(), notify(t, 'info'))} onClose={closeOverlay} />
           ) : showMembers && L.narrow ? (
             <MemberList roomKey={activeKey} width={mainW} height={paneH} presence={caps?.presence ?? false} />
           ) : (

@@ -94,12 +94,23 @@ export class RowCache {
 /** The process-wide cache used by the message pane. */
 export const rowCache = new RowCache();
 
-const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+[^\s<>"'`.,;:!?)\]}]/g;
+export const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+[^\s<>"'`.,;:!?)\]}]/g;
 
-/** Wraps every whole URL of `line` in an OSC 8 hyperlink (URLs broken across rows stay plain text). */
+const link = (target: string, text: string): string => `\u001b]8;;${target}\u0007${text}\u001b]8;;\u0007`;
+
+/**
+ * Wraps every whole URL of `line` in an OSC 8 hyperlink; a piece of a URL too long for one row (a
+ * word of `line` that is part of one of `urls`, at least 6 characters or its start) links to the
+ * whole URL, so a click on any of its rows opens all of it (the gutter never splits the target).
+ */
 export function linkify(line: string, urls: ReadonlySet<string>): string {
   if (urls.size === 0) return line;
-  return line.replace(URL_RE, (u) => (urls.has(u) ? `\u001b]8;;${u}\u0007${u}\u001b]8;;\u0007` : u));
+  const whole = line.replace(URL_RE, (u) => (urls.has(u) ? link(u, u) : u));
+  return whole.replace(/\S+/g, (tok) => {
+    if (tok.includes('\u001b')) return tok;
+    for (const u of urls) if (u !== tok && u.includes(tok) && (tok.length >= 6 || u.startsWith(tok))) return link(u, tok);
+    return tok;
+  });
 }
 
 function highlightMention(line: string, name: string | undefined, t: Theme): string {

@@ -26,17 +26,28 @@ export interface Theme {
 /**
  * Whether the terminal shows OSC 8 hyperlinks ("OSC 8 hyperlinks when the terminal supports
  * them"). `FORCE_HYPERLINK=1`/`0` decides; otherwise known terminals (iTerm2, WezTerm, VS Code,
- * Ghostty, kitty, foot, Windows Terminal, VTE ≥ 0.50), and never inside tmux/screen (which may drop
- * or mangle them) or with `TERM=dumb`.
+ * Ghostty, kitty, foot, Windows Terminal, VTE ≥ 0.50), inside tmux from 3.4 on (it passes them
+ * through), and never inside older tmux or screen (which may drop or mangle them) or with `TERM=dumb`.
  */
 export function supportsHyperlinks(env: NodeJS.ProcessEnv = process.env): boolean {
   const force = env['FORCE_HYPERLINK'];
   if (force !== undefined && force !== '') return force !== '0';
+  // tmux passes OSC 8 through to the outer terminal from 3.4 on (its CHANGES: "hyperlinks"); it says
+  // its version in TERM_PROGRAM / TERM_PROGRAM_VERSION (set since 3.2).
+  if (env['TMUX'] && env['TERM_PROGRAM'] === 'tmux') return tmuxVersionAtLeast(env['TERM_PROGRAM_VERSION'] ?? '', 3, 4);
   if (env['TMUX'] || env['STY'] || env['TERM'] === 'dumb' || (env['TERM'] ?? '').startsWith('screen') || (env['TERM'] ?? '').startsWith('tmux')) return false;
   const program = env['TERM_PROGRAM'] ?? '';
   if (['iTerm.app', 'WezTerm', 'vscode', 'ghostty'].includes(program)) return true;
   if (env['KITTY_WINDOW_ID'] || env['WT_SESSION'] || env['TERM'] === 'xterm-kitty' || env['TERM'] === 'foot') return true;
   return Number(env['VTE_VERSION'] ?? 0) >= 5000;
+}
+
+/** Whether a tmux version string (`3.4`, `3.5a`, `next-3.6`) is at least `major.minor`. */
+function tmuxVersionAtLeast(v: string, major: number, minor: number): boolean {
+  const m = /(\d+)\.(\d+)/.exec(v);
+  if (!m) return false;
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  return a > major || (a === major && b >= minor);
 }
 
 /** Palette for authors: readable on dark and light terminals. */

@@ -207,7 +207,12 @@ describe('lines and colours', () => {
     const off = makeTheme({ noColor: true, hyperlinks: false });
     assert.ok(!layoutMessage(msg({ text: `see ${url}` }), false, { width: 80, theme: off }).join('').includes('\x1b]8'));
     const long = `https://example.com/${'x'.repeat(120)}`;
-    assert.ok(!layoutMessage(msg({ text: long }), false, { width: 60, theme: on }).join('').includes('\x1b]8'), 'a URL broken across rows is not linked');
+    const pieces = layoutMessage(msg({ text: long }), false, { width: 60, theme: on });
+    assert.ok(pieces.length > 1, 'the long URL takes several rows');
+    for (const row of pieces) assert.ok(row.includes(`\x1b]8;;${long}\x07`), `every piece of a URL broken across rows links to the whole URL: ${JSON.stringify(row)}`);
+    assert.equal(supportsHyperlinks({ TMUX: '/tmp/x', TERM_PROGRAM: 'tmux', TERM_PROGRAM_VERSION: '3.4' }), true, 'tmux 3.4 passes OSC 8 through');
+    assert.equal(supportsHyperlinks({ TMUX: '/tmp/x', TERM_PROGRAM: 'tmux', TERM_PROGRAM_VERSION: '3.5a' }), true);
+    assert.equal(supportsHyperlinks({ TMUX: '/tmp/x', TERM_PROGRAM: 'tmux', TERM_PROGRAM_VERSION: '3.3a' }), false);
     assert.equal(supportsHyperlinks({ TERM_PROGRAM: 'iTerm.app' }), true);
     assert.equal(supportsHyperlinks({ TERM_PROGRAM: 'iTerm.app', TMUX: '/tmp/x' }), false);
     assert.equal(supportsHyperlinks({ TERM: 'xterm-256color' }), false);

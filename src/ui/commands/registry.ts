@@ -22,6 +22,7 @@ import { timeout } from './timeout.js';
 import { topic } from './topic.js';
 import type { CommandArgs, SlashCommand } from './types.js';
 import { unban } from './unban.js';
+import { urls } from './urls.js';
 import { whois } from './whois.js';
 
 /**
@@ -32,7 +33,7 @@ import { whois } from './whois.js';
  */
 
 /** Every slash command, in help order. */
-export const COMMANDS: readonly SlashCommand[] = [help, join, part, dm, retry, discard, reconnect, members, move, clear, lastlog, search, profile, quit, me, topic, whois, nick, editCmd, del, timeout, ban, unban];
+export const COMMANDS: readonly SlashCommand[] = [help, join, part, dm, retry, discard, reconnect, members, move, clear, lastlog, search, urls, profile, quit, me, topic, whois, nick, editCmd, del, timeout, ban, unban];
 
 /** The capabilities a command is judged against (any subset of a profile's; undefined = none known). */
 export type CommandCaps = Partial<Capabilities> | undefined;

@@ -37,6 +37,8 @@ export interface CommandContext {
   moveRoom(n: number): void;
   /** Opens the search overlay on `text`: the archive's hits, or with `loaded` the shown room's loaded messages (absent where the app has no search). */
   openSearch?(text: string, opts?: { loaded?: boolean }): void;
+  /** Opens the URL picker of the shown room (absent where the app has none). */
+  openUrls?(): void;
 }
 
 /** The words after a command's name: split on blanks (`args`) and as typed (`rest`). */
