@@ -123,7 +123,7 @@ function highlightMention(line: string, name: string | undefined, t: Theme): str
 /** The rows of one message without separators (cached). */
 export function messageLines(m: StoredMessage, grouped: boolean, o: LayoutOptions, cache: RowCache = rowCache): string[] {
   const fmt = o.timeFormat ?? 'HH:mm';
-  const key = `${m.id}\u0000${m.rev}\u0000${o.width}\u0000${grouped ? 1 : 0}\u0000${fmt}\u0000${o.theme.noColor ? 0 : 1}${o.theme.hyperlinks ? 1 : 0}\u0000${m.status}\u0000${m.deleted ? 1 : 0}\u0000${m.edited ? 1 : 0}${m.status === 'failed' ? `\u0000${o.failedHint ?? ''}` : ''}`;
+  const key = `${m.id}\u0000${m.rev}\u0000${o.width}\u0000${grouped ? 1 : 0}\u0000${fmt}\u0000${o.theme.noColor ? 0 : 1}${o.theme.hyperlinks ? 1 : 0}\u0000${m.status}\u0000${m.deleted ? 1 : 0}\u0000${m.edited ? 1 : 0}${m.archived ? 1 : 0}${m.status === 'failed' ? `\u0000${o.failedHint ?? ''}` : ''}`;
   return cache.get(key, () => layoutMessage(m, grouped, o));
 }
 
@@ -167,7 +167,8 @@ export function layoutMessage(m: StoredMessage, grouped: boolean, o: LayoutOptio
   const nickCell = pad(truncate(nickText, nickW), nickW, true);
   let nick = m.kind === 'system' ? c.dim(nickCell) : t.paint(t.userColor(m.author.id), nickCell);
   if (m.mention && !grouped && m.kind !== 'system') nick = c.inverse(nick);
-  const bar = m.mention ? (t.noColor ? '›' : t.paint('yellow', '│')) : c.dim('│');
+  // A dashed bar: shown from the local archive, not (yet) confirmed by the server.
+  const bar = m.mention ? (t.noColor ? '›' : t.paint('yellow', '│')) : c.dim(m.archived ? '┆' : '│');
   const rows: string[] = [];
   const timeCell = c.dim(time);
   const marks: string[] = [];

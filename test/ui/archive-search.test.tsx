@@ -50,8 +50,8 @@ describe('/search over the archive', () => {
     const overlay = await ui.waitFor((f) => f.includes('Search "zebra": 1 hit'), 'overlay with the hit');
     assert.match(overlay, /#dev Jane: the zebra deploy broke/);
     await ui.press(KEY.enter);
-    const shown = await ui.waitFor((f) => f.includes('│ the zebra deploy broke') && !f.includes('Search "zebra"'), 'the hit in its room');
-    assert.match(shown, /chatter 151/, 'with the messages after it');
+    const shown = await ui.waitFor((f) => f.includes('┆ the zebra deploy broke') && !f.includes('Search "zebra"'), 'the hit in its room');
+    assert.match(shown, /┆ chatter 151/, 'with the messages after it, marked as from the archive (dashed bar)');
     const msgs = s.store.getState().rooms[roomKey('fk', 'dev')]!.messages.map((m) => Number(m.id));
     assert.ok(msgs.includes(149) && msgs.includes(150), 'its context is in the store');
     assert.deepEqual(msgs, [...msgs].sort((a, b) => a - b), 'in order');
