@@ -6,7 +6,9 @@ import type { NamedProfile } from '../../src/core/profile.js';
 import { ChatRuntime } from '../../src/core/runtime/index.js';
 import { roomKey } from '../../src/core/state.js';
 import { SessionStore } from '../../src/core/store/index.js';
+import { definition as talkeeDef } from '../../src/connectors/talkee/index.js';
 import { startChatApiServer } from '../servers/chatapi/server.js';
+import { base64, startTalkeeServer } from '../servers/talkee/server.js';
 
 // A send the server stored and then answered with a 500, or whose connection it dropped: through the
 // runtime's outbox, the server holds one copy and the store shows one (the outbox looks before it
@@ -70,5 +72,21 @@ describe('a send the server stored before it failed is not posted again', () => 
         assert.match(String((posts[0]?.body as { meta?: { client_message_id?: unknown } }).meta?.client_message_id), /^[0-9a-f-]{36}$/, 'the send carries its key');
       });
     }
+  }
+
+  for (const mode of ['500', 'drop'] as const) {
+    test(`talkee: stored, then ${mode === '500' ? 'HTTP 500' : 'the connection dropped'}; found in the recent messages by its id`, async () => {
+      const s = await startTalkeeServer();
+      cleanups.push(() => s.close());
+      const { rt, store } = await runtime(talkeeDef, { name: 't', service: 'talkee', url: s.url, apiUrl: s.apiUrl, siteId: 2, rooms: ['lobby'], token: s.token });
+      const key = roomKey('t', 'lobby');
+      await until(() => store.getState().profiles.t?.state === 'connected', 'connected');
+      s.storeThenFail(mode);
+      const text = `once ${mode}`;
+      const shown = await sendAndSettle(rt, store, key, text);
+      assert.equal(s.messages.filter((m) => m.data === base64(text)).length, 1, 'one copy on the server');
+      assert.equal(shown, 1, 'one copy in the store');
+      assert.equal(s.requests.filter((r) => r.method === 'POST' && r.path === '/ws/messages').length, 1, 'posted once');
+    });
   }
 });

@@ -235,6 +235,28 @@ export class TalkeeSession implements ConnectorSession {
     return { ...mine, profile: this.ctx.profile.name };
   }
 
+  /**
+   * GET `{url}/messages?site_id=&slug=&filter=latest` (facts §6): the server's newest 100 messages, of
+   * every slug (items carry no room, so they are given `room`), for the outbox to find a send whose answer
+   * never came — by its `id`, which we chose (the txnId). Throws ChatError like `send`.
+   */
+  async recentMessages(room: string): Promise<MessageEvent[]> {
+    const url = messagesUrl(this.baseUrl, this.siteId, room);
+    url.searchParams.set('filter', 'latest');
+    const answer = await request(url, { method: 'GET' }, 'recent messages', this.abort.signal);
+    const refused = asErrorBody(answer.json);
+    if (refused) throw errorFromBody(refused, 'recent messages');
+    if (answer.status >= 300) throw errorFromStatus(answer.status, 'recent messages');
+    const list = unwrap(answer.json);
+    if (!Array.isArray(list)) throw new ChatError('protocol', 'recent messages: the server answered with no list', { retryable: false });
+    const out: MessageEvent[] = [];
+    for (const item of list.slice(-1000)) {
+      const ev = toMessageEvent(item, room);
+      if (ev) out.push({ ...ev, profile: this.ctx.profile.name });
+    }
+    return out;
+  }
+
   /** Closes every socket; no events after it resolves. Idempotent. */
   async disconnect(): Promise<void> {
     if (this.emitter.closed) return;

@@ -107,6 +107,8 @@ export interface TalkeeTestServer {
   issue(userId: number): string;
   /** Creates a message as user `from` (default 2) in (siteId, slug), as POST /ws/messages would. */
   post(siteId: number, slug: string, opts?: { from?: number; text?: string; data?: string; id?: string | null; category?: string }): TalkeeMessage;
+  /** One-shot: the next POST /ws/messages is stored (and broadcast), then answered HTTP 500 (`'500'`) or not at all, the connection dropped (`'drop'`). */
+  storeThenFail(mode: '500' | 'drop'): void;
   /** Sends a frame as it is to every socket of a room. */
   raw(siteId: number, slug: string, frame: string | Buffer, opts?: { binary?: boolean }): void;
   /** Drops every open socket: `'terminate'` (no close frame), `'empty'` (empty close frame → 1005) or a close code. */
@@ -211,6 +213,7 @@ export async function startTalkeeServer(opts: TalkeeServerOptions = {}): Promise
   };
 
   let closeNew: { count: number; code: number; reason: string } | null = null;
+  let storeThenFail: '500' | 'drop' | undefined;
   const srv: TalkeeTestServer = {
     port: 0,
     url: '',
@@ -226,6 +229,9 @@ export async function startTalkeeServer(opts: TalkeeServerOptions = {}): Promise
     refuseRoom: null,
     closeNext(count, code, reason) {
       closeNew = { count, code, reason };
+    },
+    storeThenFail(mode) {
+      storeThenFail = mode;
     },
     issue,
     post(siteId, slug, o = {}) {
@@ -337,7 +343,12 @@ export async function startTalkeeServer(opts: TalkeeServerOptions = {}): Promise
       const payload = decodeStrings(raw, ['id', 'category', 'data', 'created_at']);
       if (!payload) return reply(res, { code: 400, msg: MALFORMED });
       // `message_id` is no field of the payload: dropped (facts §6).
-      return reply(res, create(site.siteId, site.slug, user, { id: payload.id ?? '', category: payload.category ?? '', data: payload.data ?? '' }));
+      const stored = create(site.siteId, site.slug, user, { id: payload.id ?? '', category: payload.category ?? '', data: payload.data ?? '' });
+      const failing = storeThenFail;
+      storeThenFail = undefined;
+      if (failing === 'drop') return void req.socket.destroy();
+      if (failing === '500') return reply(res, { code: 500, msg: 'internal error' }, 500);
+      return reply(res, stored);
     });
   });
 
