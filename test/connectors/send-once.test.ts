@@ -6,8 +6,11 @@ import type { NamedProfile } from '../../src/core/profile.js';
 import { ChatRuntime } from '../../src/core/runtime/index.js';
 import { roomKey } from '../../src/core/state.js';
 import { SessionStore } from '../../src/core/store/index.js';
+import { createGlimeshSession, definition as glimeshDef } from '../../src/connectors/glimesh/index.js';
 import { definition as talkeeDef } from '../../src/connectors/talkee/index.js';
+import { Backoff } from '../../src/core/reconnect.js';
 import { startChatApiServer } from '../servers/chatapi/server.js';
+import { startGlimeshServer } from '../servers/glimesh/server.js';
 import { base64, startTalkeeServer } from '../servers/talkee/server.js';
 
 // A send the server stored and then answered with a 500, or whose connection it dropped: through the
@@ -87,6 +90,23 @@ describe('a send the server stored before it failed is not posted again', () => 
       assert.equal(s.messages.filter((m) => m.data === base64(text)).length, 1, 'one copy on the server');
       assert.equal(shown, 1, 'one copy in the store');
       assert.equal(s.requests.filter((r) => r.method === 'POST' && r.path === '/ws/messages').length, 1, 'posted once');
+    });
+  }
+
+  for (const mode of ['500', 'drop'] as const) {
+    test(`glimesh: stored, then ${mode === '500' ? 'phx_error (a crash) without a reply' : 'the socket dropped'}`, async () => {
+      const s = await startGlimeshServer();
+      cleanups.push(() => s.close());
+      const def: ConnectorDefinition = { ...glimeshDef, create: (ctx) => createGlimeshSession(ctx, { backoff: () => new Backoff({ baseMs: 20, capMs: 50 }), pushTimeoutMs: 1000 }) };
+      const { rt, store } = await runtime(def, { name: 'g', service: 'glimesh', url: s.url, token: s.token, rooms: ['6'] });
+      const key = roomKey('g', '6');
+      await until(() => store.getState().profiles.g?.state === 'connected', 'connected');
+      s.state.storeThenFail = mode;
+      const text = `once ${mode}`;
+      const shown = await sendAndSettle(rt, store, key, text);
+      assert.equal(s.messages.filter((m) => m.message === text).length, 1, 'one copy on the server');
+      assert.equal(shown, 1, 'one copy in the store');
+      assert.equal(s.mutations.filter((m) => m.text === text).length, 1, 'posted once');
     });
   }
 });

@@ -157,6 +157,13 @@ export async function startGlimeshServer(opts: GlimeshServerOptions = {}) {
     muteHeartbeats: false,
     silentDocs: false,
     dropDocReplies: false,
+    /**
+     * One-shot: the next createChatMessage is stored (and pushed to subscribers), then it fails: `'500'` is
+     * HTTP 500 (over HTTP) or a crash, `phx_error` without a reply (over the socket); `'drop'` drops the connection.
+     */
+    storeThenFail: null as '500' | 'drop' | null,
+    /** Set by the resolver when the failure of `storeThenFail` is due now. */
+    failNow: null as '500' | 'drop' | null,
     /** Doc replies wait this long (ms), so the subscription push of a sent message arrives before the reply. */
     docReplyDelayMs: 0,
     tokenCount: 0,
@@ -277,7 +284,12 @@ export async function startGlimeshServer(opts: GlimeshServerOptions = {}) {
           need(access.scopes.has('chat'), 'unauthorized');
           const channel = channels.get(String(a.channelId));
           if (!channel) throw new Crash(404);
-          return messageView(createMessage(access.user!, channel, a.message?.message));
+          const stored = messageView(createMessage(access.user!, channel, a.message?.message));
+          if (state.storeThenFail) {
+            state.failNow = state.storeThenFail;
+            state.storeThenFail = null;
+          }
+          return stored;
         } catch (e) {
           rec.error = (e as Error).message;
           throw e;
@@ -394,6 +406,10 @@ export async function startGlimeshServer(opts: GlimeshServerOptions = {}) {
     const control = conn.control;
     const outcome = await run('old', conn.access, 'socket', String(payload.query ?? ''), variables);
     if (state.docReplyDelayMs) await new Promise((r) => setTimeout(r, state.docReplyDelayMs)); // a slow reply: pushes go first
+    const failNow = state.failNow;
+    state.failNow = null;
+    if (failNow === 'drop') return void conn.ws.terminate();
+    if (failNow === '500') return endControl(conn, 'phx_error');
     if (conn.control !== control || state.dropDocReplies) return; // the channel ended meanwhile (or the reply is lost): no reply
     if ('crash' in outcome) return endControl(conn, 'phx_error');
     if ('subscribe' in outcome && outcome.subscribe) {
@@ -462,6 +478,10 @@ export async function startGlimeshServer(opts: GlimeshServerOptions = {}) {
     } else return send(401, { errors: [{ message: 'You must be logged in to access the api' }] });
     if (!isMap(body) || typeof body.query !== 'string') return send(400, { errors: [{ message: 'No query document supplied' }] });
     const outcome = await run('new', access, 'http', body.query, isMap(body.variables) ? body.variables : {});
+    const failNow = state.failNow;
+    state.failNow = null;
+    if (failNow === 'drop') return void req.socket.destroy();
+    if (failNow === '500') return send(500, 'Internal Server Error');
     if ('crash' in outcome) return send(outcome.crash!, outcome.crash === 404 ? 'Not Found' : 'Internal Server Error');
     if ('subscribe' in outcome) return send(400, { errors: [{ message: 'subscriptions over HTTP are not modelled' }] });
     send(200, outcome.result);
