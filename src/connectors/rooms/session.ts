@@ -377,6 +377,20 @@ export class RoomsSession implements ConnectorSession {
     return items.slice(-Math.max(0, opts.limit)).map((x) => ({ ...x.ev }));
   }
 
+  /**
+   * The room's messages the server has now (`POST /chat/retrieve`, facts A5: one id serial over all
+   * rooms, no room filter), after the 100th newest message kept for the room (`after: 0` when fewer are
+   * kept): the outbox looks there for a send whose echo never came before it sends it again. Throws the
+   * retrieve's ChatError.
+   */
+  async recentMessages(room: string): Promise<MessageEvent[]> {
+    const id = String(Number(room.trim()));
+    const kept = this.archive.get(id)?.items ?? [];
+    const after = kept.length > 100 ? (kept[kept.length - 100]?.n ?? 0) : 0;
+    const fetched = await this.retrieve(after);
+    return fetched.filter((m) => m.room === id && !m.oversized).map((m) => this.toEvent(m));
+  }
+
   // ---------------------------------------------------------------- DMs and us
 
   /** Starts a DM with `user` (a user id, or a name from the profile's aliases): directory.ts. */

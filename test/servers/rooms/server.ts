@@ -110,6 +110,11 @@ export interface RoomsTestServer {
     retrieveDelayMs: number;
     /** The next N retrieves answer 500 INTERNAL_SERVER_ERROR. */
     failRetrieve: number;
+    /**
+     * One-shot: the next chat frame is stored, then the sender's socket is dropped before its echo
+     * (`'drop'`), or its echo is never sent (`'no-echo'`: send-path trouble is silent, facts A4.4 item 7).
+     */
+    storeThenFail: 'drop' | 'no-echo' | null;
     /** When set, the socket refuses every auth frame with this error_code (REST still accepts the token). */
     refuseSocketAuth: string | null;
     /** When set, the socket answers an auth frame by closing with this code and reason (a server that says we broke a policy). */
@@ -165,7 +170,7 @@ export async function startRoomsServer(opts: RoomsServerOptions = {}): Promise<R
   const sockets: ServerSocket[] = [];
   const requests: HttpRequestLog[] = [];
   const dropped: { frame: string; why: string }[] = [];
-  const hooks: RoomsTestServer['hooks'] = { beforeConnected: null, retrieveDelayMs: 0, failRetrieve: 0, refuseSocketAuth: null, closeOnAuth: null };
+  const hooks: RoomsTestServer['hooks'] = { beforeConnected: null, retrieveDelayMs: 0, failRetrieve: 0, storeThenFail: null, refuseSocketAuth: null, closeOnAuth: null };
   const sso: RoomsTestServer['sso'] = { script: ['WAITING', 'AUTHENTICATED'], error: 'UCL said no', timeoutS: 900, userId: me, checks: 0 };
   const ssoCodes = new Map<string, { expires: number; step: number }>();
   let nextId = 1;
@@ -239,7 +244,14 @@ export async function startRoomsServer(opts: RoomsServerOptions = {}): Promise<R
       dropped.push({ frame: raw, why });
       return;
     }
-    publish(insert(room as number, s.userId as string, text as string));
+    const stored = insert(room as number, s.userId as string, text as string);
+    const failing = hooks.storeThenFail;
+    hooks.storeThenFail = null;
+    if (failing === 'drop') s.ws.terminate();
+    const subscribed = s.subscribed;
+    if (failing !== null) s.subscribed = false; // the sender gets no echo
+    publish(stored);
+    s.subscribed = subscribed;
   }
 
   function reply(res: ServerResponse, log: HttpRequestLog, status: number, body?: unknown, plain?: string): void {
