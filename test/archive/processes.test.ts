@@ -82,6 +82,25 @@ describe('archive across real processes', () => {
     a.close();
   });
 
+  it('kill -9 right after Enter in the runtime the TUI runs (server not there): the next start shows it queued', async () => {
+    const dir = tempDir();
+    const c = child(['runtime-send-and-hang', dir]);
+    const done = exit(c);
+    const said = await line(c, /sent \S+ \w+ \d+/);
+    const [, txn, status, notices] = said.split(' ');
+    assert.deepEqual([status, notices], ['pending', '0'], 'shown pending, no archive notice');
+    c.kill('SIGKILL');
+    await done;
+    await new Promise((r) => setTimeout(r, 100));
+    const a = Archive.open(join(dir, 'archive.db'));
+    // Its 30 s lease has not run out: read the row itself, then let a new process adopt it by ending the lease.
+    const row = a.handle.db.prepare('SELECT status, text FROM outbox WHERE txn_id = ?').get(txn!) as { status: string; text: string } | undefined;
+    assert.deepEqual(row && { ...row }, { status: 'queued', text: 'sent just before kill -9' });
+    a.handle.db.exec('UPDATE outbox SET lease_until = 0');
+    assert.deepEqual(a.outbox({ profiles: ['work'] }).load().map((e) => [e.txnId, e.status]), [[txn, 'queued']]);
+    a.close();
+  });
+
   it('kill -9 after a flush: every flushed message is there, the database is intact', async () => {
     const dir = tempDir();
     const c = child(['record-and-hang', dir, '3000']);

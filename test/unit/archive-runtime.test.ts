@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -249,6 +249,23 @@ describe('the runtime on the archive', () => {
     await until(() => r.sessions[0]!.historyCalls.length === 2, 'both rooms caught up');
     await r.rt.stop();
     await r.app.close();
+  });
+
+  it('a damaged archive: one notice line, the file is left as it was, chat and sends go on (the file outbox)', async () => {
+    const dir = tempDir();
+    const garbage = 'not a database '.repeat(500);
+    writeFileSync(join(dir, 'archive.db'), garbage);
+    const r = runtime(dir, { extra: { stateDir: dir } });
+    assert.equal(r.app.outbox, undefined);
+    const notices = r.store.getState().notices.map((n) => n.text);
+    assert.equal(notices.length, 1);
+    assert.match(notices[0]!, /^archive .*archive\.db is damaged/);
+    await r.rt.start();
+    r.rt.send(K, 'still works');
+    await until(() => r.sessions[0]!.sent.includes('still works'), 'the send');
+    await r.rt.stop();
+    await r.app.close();
+    assert.equal(readFileSync(join(dir, 'archive.db'), 'utf8'), garbage);
   });
 
   it('archiveHistory leaves deleted messages out of the rooms it fills', () => {
