@@ -59,7 +59,10 @@ export class V2Session extends AccountSession<V2Msg> {
   private readonly urls: { rest: string; ws: string };
   private readonly token: string;
   /** Message id → seq (the newest 20,000): history pages before a message start below its seq. */
-  private readonly seqs = new Map<string, number>();
+  private seqs = new Map<string, number>();
+  private oldSeqs = new Map<string, number>();
+  /** Per room: the seq and time of the newest live message (see `inOrder`). */
+  private readonly lastLive = new Map<string, { seq: number; time: string }>();
   private socket: WebSocket | undefined;
   /** Least wait before the next connection, from a `server.shutdown` frame. */
   private shutdownFloorMs: number | undefined;
@@ -192,6 +195,7 @@ export class V2Session extends AccountSession<V2Msg> {
         const m = parseV2Message(o);
         if (!m) return n.notice('malformed', 'ignored a malformed message');
         this.learnSeq(m);
+        this.inOrder(m);
         return this.live(m.room, m);
       }
       case 'message.edited': {
@@ -232,12 +236,31 @@ export class V2Session extends AccountSession<V2Msg> {
     }
   }
 
+  /**
+   * Live times have whole seconds, and the store orders messages of the same time by id (random UUIDs
+   * here): a live message in the same second as the room's previous one is put 1 ms after it (up to
+   * .999), so that a room's messages keep their seq order, as the history (nanoseconds) has them.
+   */
+  private inOrder(m: V2Msg): void {
+    const prev = this.lastLive.get(m.room);
+    if (prev && prev.seq < m.seq && m.time.endsWith('.000Z') && prev.time.startsWith(m.time.slice(0, 20)) && prev.time >= m.time) {
+      const ms = Number(prev.time.slice(20, 23)) + 1;
+      if (ms <= 999) m.time = `${m.time.slice(0, 20)}${String(ms).padStart(3, '0')}Z`;
+    }
+    if (!prev || prev.seq < m.seq) this.lastLive.set(m.room, { seq: m.seq, time: m.time });
+  }
+
+  /** Remembers `m`'s seq; two generations of 20,000 (as the kit's BoundedSet: evicting one by one walks a Map's deleted slots on every add, a flood's hot spot). */
   private learnSeq(m: V2Msg): void {
     this.seqs.set(m.id, m.seq);
-    if (this.seqs.size > 20_000) {
-      const oldest = this.seqs.keys().next().value;
-      if (oldest !== undefined) this.seqs.delete(oldest);
+    if (this.seqs.size >= 20_000) {
+      this.oldSeqs = this.seqs;
+      this.seqs = new Map();
     }
+  }
+
+  private seqOf(id: string): number | undefined {
+    return this.seqs.get(id) ?? this.oldSeqs.get(id);
   }
 
   protected toEvent(m: V2Msg): Copy {
@@ -296,7 +319,7 @@ export class V2Session extends AccountSession<V2Msg> {
     let hi: number;
     if (before === undefined) hi = lastSeqOf(await this.rest('GET', `/rooms/${encodeURIComponent(room)}`, `room ${shortRoom(room)}`, undefined, signal));
     else {
-      const s = this.seqs.get(before);
+      const s = this.seqOf(before);
       if (s === undefined) return [];
       hi = s - 1;
     }

@@ -28,6 +28,10 @@ export function parseV2Message(o: Obj, room?: string): V2Msg | undefined {
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) return undefined;
   const r = room ?? asId(o.room_id) ?? asId(o.chatroom_id);
   if (!r) return undefined;
+  // The socket's times have whole seconds (ws handler: `Format("2006-01-02T15:04:05Z07:00")`): written
+  // in the canonical form here (`….000Z`), the common case costs no date parsing.
+  const at = o.created_at;
+  if (typeof at === 'string' && at.length === 20 && at.charCodeAt(19) === 90 /* Z */ && at.charCodeAt(10) === 84 /* T */) o.created_at = `${at.slice(0, 19)}.000Z`;
   const meta = o.meta;
   const ev = messageEvent(o, r); // a string `meta` is no object: messageEvent reads no mentions from it
   if (!ev) return undefined;
