@@ -21,6 +21,7 @@ import { jsonLine, passes, targetOf, textLine, type Figure } from './lib/report.
 import { benchArchiveTui, benchSearchScale } from './archive.js';
 import { benchRssKeypress } from './memory.js';
 import { benchStartup } from './startup.js';
+import { benchProtocols } from './protocols.js';
 import { benchFlood, benchFlood10k, benchScrollback } from './tui.js';
 
 const argv = process.argv.slice(2);
@@ -180,6 +181,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   await guarded(['ingest_ratio', 'archive_ingest_ratio'], benchIngest);
   await guarded(['tail_vs_wscat'], benchTail);
+  await guarded(['ingest_ratio_v2', 'tail_vs_wscat_v2', 'ingest_ratio_socketio', 'tail_vs_wscat_socketio'], () => benchProtocols({ runs: RUNS, emit, want, log }));
   const c = { runs: RUNS, emit, want, log };
   await guarded(['flood_cpu', 'flood_fps', 'flood_lag_p99_ms', 'flood_cpu_vs_weechat'], () => benchFlood(c));
   await guarded(['flood10k_cpu', 'flood10k_lag_p99_ms'], () => benchFlood10k(c));
