@@ -19,6 +19,7 @@ import { useRoomMemory } from './hooks/useRoomMemory.js';
 import { useDispatch } from './hooks/useDispatch.js';
 import { useMentionAlerts } from './hooks/useMentionAlerts.js';
 import { useOwnEdits } from './hooks/useOwnEdits.js';
+import { useTerminalTitle } from './hooks/useTerminalTitle.js';
 import { useStore } from './hooks/useStore.js';
 import { useSubmit } from './hooks/useSubmit.js';
 import { buildKeymap, helpLines, statusHints } from './keymap.js';
@@ -70,6 +71,7 @@ export function App({ onExit }: AppProps) {
 
   const notify = useCallback((text: string, level: 'info' | 'error' = 'error') => setUiNotice({ time: Date.now(), level, text }), []);
   useMentionAlerts(store, options, activeRef);
+  useTerminalTitle(activeKey, options.title);
 
   // The paste prompt takes the composer's place (its question, then a preview of the first lines).
   const L0 = screenLayout({ columns, rows, roomsToggled, showMembers, caps, composerRows });

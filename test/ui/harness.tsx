@@ -24,8 +24,8 @@ class FakeStdout extends EventEmitter {
     const done = typeof enc === 'function' ? enc : cb;
     if (typeof done === 'function') queueMicrotask(done as () => void);
     this.raw.push(s);
-    // Terminal mode switches (bracketed paste on/off, cursor) are not frames.
-    if (!/^(\x1b\[[0-9;?]*[a-zA-Z])+$/.test(s)) this.frames.push(s);
+    // Terminal mode switches (bracketed paste on/off, cursor) and OSC strings (title, clipboard) are not frames.
+    if (!/^(\x1b\[[0-9;?]*[a-zA-Z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x07)+$/.test(s)) this.frames.push(s);
     return true;
   };
   lastFrame(): string {
