@@ -7,6 +7,9 @@ import chalk, { Chalk, type ChalkInstance, type ForegroundColorName } from 'chal
  * inverse, underline) stay, and every state also has a non-colour marker (✗, ⧗, *, ›) so
  * nothing depends on colour alone. chalk itself ignores NO_COLOR (../shared/notes/stack.md §3g).
  */
+/** A colour Ink's `<Text color>` takes: an ANSI name, or `ansi256(N)` (a 256-colour index). */
+export type UiColor = ForegroundColorName | `ansi256(${number})`;
+
 export interface Theme {
   /** Colour names for Ink `<Text color>`; undefined when colours are off. */
   color(name: ForegroundColorName): ForegroundColorName | undefined;
@@ -14,11 +17,14 @@ export interface Theme {
   c: ChalkInstance;
   noColor: boolean;
   /** Props for Ink `<Text {...fg('red')}>`: `{}` when colours are off (exactOptionalPropertyTypes-safe). */
-  fg(name: ForegroundColorName | undefined): { color?: ForegroundColorName };
-  /** Colour of a user, stable across runs (hash of the user id). */
-  userColor(userId: string): ForegroundColorName | undefined;
+  fg(name: UiColor | undefined): { color?: UiColor };
+  /**
+   * Colour of a user, stable across runs (hash of the user id): one of {@link USER_PALETTE_256}
+   * where the terminal has 256 colours (chalk level ≥ 2), else of the 11 of {@link USER_PALETTE}.
+   */
+  userColor(userId: string): UiColor | undefined;
   /** Styles a string in a colour (no-op without colours). */
-  paint(name: ForegroundColorName | undefined, s: string): string;
+  paint(name: UiColor | undefined, s: string): string;
   /** Whether URLs are wrapped in OSC 8 hyperlinks. */
   hyperlinks: boolean;
 }
@@ -55,6 +61,16 @@ export const USER_PALETTE: ForegroundColorName[] = [
   'red', 'green', 'blue', 'magenta', 'cyan', 'yellow', 'redBright', 'greenBright', 'blueBright', 'magentaBright', 'cyanBright',
 ];
 
+/**
+ * Author colours of 256-colour terminals: 40 mid-light, saturated indexes of the 6×6×6 cube that read on
+ * dark and light backgrounds (no greys, no near-white or near-black, no pale yellows): 8 authors on one
+ * screen all differ with 47 % chance among 40 colours, 3 % among the 11 of {@link USER_PALETTE}.
+ */
+export const USER_PALETTE_256: readonly number[] = [
+  25, 26, 27, 31, 32, 33, 37, 38, 39, 61, 62, 63, 67, 68, 69, 73, 97, 98, 99, 103,
+  125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 160, 161, 162, 163, 164, 166, 167, 168, 169, 170,
+];
+
 /** 32-bit FNV-1a of a string; stable across runs and platforms. */
 export function hash32(s: string): number {
   let h = 0x811c9dc5;
@@ -80,8 +96,16 @@ export function makeTheme(opts: { noColor?: boolean; level?: 0 | 1 | 2 | 3; hype
     noColor,
     color: (name) => (noColor ? undefined : name),
     fg: (name) => (noColor || !name ? {} : { color: name }),
-    userColor: (id) => (noColor ? undefined : USER_PALETTE[hash32(id) % USER_PALETTE.length]),
-    paint: (name, s) => (noColor || !name ? s : inst[name](s)),
+    userColor: (id) => {
+      if (noColor) return undefined;
+      const h = hash32(id);
+      return inst.level >= 2 ? `ansi256(${USER_PALETTE_256[h % USER_PALETTE_256.length]!})` : USER_PALETTE[h % USER_PALETTE.length];
+    },
+    paint: (name, s) => {
+      if (noColor || !name) return s;
+      const n = /^ansi256\((\d+)\)$/.exec(name);
+      return n ? inst.ansi256(Number(n[1]))(s) : inst[name as ForegroundColorName](s);
+    },
     hyperlinks: opts.hyperlinks ?? (opts.level === undefined && supportsHyperlinks()),
   };
 }

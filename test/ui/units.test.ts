@@ -8,7 +8,7 @@ import { fuzzyFilter } from '../../src/ui/fuzzy.js';
 import { actionOf, buildKeymap, keyLabel } from '../../src/ui/keymap.js';
 import { keyId, parseKeys } from '../../src/ui/keys.js';
 import { layoutMessage, ROW_CACHE_ENTRIES, RowCache, rowsOf } from '../../src/ui/lines.js';
-import { hash32, makeTheme, supportsHyperlinks, USER_PALETTE } from '../../src/ui/theme.js';
+import { hash32, makeTheme, supportsHyperlinks, USER_PALETTE, USER_PALETTE_256 } from '../../src/ui/theme.js';
 import { computeView, countAfter, findIndex, scrollBy, topPos } from '../../src/ui/viewport.js';
 import { wrapPlain } from '../../src/ui/wrap.js';
 import { msg } from './fixtures.js';
@@ -136,6 +136,16 @@ describe('lines and colours', () => {
     assert.equal(t.userColor('jane'), USER_PALETTE[hash32('jane') % USER_PALETTE.length]);
     const set = new Set(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((u) => t.userColor(u)));
     assert.ok(set.size > 2);
+  });
+  test('with 256 colours authors get one of the larger palette, painted as 38;5;N in rows and taken by Ink', () => {
+    const t256 = makeTheme({ noColor: false, level: 2 });
+    const n = USER_PALETTE_256[hash32('jane') % USER_PALETTE_256.length]!;
+    assert.equal(t256.userColor('jane'), `ansi256(${n})`);
+    const row = layoutMessage(msg({ text: 'hi', author: { id: 'jane', name: 'jane' } }), false, { width: 60, theme: t256 })[0]!;
+    assert.ok(row.includes(`\x1b[38;5;${n}m`), JSON.stringify(row));
+    const ids = Array.from({ length: 40 }, (_, i) => `user${i}`);
+    assert.ok(new Set(ids.map((u) => t256.userColor(u))).size > new Set(ids.map((u) => t.userColor(u))).size, 'more distinct colours than the 16-colour palette');
+    assert.equal(makeTheme({ noColor: true, level: 2 }).userColor('jane'), undefined);
   });
   test('NO_COLOR: no colour codes in rows (attributes like dim remain allowed)', () => {
     const nc = makeTheme({ noColor: true, level: 1 });
