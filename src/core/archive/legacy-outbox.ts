@@ -2,7 +2,7 @@ import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stmt, transaction } from './open.js';
 import type { ArchiveDb } from './open.js';
-import { UNCONFIRMED } from './outbox-row.js';
+import { parseOutboxEntry } from '../runtime/outbox.js';
 import type { OutboxEntry } from './outbox-row.js';
 
 /**
@@ -49,7 +49,7 @@ export function importLegacyOutbox(a: ArchiveDb, stateDir: string, warn: (line: 
   const good: OutboxEntry[] = [];
   const bad: unknown[] = [];
   for (const e of entries) {
-    const entry = parseLegacy(e);
+    const entry = parseOutboxEntry(e);
     if (entry) good.push(entry);
     else bad.push(e);
   }
@@ -87,26 +87,3 @@ export function importLegacyOutbox(a: ArchiveDb, stateDir: string, warn: (line: 
   return added;
 }
 
-/** One entry of the old file, validated; `sending` → `failed`. Undefined when malformed. */
-function parseLegacy(e: unknown): OutboxEntry | undefined {
-  if (typeof e !== 'object' || e === null) return undefined;
-  const o = e as Record<string, unknown>;
-  const str = (v: unknown): v is string => typeof v === 'string';
-  if (!str(o.txnId) || !str(o.profile) || !str(o.room) || !str(o.text)) return undefined;
-  if (!o.txnId || !o.profile || !o.room) return undefined;
-  const status = o.status === 'queued' ? 'queued' : 'failed';
-  const entry: OutboxEntry = {
-    txnId: o.txnId,
-    profile: o.profile,
-    room: o.room,
-    text: o.text,
-    time: str(o.time) && Number.isFinite(Date.parse(o.time)) ? o.time : new Date().toISOString(),
-    status,
-    attempts: 0,
-    rateLimited: 0,
-  };
-  if (status === 'failed') entry.error = o.status === 'sending' ? UNCONFIRMED : str(o.error) && o.error ? o.error : 'not sent';
-  const au = o.author as Record<string, unknown> | undefined;
-  if (au && typeof au === 'object' && str(au.id) && str(au.name)) entry.author = { id: au.id, name: au.name };
-  return entry;
-}

@@ -1,4 +1,3 @@
-import type { UserRef } from '../events.js';
 
 /**
  * An outbox entry (a send the server has not confirmed, or one that failed and is kept) and its row in
@@ -7,30 +6,10 @@ import type { UserRef } from '../events.js';
  * of when the user sent it.
  */
 
-/** Where an outbox entry is in its life. */
-export type OutboxStatus = 'queued' | 'sending' | 'failed';
-
-/** One unconfirmed send. */
-export interface OutboxEntry {
-  txnId: string;
-  profile: string;
-  room: string;
-  text: string;
-  /** ISO 8601 UTC of the user's send. */
-  time: string;
-  status: OutboxStatus;
-  /** Why it failed (one line, no secret). */
-  error?: string;
-  /** Failed delivery attempts (network/protocol) of the current try. */
-  attempts: number;
-  /** Rate-limit waits of the current try. */
-  rateLimited: number;
-  /** Our user as shown on the echo. */
-  author?: UserRef;
-}
-
+export type { OutboxEntry, OutboxStatus } from '../runtime/outbox.js';
+import type { OutboxEntry, OutboxStatus } from '../runtime/outbox.js';
 /** Reason given to a send that was handed to the server by a process that ended before it was confirmed. */
-export const UNCONFIRMED = 'not confirmed before the client exited; retry to send it again';
+export { UNCONFIRMED_REASON as UNCONFIRMED } from '../runtime/outbox.js';
 
 /** Row shape of `outbox`. */
 export interface OutboxRow {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { OutboxList, type OutboxStore } from '../runtime/outbox.js';
 import { archiveError } from './errors.js';
 import { importLegacyOutbox } from './legacy-outbox.js';
 import { stmt, transaction } from './open.js';
@@ -46,10 +47,9 @@ export const NOT_SAVED = 'not saved: the outbox cannot be written (see the archi
 const COLUMNS = 'txn_id, profile, room, text, time, status, error, attempts, rate_limited, author_id, author_name';
 
 /** The SQLite outbox of one process. See the module comment. */
-export class SqliteOutbox {
+export class SqliteOutbox extends OutboxList implements OutboxStore {
   /** This process's owner id: host, pid and a random part (pids are reused). */
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private list: OutboxEntry[] = [];
   /** Entries whose row could not be written: kept here as failed, written again on retry. */
   private readonly unsaved = new Set<string>();
   private readonly leaseMs: number;
@@ -63,6 +63,7 @@ export class SqliteOutbox {
     private readonly archive: ArchiveDb,
     private readonly opts: SqliteOutboxOptions = {},
   ) {
+    super();
     this.leaseMs = Math.max(50, opts.leaseMs ?? 30_000);
     this.warn = opts.warn ?? (() => undefined);
     this.now = opts.now ?? Date.now;
@@ -92,20 +93,6 @@ export class SqliteOutbox {
     return this.entries();
   }
 
-  /** Our entries in send order (a copy). */
-  entries(): OutboxEntry[] {
-    return this.list.slice();
-  }
-
-  /** Our entry of a transaction id. */
-  get(txnId: string): OutboxEntry | undefined {
-    return this.list.find((e) => e.txnId === txnId);
-  }
-
-  /** Our first entry of a profile still to go out (`queued` or `sending`), in send order. */
-  head(profile: string): OutboxEntry | undefined {
-    return this.list.find((e) => e.profile === profile && (e.status === 'queued' || e.status === 'sending'));
-  }
 
   /**
    * Commits a new entry (ours, last in send order). Returns false when it could not be written (warned):

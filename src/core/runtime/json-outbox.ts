@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UNCONFIRMED_REASON } from './outbox.js';
-import type { OutboxEntry, OutboxStatus, OutboxStore } from './outbox.js';
+import { OutboxList, parseOutboxEntry } from './outbox.js';
+import type { OutboxEntry, OutboxStore } from './outbox.js';
 
 /**
  * The outbox kept in a JSON file: `<stateDir>/outbox.json` (file mode 0600 in a 0700 directory),
@@ -21,14 +21,14 @@ export interface OutboxOptions {
 }
 
 /** Ordered outbox entries (insertion order = send order), with optional persistence. */
-export class JsonOutbox implements OutboxStore {
-  private list: OutboxEntry[] = [];
+export class JsonOutbox extends OutboxList implements OutboxStore {
   private readonly file: string | undefined;
   private readonly dir: string | undefined;
   private readonly warn: (text: string) => void;
   private writeWarned = false;
 
   constructor(opts: OutboxOptions = {}) {
+    super();
     this.dir = opts.stateDir;
     this.file = opts.stateDir === undefined ? undefined : join(opts.stateDir, OUTBOX_FILE);
     this.warn = opts.warn ?? (() => undefined);
@@ -72,26 +72,12 @@ export class JsonOutbox implements OutboxStore {
       return [];
     }
     for (const e of entries) {
-      const entry = parseEntry(e);
+      const entry = parseOutboxEntry(e);
       if (entry) this.list.push(entry);
     }
     return this.list.slice();
   }
 
-  /** All entries in send order (a copy). */
-  entries(): OutboxEntry[] {
-    return this.list.slice();
-  }
-
-  /** The entry of a transaction id. */
-  get(txnId: string): OutboxEntry | undefined {
-    return this.list.find((e) => e.txnId === txnId);
-  }
-
-  /** The first entry of a profile still to go out (`queued` or `sending`), in send order. */
-  head(profile: string): OutboxEntry | undefined {
-    return this.list.find((e) => e.profile === profile && (e.status === 'queued' || e.status === 'sending'));
-  }
 
   /** Appends an entry (a new send) and persists. Returns true: a write failure is warned, the entry kept in memory. */
   add(entry: OutboxEntry): boolean {
@@ -184,27 +170,3 @@ export class JsonOutbox implements OutboxStore {
   }
 }
 
-/** Validates one persisted entry; `sending` → `failed`. Undefined for anything malformed. */
-function parseEntry(e: unknown): OutboxEntry | undefined {
-  if (typeof e !== 'object' || e === null) return undefined;
-  const o = e as Record<string, unknown>;
-  const str = (v: unknown): v is string => typeof v === 'string';
-  if (!str(o.txnId) || !str(o.profile) || !str(o.room) || !str(o.text)) return undefined;
-  if (o.txnId.length === 0 || o.profile.length === 0 || o.room.length === 0) return undefined;
-  const status: OutboxStatus = o.status === 'queued' ? 'queued' : 'failed';
-  const entry: OutboxEntry = {
-    txnId: o.txnId,
-    profile: o.profile,
-    room: o.room,
-    text: o.text,
-    time: str(o.time) && Number.isFinite(Date.parse(o.time)) ? o.time : new Date().toISOString(),
-    status,
-    // Kept: a queued entry with failed tries may be on the server, and is looked for before it is posted again.
-    attempts: status === 'queued' && typeof o.attempts === 'number' && Number.isInteger(o.attempts) && o.attempts > 0 ? Math.min(o.attempts, 1000) : 0,
-    rateLimited: 0,
-  };
-  if (status === 'failed') entry.error = o.status === 'sending' ? UNCONFIRMED_REASON : str(o.error) && o.error ? o.error : 'not sent';
-  const a = o.author as Record<string, unknown> | undefined;
-  if (a && typeof a === 'object' && str(a.id) && str(a.name)) entry.author = { id: a.id, name: a.name };
-  return entry;
-}

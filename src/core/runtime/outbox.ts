@@ -74,3 +74,52 @@ export interface OutboxStore {
   /** At stop, after `save`: gives the entries up (an outbox shared by processes lets another take them over). Optional. */
   release?(): void;
 }
+
+/**
+ * Validates one persisted entry (a JSON outbox file's, the JSON outbox of older versions imported into
+ * the archive); `sending` → `failed` ({@link UNCONFIRMED_REASON}). Returns the entry, or undefined for
+ * anything malformed (the caller reports it).
+ */
+export function parseOutboxEntry(e: unknown): OutboxEntry | undefined {
+  if (typeof e !== 'object' || e === null) return undefined;
+  const o = e as Record<string, unknown>;
+  const str = (v: unknown): v is string => typeof v === 'string';
+  if (!str(o.txnId) || !str(o.profile) || !str(o.room) || !str(o.text)) return undefined;
+  if (o.txnId.length === 0 || o.profile.length === 0 || o.room.length === 0) return undefined;
+  const status: OutboxStatus = o.status === 'queued' ? 'queued' : 'failed';
+  const entry: OutboxEntry = {
+    txnId: o.txnId,
+    profile: o.profile,
+    room: o.room,
+    text: o.text,
+    time: str(o.time) && Number.isFinite(Date.parse(o.time)) ? o.time : new Date().toISOString(),
+    status,
+    // Kept: a queued entry with failed tries may be on the server, and is looked for before it is posted again.
+    attempts: status === 'queued' && typeof o.attempts === 'number' && Number.isInteger(o.attempts) && o.attempts > 0 ? Math.min(o.attempts, 1000) : 0,
+    rateLimited: 0,
+  };
+  if (status === 'failed') entry.error = o.status === 'sending' ? UNCONFIRMED_REASON : str(o.error) && o.error ? o.error : 'not sent';
+  const a = o.author as Record<string, unknown> | undefined;
+  if (a && typeof a === 'object' && str(a.id) && str(a.name)) entry.author = { id: a.id, name: a.name };
+  return entry;
+}
+
+/** The in-memory list every outbox keeps its entries in (send order), with the read side of {@link OutboxStore}. */
+export abstract class OutboxList {
+  protected list: OutboxEntry[] = [];
+
+  /** Every entry, in send order (a copy). */
+  entries(): OutboxEntry[] {
+    return this.list.slice();
+  }
+
+  /** The entry of a transaction id. */
+  get(txnId: string): OutboxEntry | undefined {
+    return this.list.find((e) => e.txnId === txnId);
+  }
+
+  /** The first entry of a profile still to go out (`queued` or `sending`), in send order. */
+  head(profile: string): OutboxEntry | undefined {
+    return this.list.find((e) => e.profile === profile && (e.status === 'queued' || e.status === 'sending'));
+  }
+}
