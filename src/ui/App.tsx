@@ -9,6 +9,7 @@ import { HelpOverlay, MemberList, type OverlayHandle, pastePromptRows, PasteProm
 import { RoomList, roomKeysInOrder, roomListItems } from './components/RoomList.js';
 import { SearchOverlay } from './components/SearchOverlay.js';
 import { UrlPicker } from './components/UrlPicker.js';
+import { StatusBuffer } from './components/StatusBuffer.js';
 import { StatusLine, type UiNotice } from './components/StatusLine.js';
 import type { MessageEvent } from '../core/events.js';
 import { TypingBar } from './components/TypingBar.js';
@@ -20,12 +21,13 @@ import { useDispatch } from './hooks/useDispatch.js';
 import { useMentionAlerts } from './hooks/useMentionAlerts.js';
 import { useOwnEdits } from './hooks/useOwnEdits.js';
 import { useTerminalTitle } from './hooks/useTerminalTitle.js';
+import { useStatusLog } from './hooks/useStatusLog.js';
 import { useStore } from './hooks/useStore.js';
 import { useSubmit } from './hooks/useSubmit.js';
 import { buildKeymap, helpLines, statusHints } from './keymap.js';
 import { screenLayout } from './layout.js';
 
-type Overlay = { kind: 'none' } | { kind: 'help' } | { kind: 'switcher' } | { kind: 'paste'; text: string } | { kind: 'search'; query: string; loaded?: string } | { kind: 'urls'; room: string };
+type Overlay = { kind: 'none' } | { kind: 'help' } | { kind: 'switcher' } | { kind: 'paste'; text: string } | { kind: 'search'; query: string; loaded?: string } | { kind: 'urls'; room: string } | { kind: 'status' };
 
 /** Props of the App: `onExit` runs before Ink unmounts (quit key, /quit). */
 export interface AppProps {
@@ -69,7 +71,12 @@ export function App({ onExit }: AppProps) {
   const pstate = useStore((s) => (profileName ? s.profiles[profileName]?.state : undefined));
   const preason = useStore((s) => (profileName ? s.profiles[profileName]?.reason : undefined));
 
-  const notify = useCallback((text: string, level: 'info' | 'error' = 'error') => setUiNotice({ time: Date.now(), level, text }), []);
+  const statusLog = useStatusLog(store);
+  const { record } = statusLog;
+  const notify = useCallback((text: string, level: 'info' | 'error' = 'error') => {
+    record(text, level);
+    setUiNotice({ time: Date.now(), level, text });
+  }, [record]);
   useMentionAlerts(store, options, activeRef);
   useTerminalTitle(activeKey, options.title);
 
@@ -83,6 +90,7 @@ export function App({ onExit }: AppProps) {
 
   const openHelp = useCallback(() => setOverlay({ kind: 'help' }), []);
   const openSwitcher = useCallback(() => setOverlay({ kind: 'switcher' }), []);
+  const openStatus = useCallback(() => setOverlay({ kind: 'status' }), []);
   const openUrls = useCallback(() => activeKey && setOverlay({ kind: 'urls', room: activeKey }), [activeKey]);
   const openSearch = useCallback((query: string, o?: { loaded?: boolean }) => setOverlay({ kind: 'search', query, ...(o?.loaded && activeKey ? { loaded: activeKey } : {}) }), [activeKey]);
   const closeOverlay = useCallback(() => setOverlay({ kind: 'none' }), []);
@@ -120,7 +128,7 @@ export function App({ onExit }: AppProps) {
     scrollRows: actions.scrollRows, pick, mouse: options.mouse ?? false, activeKey, roomW: L.roomW, bodyH: L.bodyH, order,
   });
   const { onSubmit: submit, complete, disabledReason, note } = useSubmit({
-    runtime, store, activeKey, profile: profileName, caps, pstate, preason, notify, pick, quit, openHelp, toggleMembers, retry, reconnect, scrollToBottom, clearRoom, moveRoom, openSearch, openUrls,
+    runtime, store, activeKey, profile: profileName, caps, pstate, preason, notify, pick, quit, openHelp, toggleMembers, retry, reconnect, scrollToBottom, clearRoom, moveRoom, openSearch, openUrls, openStatus,
   });
 
   // Every Enter starts afresh: an error about the previous line ("unknown command") does not outlive it.
@@ -169,6 +177,8 @@ export function App({ onExit }: AppProps) {
             <RoomSwitcher ref={overlayRef} width={mainW} height={paneH} onPick={pickRoom} onClose={closeOverlay} />
           ) : overlay.kind === 'search' ? (
             <SearchOverlay ref={overlayRef} width={mainW} height={paneH} query={overlay.query} {...(overlay.loaded ? { loadedRoom: overlay.loaded } : {})} onPick={showHit} onClose={closeOverlay} />
+          ) : overlay.kind === 'status' ? (
+            <StatusBuffer ref={overlayRef} width={mainW} height={paneH} entries={statusLog.log.current.slice()} onClose={closeOverlay} />
           ) : overlay.kind === 'urls' ? (
             <UrlPicker ref={overlayRef} width={mainW} height={paneH} roomKey={overlay.room} onDone={(t) => (closeOverlay(), notify(t, 'info'))} onClose={closeOverlay} />
           ) : showMembers && L.narrow ? (

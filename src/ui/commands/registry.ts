@@ -18,6 +18,7 @@ import { quit } from './quit.js';
 import { reconnect } from './reconnect.js';
 import { retry } from './retry.js';
 import { search } from './search.js';
+import { status } from './status.js';
 import { timeout } from './timeout.js';
 import { topic } from './topic.js';
 import type { CommandArgs, SlashCommand } from './types.js';
@@ -33,7 +34,7 @@ import { whois } from './whois.js';
  */
 
 /** Every slash command, in help order. */
-export const COMMANDS: readonly SlashCommand[] = [help, join, part, dm, retry, discard, reconnect, members, move, clear, lastlog, search, urls, profile, quit, me, topic, whois, nick, editCmd, del, timeout, ban, unban];
+export const COMMANDS: readonly SlashCommand[] = [help, join, part, dm, retry, discard, reconnect, members, move, clear, lastlog, search, urls, status, profile, quit, me, topic, whois, nick, editCmd, del, timeout, ban, unban];
 
 /** The capabilities a command is judged against (any subset of a profile's; undefined = none known). */
 export type CommandCaps = Partial<Capabilities> | undefined;

@@ -39,6 +39,8 @@ export interface CommandContext {
   openSearch?(text: string, opts?: { loaded?: boolean }): void;
   /** Opens the URL picker of the shown room (absent where the app has none). */
   openUrls?(): void;
+  /** Opens the status buffer (absent where the app has none). */
+  openStatus?(): void;
 }
 
 /** The words after a command's name: split on blanks (`args`) and as typed (`rest`). */
