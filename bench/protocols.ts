@@ -67,6 +67,8 @@ interface Target {
   connected(): NetSocket | undefined;
   /** Open connections now. */
   count(): number;
+  /** How many times the chat-tui client has opened the room so far (v2: its GET /rooms/{id}, made once the room is open; socketio: its join_room). */
+  opened(): number;
   close(): Promise<void>;
 }
 
@@ -82,6 +84,7 @@ async function v2Target(): Promise<Target> {
     token: s.token('bench_me'),
     wire,
     count: () => s.open().length,
+    opened: () => s.requests.filter((r) => r.path === `/rooms/${ROOM}`).length,
     connected: () => (s.open().at(-1)?.ws as unknown as { _socket?: NetSocket } | undefined)?._socket,
     close: () => s.close(),
   };
@@ -100,21 +103,26 @@ async function socketioTarget(): Promise<Target> {
     token: 'bench-key',
     wire,
     count: () => s.open().length,
+    opened: () => s.events.filter((e) => e.event === 'join_room').length,
     connected: () => (s.open().at(-1)?.conn as unknown as { transport?: { socket?: { _socket?: NetSocket } } } | undefined)?.transport?.socket?._socket,
     close: () => s.close(),
   };
 }
 
-/** Waits for the client's connection, then writes the whole stream; resolves with when the first bytes went out. */
-async function stream(t: Target, exited: Promise<unknown>): Promise<number> {
-  const until = Date.now() + 20_000;
+/**
+ * Waits for the client's connection (and, for chat-tui, `opened` past `openedBefore`: the room is open,
+ * else its first messages would be for a room not open yet), then writes the whole stream; resolves
+ * with when the first bytes went out.
+ */
+async function stream(t: Target, exited: Promise<unknown>, openedBefore?: number): Promise<number> {
+  const until = Date.now() + 30_000;
   let sock: NetSocket | undefined;
   // The newest connection is the client's (the one of the previous run may not have closed yet).
-  while (!(sock = t.connected()) || t.count() > 1) {
-    if (Date.now() > until) throw new Error(`${t.name}: the client did not connect`);
+  while (!(sock = t.connected()) || t.count() > 1 || (openedBefore !== undefined && t.opened() <= openedBefore)) {
+    if (Date.now() > until) throw new Error(`${t.name}: the client did not connect and open the room`);
     await Promise.race([new Promise((r) => setTimeout(r, 20)), exited]);
   }
-  await new Promise((r) => setTimeout(r, 300)); // the connector's REST after connecting (rooms, baseline)
+  await new Promise((r) => setTimeout(r, 200));
   const first = performance.now();
   const { bytes, ends } = t.wire;
   let fromByte = 0;
@@ -137,8 +145,9 @@ async function ingestOnce(t: Target, mode: 'raw' | 'connector'): Promise<{ rate:
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d.slice(0, 2000)));
   const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  const before = t.opened();
   try {
-    await stream(t, exited.then(() => Promise.reject(new Error(`${mode} exited: ${err.trim()}`))));
+    await stream(t, exited.then(() => Promise.reject(new Error(`${mode} exited: ${err.trim()}`))), mode === 'connector' ? before : undefined);
     const code = await exited;
     if (code !== 0) throw new Error(`${mode} ${t.name} failed (${code}): ${err.trim().slice(0, 300)}`);
     const r = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { rate?: number; storedRate?: number };
@@ -148,7 +157,8 @@ async function ingestOnce(t: Target, mode: 'raw' | 'connector'): Promise<{ rate:
   }
 }
 
-async function printOnce(t: Target, cmd: string[], env: Record<string, string>): Promise<number> {
+async function printOnce(t: Target, cmd: string[], env: Record<string, string>, ours: boolean): Promise<number> {
+  const before = t.opened();
   const [exe, ...args] = cmd;
   const child = spawn(exe as string, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let err = '';
@@ -156,7 +166,7 @@ async function printOnce(t: Target, cmd: string[], env: Record<string, string>):
   const sink = countingSink(child, END);
   sink.done.catch(() => undefined);
   try {
-    const first = await stream(t, sink.done.then(() => undefined, (e: unknown) => Promise.reject(new Error(`${String(e)}: ${err.trim().slice(0, 300)}`))));
+    const first = await stream(t, sink.done.then(() => undefined, (e: unknown) => Promise.reject(new Error(`${String(e)}: ${err.trim().slice(0, 300)}`))), ours ? before : undefined);
     const doneAt = await Promise.race([sink.done, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`timed out: ${err.trim().slice(0, 300)}`)), 120_000))]);
     return (STREAM / (doneAt - first)) * 1000;
   } finally {
@@ -194,8 +204,8 @@ export async function benchProtocols(c: Ctx): Promise<void> {
         const b: number[] = [];
         const ours: number[] = [];
         for (let i = 0; i < c.runs; i++) {
-          b.push(await printOnce(t, base, {}));
-          ours.push(await printOnce(t, [...CLI, 'tail', '--profile', 'bench', '--json'], { CHAT_TUI_CONFIG_DIR: dir, NO_COLOR: '1' }));
+          b.push(await printOnce(t, base, {}, false));
+          ours.push(await printOnce(t, [...CLI, 'tail', '--profile', 'bench', '--json'], { CHAT_TUI_CONFIG_DIR: dir, NO_COLOR: '1' }, true));
           c.log(`tail ${t.name} run ${i + 1}: ${t.name === 'v2' ? 'wscat' : 'bare socket.io-client'} ${Math.round(b[i]!)} msg/s, tail --json ${Math.round(ours[i]!)} msg/s`);
         }
         c.emit({ name: `tail_vs_wscat_${t.name}`, value: median(ours), unit: 'msg/s', baseline: median(b), ratio: median(ours) / median(b), target: targetOf('tail_vs_wscat'), note: `median of ${c.runs}, ${STREAM} msgs${t.name === 'socketio' ? '; baseline: the bare socket.io-client printing JSON lines' : ''}` });
