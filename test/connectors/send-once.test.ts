@@ -11,6 +11,7 @@ import { createRoomsSession, definition as roomsDef } from '../../src/connectors
 import { definition as talkeeDef } from '../../src/connectors/talkee/index.js';
 import { Backoff } from '../../src/core/reconnect.js';
 import { startChatApiServer } from '../servers/chatapi/server.js';
+import { startV2Server } from '../servers/chatapi-v2/server.js';
 import { startGlimeshServer } from '../servers/glimesh/server.js';
 import { BOB, ME, startRoomsServer } from '../servers/rooms/server.js';
 import { base64, startTalkeeServer } from '../servers/talkee/server.js';
@@ -134,6 +135,22 @@ describe('a send the server stored before it failed is not posted again', () => 
       await new Promise((r) => setTimeout(r, 600));
       assert.equal(s.messages.filter((m) => m.message === text).length, 1, 'one copy on the server');
       assert.equal((store.getState().rooms[key]?.messages ?? []).filter((m) => m.text === text).length, 1, 'one copy in the store');
+    });
+  }
+
+  for (const [mode, broadcast] of [['500', true], ['drop', true], ['500', false], ['drop', false]] as const) {
+    test(`chatapi (v2): stored, then ${mode === '500' ? 'HTTP 500' : 'the connection dropped'}; ${broadcast ? 'the live echo came' : 'no echo: found in history'}`, async () => {
+      const V2ROOM = '7d1f8a2e-0c55-4b7a-9a31-5f0e2c9b1a01';
+      const s = await startV2Server({ rooms: [{ room_id: V2ROOM, type: 'group', name: 'general', members: ['alice', 'bob'] }] });
+      cleanups.push(() => s.close());
+      const { rt, store } = await runtime(chatapiDef, { name: 'v', service: 'chatapi', protocol: 'v2', url: s.url, token: s.token('alice'), rooms: [V2ROOM] });
+      const key = roomKey('v', V2ROOM);
+      await until(() => store.getState().profiles.v?.state === 'connected', 'connected');
+      s.storeThenFail(mode, { broadcast });
+      const text = `once ${mode} ${broadcast}`;
+      const shown = await sendAndSettle(rt, store, key, text);
+      assert.equal(s.messages.get(V2ROOM)?.filter((m) => m.content === text).length, 1, 'one copy on the server');
+      assert.equal(shown, 1, 'one copy in the store');
     });
   }
 });

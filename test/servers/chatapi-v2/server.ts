@@ -74,6 +74,8 @@ export async function startV2Server(opts: { rooms: V2Room[]; auth?: 'jwt' | 'api
   const sockets: V2Socket[] = [];
   const requests: V2Request[] = [];
   let limited = 0;
+  let storeThenFail: { mode: '500' | 'drop'; broadcast: boolean } | undefined;
+  let dropNow = false;
   let refuse: { count: number; status: number; headers?: Record<string, string> } | undefined;
 
   const open = (user?: string): V2Socket[] => sockets.filter((s) => !s.closed && s.ws.readyState === 1 && (user === undefined || s.userId === user));
@@ -88,7 +90,7 @@ export async function startV2Server(opts: { rooms: V2Room[]; auth?: 'jwt' | 'api
   };
   /** Go's `time.Time` JSON: RFC 3339 with nanoseconds; the ws handler formats `2006-01-02T15:04:05Z07:00`. */
   const nowGo = (): string => new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
-  function store(room: string, sender: string, content: string, meta?: string): V2Message {
+  function store(room: string, sender: string, content: string, meta?: string, broadcast = true): V2Message {
     const r = rooms.get(room)!;
     r.last_seq++;
     const m: V2Message = { message_id: randomUUID(), chatroom_id: room, sender_id: sender, seq: r.last_seq, content, created_at: nowGo() };
@@ -96,7 +98,7 @@ export async function startV2Server(opts: { rooms: V2Room[]; auth?: 'jwt' | 'api
     messages.get(room)!.push(m);
     const frame: Record<string, unknown> = { type: 'message', room_id: room, seq: m.seq, message_id: m.message_id, sender_id: sender, content, created_at: m.created_at.replace(/\.\d+Z$/, 'Z') };
     if (meta) frame.meta = meta;
-    toRoom(room, frame);
+    if (broadcast) toRoom(room, frame);
     return m;
   }
 
@@ -144,7 +146,12 @@ export async function startV2Server(opts: { rooms: V2Room[]; auth?: 'jwt' | 'api
       if (!b || typeof b.content !== 'string') return err('invalid_request', 'Invalid JSON', 400);
       if (b.content === '') return err('invalid_request', 'content is required', 400);
       if (!room) return err('internal_error', 'Failed to send message', 500);
-      return { status: 200, body: store(room.room_id, user, b.content, typeof b.meta === 'string' ? b.meta : undefined) };
+      const failing = storeThenFail;
+      storeThenFail = undefined;
+      const stored = store(room.room_id, user, b.content, typeof b.meta === 'string' ? b.meta : undefined, failing?.broadcast ?? true);
+      if (failing?.mode === 'drop') dropNow = true;
+      if (failing?.mode === '500') return err('internal_error', 'Failed to send message', 500);
+      return { status: 200, body: stored };
     }
     return { status: 404, body: '404 page not found\n' };
   }
@@ -172,6 +179,10 @@ export async function startV2Server(opts: { rooms: V2Room[]; auth?: 'jwt' | 'api
         return res.end(`${u.text}\n`);
       }
       const a = route(req.method ?? 'GET', url, body, u);
+      if (dropNow) {
+        dropNow = false;
+        return void req.socket.destroy();
+      }
       const text = a.body === undefined ? '' : typeof a.body === 'string' ? `${a.body}\n` : `${JSON.stringify(a.body)}\n`;
       res.writeHead(a.status, { 'content-type': typeof a.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', ...a.headers });
       res.end(text);
@@ -264,6 +275,10 @@ export async function startV2Server(opts: { rooms: V2Room[]; auth?: 'jwt' | 'api
     /** Drops every socket: terminate (1006) or close with `code`. */
     drop(code?: number, reason = '') {
       for (const s of open()) code === undefined ? s.ws.terminate() : s.ws.close(code, reason);
+    },
+    /** One-shot: the next POST of a message is stored (and broadcast unless `broadcast` is false), then answered HTTP 500 (`'500'`) or not at all, the connection dropped (`'drop'`). */
+    storeThenFail(mode: '500' | 'drop', o?: { broadcast?: boolean }) {
+      storeThenFail = { mode, broadcast: o?.broadcast ?? true };
     },
     /** The next `count` POSTs of messages answer 429 with `Retry-After: 1` (transport/server.go rateLimited). */
     rateLimit(count: number) {
