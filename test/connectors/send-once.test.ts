@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { definition as chatapiDef } from '../../src/connectors/chatapi/index.js';
+import { createChatApiSession, definition as chatapiDef } from '../../src/connectors/chatapi/index.js';
 import type { ConnectorDefinition } from '../../src/core/connector.js';
 import type { NamedProfile } from '../../src/core/profile.js';
 import { ChatRuntime } from '../../src/core/runtime/index.js';
@@ -11,6 +11,7 @@ import { createRoomsSession, definition as roomsDef } from '../../src/connectors
 import { definition as talkeeDef } from '../../src/connectors/talkee/index.js';
 import { Backoff } from '../../src/core/reconnect.js';
 import { startChatApiServer } from '../servers/chatapi/server.js';
+import { startSocketIoServer } from '../servers/chatapi-socketio/server.js';
 import { startV2Server } from '../servers/chatapi-v2/server.js';
 import { startGlimeshServer } from '../servers/glimesh/server.js';
 import { BOB, ME, startRoomsServer } from '../servers/rooms/server.js';
@@ -150,6 +151,23 @@ describe('a send the server stored before it failed is not posted again', () => 
       const text = `once ${mode} ${broadcast}`;
       const shown = await sendAndSettle(rt, store, key, text);
       assert.equal(s.messages.get(V2ROOM)?.filter((m) => m.content === text).length, 1, 'one copy on the server');
+      assert.equal(shown, 1, 'one copy in the store');
+    });
+  }
+
+  for (const mode of ['drop', 'no-echo'] as const) {
+    test(`chatapi (socketio): stored, then ${mode === 'drop' ? 'the connection cut before the echo' : 'no echo'}`, async () => {
+      const SROOM = '3f6c1a52-8b0e-4f9a-a6d4-2b7c9e1f0a01';
+      const s = await startSocketIoServer({ rooms: [{ id: SROOM, name: 'general', members: ['alice', 'bob'] }] });
+      cleanups.push(() => s.close());
+      const def: ConnectorDefinition = { ...chatapiDef, create: (ctx) => createChatApiSession(ctx, { echoTimeoutMs: 400 }) };
+      const { rt, store } = await runtime(def, { name: 's', service: 'chatapi', protocol: 'socketio', url: s.url, token: 'scoped-key-alice', userId: 'alice', userName: 'Alice', rooms: [SROOM] });
+      const key = roomKey('s', SROOM);
+      await until(() => store.getState().profiles.s?.state === 'connected', 'connected');
+      s.storeThenFail(mode);
+      const text = `once ${mode}`;
+      const shown = await sendAndSettle(rt, store, key, text);
+      assert.equal(s.messages.get(SROOM)?.filter((m) => m.content === text).length, 1, 'one copy on the server');
       assert.equal(shown, 1, 'one copy in the store');
     });
   }

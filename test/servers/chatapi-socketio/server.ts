@@ -54,6 +54,7 @@ export async function startSocketIoServer(opts: { rooms: PyRoom[]; keys?: Record
   const events: { user: string; event: string; args: unknown[] }[] = [];
   let accepted = 0;
   let brokenHistory = false;
+  let storeThenFail: 'drop' | 'no-echo' | undefined;
   let last = 0;
   /** created_at strictly increasing (the Python query orders by it). */
   const stamp = (): string => {
@@ -198,7 +199,12 @@ export async function startSocketIoServer(opts: { rooms: PyRoom[]; keys?: Record
       const d = data(args);
       if (!d.room_id) return socket.emit('error', { message: 'room_id required' });
       if (!member(d.room_id)) return socket.emit('error', { message: 'Access denied to room' });
-      io.to(`room:${d.room_id}`).emit('message', wire(store(String(d.room_id), me.user, me.name, String(d.content ?? ''))));
+      const stored = store(String(d.room_id), me.user, me.name, String(d.content ?? ''));
+      const failing = storeThenFail;
+      storeThenFail = undefined;
+      if (failing === 'drop') return void (socket.conn as unknown as { transport: { socket?: { terminate(): void } } }).transport.socket?.terminate();
+      if (failing === 'no-echo') return void socket.to(`room:${d.room_id}`).emit('message', wire(stored)); // everyone but the sender
+      io.to(`room:${d.room_id}`).emit('message', wire(stored));
     });
     socket.on('get_messages', (...args: unknown[]) => {
       const d = data(args);
@@ -261,6 +267,10 @@ export async function startSocketIoServer(opts: { rooms: PyRoom[]; keys?: Record
         if (kick) s.disconnect(true);
         else (s.conn as unknown as { transport: { socket?: { terminate(): void }; ws?: { terminate(): void } } }).transport.socket?.terminate();
       }
+    },
+    /** One-shot: the next `send_message` is stored, then the sender's connection is cut before its echo (`'drop'`), or the sender gets no echo (`'no-echo'`). */
+    storeThenFail(mode: 'drop' | 'no-echo') {
+      storeThenFail = mode;
     },
     /** REST history answers 500 from now on (`true`), as a MessageRead serialisation that fails would. */
     breakHistory(on: boolean) {
