@@ -18,6 +18,20 @@ export const UI_STATE_FILE = 'ui-state.json';
 export interface UiState {
   lastRoom?: string;
   roomOrder?: string[];
+  /** Room key → the composer's unsent text. */
+  drafts?: Record<string, string>;
+  /** Room key → the lines sent there (oldest first), for Up/Down and Ctrl-R. */
+  sent?: Record<string, string[]>;
+}
+
+/** A record of strings (drafts) or of string lists (sent lines) from parsed JSON; other values are dropped. */
+function stringRecord<T extends string | string[]>(v: unknown, list: boolean): Record<string, T> | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const out: Record<string, T> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (list ? Array.isArray(x) : typeof x === 'string') out[k] = (list ? (x as unknown[]).filter((e): e is string => typeof e === 'string') : x) as T;
+  }
+  return out;
 }
 
 /** Reads `<dir>/ui-state.json`; {} when missing or unreadable. Never throws. */
@@ -33,11 +47,20 @@ export function loadUiState(dir: string): UiState {
   const out: UiState = {};
   if (typeof o.lastRoom === 'string') out.lastRoom = o.lastRoom;
   if (Array.isArray(o.roomOrder)) out.roomOrder = o.roomOrder.filter((k): k is string => typeof k === 'string');
+  const drafts = stringRecord<string>(o.drafts, false);
+  if (drafts) out.drafts = drafts;
+  const sent = stringRecord<string[]>(o.sent, true);
+  if (sent) out.sent = sent;
   return out;
 }
 
-/** Writes `<dir>/ui-state.json` atomically (see the module comment). Returns false when it could not (nothing changed on disk). */
-export function saveUiState(dir: string, state: UiState): boolean {
+/**
+ * Writes `<dir>/ui-state.json` atomically (see the module comment), `state` merged over what the file
+ * holds (the room memory and the composer's drafts and sent lines are saved by different parts of the
+ * TUI). Returns false when it could not (nothing changed on disk).
+ */
+export function saveUiState(dir: string, patch: UiState): boolean {
+  const state: UiState = { ...loadUiState(dir), ...patch };
   const file = path.join(dir, UI_STATE_FILE);
   const tmp = `${file}.${process.pid}.tmp`;
   try {

@@ -22,6 +22,7 @@ import { useMentionAlerts } from './hooks/useMentionAlerts.js';
 import { useOwnEdits } from './hooks/useOwnEdits.js';
 import { useTerminalTitle } from './hooks/useTerminalTitle.js';
 import { useStatusLog } from './hooks/useStatusLog.js';
+import { useComposerMemory } from './hooks/useComposerMemory.js';
 import { useStore } from './hooks/useStore.js';
 import { useSubmit } from './hooks/useSubmit.js';
 import { buildKeymap, helpLines, statusHints } from './keymap.js';
@@ -136,6 +137,7 @@ export function App({ onExit }: AppProps) {
     setUiNotice(undefined);
     return submit(raw);
   }, [submit]);
+  const composerMemory = useComposerMemory(options.memory);
   const ownEdits = useOwnEdits(runtime, store, activeKey, caps, notify);
   const onMultiLinePaste = useCallback((text: string) => setOverlay({ kind: 'paste', text }), []);
   const pickRoom = useCallback((key: string) => {
@@ -221,6 +223,9 @@ export function App({ onExit }: AppProps) {
             origin={composerOrigin}
             {...(ownEdits.editLast ? { editLast: ownEdits.editLast } : {})}
             onEdit={ownEdits.onEdit}
+            remembered={composerMemory.initial}
+            onDraft={composerMemory.onDraft}
+            onSent={composerMemory.onSent}
           />
           </Box>
         </Box>

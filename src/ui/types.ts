@@ -74,12 +74,16 @@ export interface UiOptions {
 export interface UiMemory {
   lastRoom?: string;
   roomOrder?: string[];
+  /** Room key → the composer's unsent text. */
+  drafts?: Record<string, string>;
+  /** Room key → the lines sent there, oldest first (Up/Down, Ctrl-R). */
+  sent?: Record<string, string[]>;
 }
 
 /** Where {@link UiMemory} is kept (the CLI: a file in the state directory, written atomically). */
 export interface UiMemoryStore {
   /** What was remembered ({} when nothing, or when it cannot be read). Never throws. */
   load(): UiMemory;
-  /** Remembers `m` (replacing what was). Never throws (a failed write only forgets). */
+  /** Remembers the fields of `m` (the others stay as they were). Never throws (a failed write only forgets). */
   save(m: UiMemory): void;
 }

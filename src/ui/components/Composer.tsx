@@ -51,6 +51,11 @@ export interface ComposerProps {
   editLast?(): { id: string; text: string } | undefined;
   /** Saves an in-place edit of message `id`. */
   onEdit?(id: string, text: string): void;
+  /** Drafts and sent lines per room key from the previous run (read at mount). */
+  remembered?: { drafts?: Record<string, string>; sent?: Record<string, string[]> };
+  /** A room's draft changed / a line was sent (the lines sent in the room, oldest first): to remember them. */
+  onDraft?(room: string, text: string): void;
+  onSent?(room: string, lines: readonly string[]): void;
   /** Where the composer's top-left cell is in the window (for the terminal cursor when there are no attributes). */
   origin?: { x: number; y: number };
   ref?: Ref<ComposerHandle>;
@@ -110,15 +115,17 @@ export const Composer = memo(function Composer(props: ComposerProps) {
   const { runtime, theme } = useUi();
   // Editor state per room, read synchronously during render (a room switch shows that room's draft
   // in the same frame; keys that arrive before any effect ran edit the right room).
-  const drafts = useRef(new Map<string, EditorState>());
+  const drafts = useRef<Map<string, EditorState> | null>(null);
+  drafts.current ??= new Map(Object.entries(props.remembered?.drafts ?? {}).map(([k, text]) => [k, { ...emptyEditor, text, cursor: text.length }]));
   const [, bump] = useReducer((x: number) => x + 1, 0);
   const roomRef = useRef(roomKey);
   roomRef.current = roomKey;
-  const current = (): EditorState => drafts.current.get(roomRef.current ?? '') ?? emptyEditor;
+  const current = (): EditorState => drafts.current!.get(roomRef.current ?? '') ?? emptyEditor;
   const st = current();
   const propsRef = useRef(props);
   propsRef.current = props;
-  const histories = useRef(new Map<string, HistoryCursor>());
+  const histories = useRef<Map<string, HistoryCursor> | null>(null);
+  histories.current ??= new Map(Object.entries(props.remembered?.sent ?? {}).map(([k, entries]) => [k, { entries: [...entries], index: entries.length, draft: '' }]));
   const completion = useRef<Completion | null>(null);
   const typingSentAt = useRef(0);
   // A /command line kept after an error (usage, unknown): typing `/` right away starts it over, so a
@@ -152,7 +159,8 @@ export const Composer = memo(function Composer(props: ComposerProps) {
     const prev = current();
     if (next === prev) return;
     const had = prev.text;
-    drafts.current.set(roomRef.current ?? '', next);
+    drafts.current!.set(roomRef.current ?? '', next);
+    if (next.text !== prev.text && roomRef.current) propsRef.current.onDraft?.(roomRef.current, next.text);
     bump();
     const key = roomRef.current;
     if (!key || next.text === had) return;
@@ -169,10 +177,10 @@ export const Composer = memo(function Composer(props: ComposerProps) {
 
   const history = (): HistoryCursor => {
     const key = roomRef.current ?? '';
-    let h = histories.current.get(key);
+    let h = histories.current!.get(key);
     if (!h) {
       h = { entries: [], index: 0, draft: '' };
-      histories.current.set(key, h);
+      histories.current!.set(key, h);
     }
     return h;
   };
@@ -201,6 +209,7 @@ export const Composer = memo(function Composer(props: ComposerProps) {
     if (h.entries[h.entries.length - 1] !== text) h.entries.push(text);
     if (h.entries.length > 500) h.entries.shift();
     h.index = h.entries.length;
+    if (key) propsRef.current.onSent?.(key, h.entries);
     h.draft = '';
     if (key && typingSentAt.current) runtime.setTyping(key, false);
     typingSentAt.current = 0;
@@ -211,7 +220,7 @@ export const Composer = memo(function Composer(props: ComposerProps) {
     const h = history();
     const r = historyStep(h, dir, current().text);
     if (!r) return false;
-    histories.current.set(roomRef.current ?? '', r.h);
+    histories.current!.set(roomRef.current ?? '', r.h);
     update(edit(current(), { op: 'set', text: r.text }));
     return true;
   };
