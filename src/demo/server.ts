@@ -14,7 +14,7 @@ import { EDIT_SUFFIXES, MENTION_REPLIES, PEOPLE, REPLIES, ROOMS, type DemoPerson
  *   "room_id"}`; `connection_status` on connect and for `get_online_users`, `pong` for `ping`, `typing`
  *   relayed to the others; close 4001 for a wrong token, 4002 for an unknown room.
  * - REST `/api/v1` (`X-API-Key` or `Authorization: Bearer`): `GET /rooms/`, `GET|POST /rooms/{id}/messages/`
- *   (`limit`, `before`), `GET /rooms/{id}/online`, `GET /rooms/{id}/participants`, enveloped `{"data":…,"status":"success"}`; errors
+ *   (`limit`, `before`), `PUT|DELETE /messages/{id}` (your own), `PUT /rooms/{id}` (the topic), `GET /rooms/{id}/online`, `GET /rooms/{id}/participants`, enveloped `{"data":…,"status":"success"}`; errors
  *   `{"error":{"code","message"},"status":"error"}`.
  * - Simulated users talk (typing first), join and leave, edit and delete, at a human pace multiplied by
  *   `pace`, and answer the demo user's messages, sometimes with an `@name` mention.
@@ -261,6 +261,9 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
   });
   const authorised = (h: http.IncomingHttpHeaders): boolean => h['x-api-key'] === token || h.authorization === `Bearer ${token}`;
 
+  /** Topics set with PUT /rooms/{id} (the room's description). */
+  const topics = new Map<string, string>();
+
   function route(method: string, url: URL, body: unknown, headers: http.IncomingHttpHeaders): { status: number; body: unknown } {
     const parts = url.pathname.replace(/\/+$/, '').split('/').filter(Boolean);
     if (parts[0] !== 'api' || parts[1] !== 'v1') return fail(404, 'RESOURCE_NOT_FOUND', 'Not found');
@@ -270,16 +273,41 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
         [...rooms.values()].map((r) => ({
           id: r.spec.id,
           name: r.spec.name,
-          description: r.spec.description,
+          description: topics.get(r.spec.id) ?? r.spec.description,
           is_active: true,
           participant_count: online(r).length,
           message_count: r.messages.filter((m) => !m.is_deleted).length,
         })),
       );
     }
+    if (parts[2] === 'messages' && parts[3] && parts.length === 4 && (method === 'PUT' || method === 'DELETE')) {
+      // Doc B messages.md (facts §B2): PUT {content} / DELETE /messages/{id}, pushed as message_updated / message_deleted
+      const id = decodeURIComponent(parts[3]);
+      const room = [...rooms.values()].find((r) => r.messages.some((x) => x.id === id && !x.is_deleted));
+      const m = room?.messages.find((x) => x.id === id);
+      if (!room || !m) return fail(404, 'MESSAGE_NOT_FOUND', 'Message not found');
+      if (people.has(m.sender_id)) return fail(403, 'UNAUTHORIZED_EDIT', 'only your own messages can be changed');
+      if (method === 'DELETE') {
+        m.is_deleted = true;
+        broadcast(room, envelope('message_deleted', { id, deleted_by: m.sender_id, deleted_at: new Date().toISOString() }, room.spec.id));
+        return { status: 200, body: { message: 'Message deleted successfully', status: 'success' } };
+      }
+      const content = (body as { content?: unknown } | undefined)?.content;
+      if (typeof content !== 'string' || !content.trim()) return fail(422, 'VALIDATION_ERROR', 'content is required');
+      m.content = content.slice(0, 10_000);
+      m.edited_at = new Date().toISOString();
+      m.updated_at = m.edited_at;
+      broadcast(room, envelope('message_updated', { id, content: m.content, edited_at: m.edited_at }, room.spec.id));
+      return ok(m);
+    }
     if (parts[2] !== 'rooms' || !parts[3]) return fail(404, 'RESOURCE_NOT_FOUND', 'Not found');
     const st = rooms.get(decodeURIComponent(parts[3]));
     if (!st) return fail(404, 'ROOM_NOT_FOUND', 'Room not found');
+    if (parts.length === 4 && method === 'PUT') {
+      const d = (body as { description?: unknown } | undefined)?.description;
+      if (typeof d === 'string') topics.set(st.spec.id, d.slice(0, 500));
+      return ok({ id: st.spec.id, name: st.spec.name, description: topics.get(st.spec.id) ?? st.spec.description, is_active: true });
+    }
     if (parts[4] === 'messages' && parts.length === 5 && method === 'GET') {
       const limit = Math.max(1, Math.min(Number(url.searchParams.get('limit') ?? 50) || 50, 100));
       const before = url.searchParams.get('before') ?? url.searchParams.get('before_message_id');
