@@ -151,6 +151,7 @@ describe('a send the server stored before it failed is not posted again', () => 
       const text = `once ${mode} ${broadcast}`;
       const shown = await sendAndSettle(rt, store, key, text);
       assert.equal(s.messages.get(V2ROOM)?.filter((m) => m.content === text).length, 1, 'one copy on the server');
+      assert.match(s.messages.get(V2ROOM)?.find((m) => m.content === text)?.meta ?? '', /^\{"client_message_id":"[0-9a-f-]{36}"\}$/, 'stored with its key');
       assert.equal(shown, 1, 'one copy in the store');
     });
   }

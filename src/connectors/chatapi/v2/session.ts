@@ -353,7 +353,11 @@ export class V2Session extends AccountSession<V2Msg> {
     };
   }
 
-  /** `POST /rooms/{id}/messages {content}` (answered with the stored message; 429 + Retry-After on the rate limit). */
+  /**
+   * `POST /rooms/{id}/messages {content, meta}` (answered with the stored message; 429 + Retry-After on the
+   * rate limit). `meta` (a JSON string the server stores and gives back, facts §B6) carries
+   * `{"client_message_id": txnId}`: a copy of a send whose answer never came is known by it.
+   */
   protected async post(room: string, text: string, txnId: string): Promise<Copy> {
     const what = `send to room ${shortRoom(room)}`;
     // The handler broadcasts the message before it answers (rest HandleSendMessage): the kit matches
@@ -363,7 +367,7 @@ export class V2Session extends AccountSession<V2Msg> {
       text,
       txnId,
       async () => {
-        const o = asObj(await this.rest('POST', `/rooms/${encodeURIComponent(room)}/messages`, what, { content: text }));
+        const o = asObj(await this.rest('POST', `/rooms/${encodeURIComponent(room)}/messages`, what, { content: text, meta: JSON.stringify({ client_message_id: txnId }) }));
         const m = o && parseV2Message(o, room);
         if (!m) throw new ChatError('protocol', `${what}: the server's answer holds no message`);
         this.learnSeq(m);

@@ -37,11 +37,15 @@ export function parseV2Message(o: Obj, room?: string): V2Msg | undefined {
   if (!ev) return undefined;
   if (typeof meta === 'string' && meta.length <= MAX_META) {
     try {
-      const mentions = asObj(JSON.parse(meta))?.mentions;
+      const parsed = asObj(JSON.parse(meta));
+      const mentions = parsed?.mentions;
       if (Array.isArray(mentions)) {
         const ids = mentions.slice(0, 100).map(asId).filter((m): m is string => m !== undefined);
         if (ids.length) ev.mentions = ids;
       }
+      // Our send's key, stored with it (V2Session.post): its copies are known as ours.
+      const key = asId(parsed?.client_message_id);
+      if (key) ev.txnId = key;
     } catch {
       // meta is not JSON: no mentions
     }
