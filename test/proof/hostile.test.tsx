@@ -13,9 +13,16 @@ import { KEY, mount } from '../ui/harness.js';
 // (as if a connector had forgotten to sanitise) to prove the render-time guard; the headless part goes
 // through the real chatapi connector and the built CLI against our chatapi test server.
 
-/** Everything left after removing the SGR colour sequences the app itself writes. */
+/**
+ * Everything left after removing the sequences the app itself writes: SGR colours, the title stack's
+ * push/pop (XTWINOPS 22/23), and the OSC 2 title's frame — its payload (room names) stays in and is
+ * checked like the rest.
+ */
 function assertTerminalSafe(out: string, where: string): void {
-  const withoutSgr = out.replace(/\x1b\[[0-9;]*m/g, '');
+  const withoutSgr = out
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .replace(/\x1b\[2[23];0t/g, '')
+    .replace(/\x1b\]2;([^\x07\x1b]*)\x1b\\/g, '$1');
   const bad = FORBIDDEN.exec(withoutSgr);
   assert.equal(bad, null, `${where}: U+${bad?.[0].codePointAt(0)?.toString(16).padStart(4, '0')} reached the terminal at ${bad?.index}`);
   assert.ok(withoutSgr.isWellFormed(), `${where}: a lone surrogate reached the terminal`);
