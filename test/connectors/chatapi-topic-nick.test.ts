@@ -11,6 +11,7 @@ import { roomKey } from '../../src/core/state.js';
 import { SessionStore } from '../../src/core/store/index.js';
 import { startChatApiServer } from '../servers/chatapi/server.js';
 import { startSocketIoServer } from '../servers/chatapi-socketio/server.js';
+import { waitFor } from '../cli/helpers.js';
 
 // /topic (PUT /rooms/{id} {description}) and /nick (the profile's userName, saved, then a reconnect with it).
 
@@ -19,16 +20,6 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
-async function waitFor<T>(fn: () => T | undefined | false, what: string, ms = 8000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 test('chatapi docs: setTopic PUTs the description, emits the room topic sanitised; the capabilities say topicSet and nick', async () => {
   assert.equal(definition.capabilities.topicSet && definition.capabilities.nick, true);
   const server = await startChatApiServer({ rooms: [{ id: ROOM, name: 'general', description: 'old' }] });
@@ -89,12 +80,12 @@ test('runtime.setNick saves the userName to the profile and reconnects with it (
     await server.close();
   });
   await rt.start();
-  await waitFor(() => server.openSockets(ROOM).some((s) => s.query.user_name === 'John'), 'first socket');
+  await waitFor(() => server.openSockets(ROOM).some((s) => s.query.user_name === 'John'), 8000, 'first socket');
   assert.equal(store.getState().profiles['c']?.capabilities.nick, true);
   await rt.setNick('c', 'Johnny');
   assert.deepEqual(saved, [{ name: 'c', patch: { userName: 'Johnny' } }]);
-  await waitFor(() => server.openSockets(ROOM).some((s) => s.query.user_name === 'Johnny'), 'a socket with the new name');
-  await waitFor(() => store.getState().profiles['c']?.state === 'connected', 'connected again');
+  await waitFor(() => server.openSockets(ROOM).some((s) => s.query.user_name === 'Johnny'), 8000, 'a socket with the new name');
+  await waitFor(() => store.getState().profiles['c']?.state === 'connected', 8000, 'connected again');
   assert.ok(store.getState().rooms[roomKey('c', ROOM)], 'the room is still there');
   await assert.rejects(rt.setNick('c', ''), UsageError);
   assert.equal(saved.length, 1, 'a refused name is not saved');
