@@ -1,7 +1,7 @@
 import type { StoredMessage } from '../core/state.js';
 import { sanitize, sanitizeLine } from '../core/sanitize.js';
 import { dayLabel, formatTime, localDay } from './format.js';
-import type { Theme } from './theme.js';
+import type { Theme, UiColor } from './theme.js';
 import { cellWidth, pad, truncate, wrapPlain } from './wrap.js';
 
 /**
@@ -27,6 +27,8 @@ export interface LayoutOptions {
   selfName?: string;
   /** What a failed message's row offers (keymap.ts `failedHint`); default `press Alt-R or /retry`. */
   failedHint?: string;
+  /** Author colours that differ for the people on screen (theme `distinctColors`); else each author's own. */
+  nickColors?: ReadonlyMap<string, UiColor>;
 }
 
 /** A screen row: `text` is at most `width` cells, may contain SGR codes. */
@@ -123,7 +125,7 @@ function highlightMention(line: string, name: string | undefined, t: Theme): str
 /** The rows of one message without separators (cached). */
 export function messageLines(m: StoredMessage, grouped: boolean, o: LayoutOptions, cache: RowCache = rowCache): string[] {
   const fmt = o.timeFormat ?? 'HH:mm';
-  const key = `${m.id}\u0000${m.rev}\u0000${o.width}\u0000${grouped ? 1 : 0}\u0000${fmt}\u0000${o.theme.noColor ? 0 : 1}${o.theme.hyperlinks ? 1 : 0}\u0000${m.status}\u0000${m.deleted ? 1 : 0}\u0000${m.edited ? 1 : 0}${m.archived ? 1 : 0}${m.status === 'failed' ? `\u0000${o.failedHint ?? ''}` : ''}`;
+  const key = `${m.id}\u0000${m.rev}\u0000${o.width}\u0000${grouped ? 1 : 0}\u0000${fmt}\u0000${o.theme.noColor ? 0 : 1}${o.theme.hyperlinks ? 1 : 0}\u0000${m.status}\u0000${m.deleted ? 1 : 0}\u0000${m.edited ? 1 : 0}${m.archived ? 1 : 0}${m.status === 'failed' ? `\u0000${o.failedHint ?? ''}` : ''}\u0000${o.nickColors?.get(m.author.id) ?? ''}`;
   return cache.get(key, () => layoutMessage(m, grouped, o));
 }
 
@@ -165,7 +167,7 @@ export function layoutMessage(m: StoredMessage, grouped: boolean, o: LayoutOptio
   };
   const nickText = m.kind === 'system' ? '*' : grouped ? '' : sanitizeLine(m.author.name || m.author.id);
   const nickCell = pad(truncate(nickText, nickW), nickW, true);
-  let nick = m.kind === 'system' ? c.dim(nickCell) : t.paint(t.userColor(m.author.id), nickCell);
+  let nick = m.kind === 'system' ? c.dim(nickCell) : t.paint(o.nickColors?.get(m.author.id) ?? t.userColor(m.author.id), nickCell);
   if (m.mention && !grouped && m.kind !== 'system') nick = c.inverse(nick);
   // A dashed bar: shown from the local archive, not (yet) confirmed by the server.
   const bar = m.mention ? (t.noColor ? '›' : t.paint('yellow', '│')) : c.dim(m.archived ? '┆' : '│');

@@ -23,6 +23,12 @@ export interface Theme {
    * where the terminal has 256 colours (chalk level ≥ 2), else of the 11 of {@link USER_PALETTE}.
    */
   userColor(userId: string): UiColor | undefined;
+  /**
+   * Colours for the people on one screen that differ while the palette lasts: in id order each takes
+   * its own {@link userColor} unless an earlier one has it, else the next free colour of the palette.
+   * Empty without colours.
+   */
+  distinctColors(userIds: Iterable<string>): Map<string, UiColor>;
   /** Styles a string in a colour (no-op without colours). */
   paint(name: UiColor | undefined, s: string): string;
   /** Whether URLs are wrapped in OSC 8 hyperlinks. */
@@ -100,6 +106,21 @@ export function makeTheme(opts: { noColor?: boolean; level?: 0 | 1 | 2 | 3; hype
       if (noColor) return undefined;
       const h = hash32(id);
       return inst.level >= 2 ? `ansi256(${USER_PALETTE_256[h % USER_PALETTE_256.length]!})` : USER_PALETTE[h % USER_PALETTE.length];
+    },
+    distinctColors: (ids) => {
+      const out = new Map<string, UiColor>();
+      if (noColor) return out;
+      const big = inst.level >= 2;
+      const n = big ? USER_PALETTE_256.length : USER_PALETTE.length;
+      const colour = (i: number): UiColor => (big ? `ansi256(${USER_PALETTE_256[i]!})` : USER_PALETTE[i]!);
+      const taken = new Set<number>();
+      for (const id of [...new Set(ids)].sort()) {
+        let i = hash32(id) % n;
+        for (let k = 0; k < n && taken.has(i); k++) i = (i + 1) % n;
+        taken.add(i);
+        out.set(id, colour(i));
+      }
+      return out;
     },
     paint: (name, s) => {
       if (noColor || !name) return s;

@@ -381,3 +381,27 @@ describe('format', () => {
     assert.deepEqual(r, ['#general', '#big-engine']);
   });
 });
+
+describe('author colours on one screen', () => {
+  test('two people whose colours would collide get different ones while both are on screen', async () => {
+    const { buildPane } = await import('../../src/ui/components/MessagePane.js');
+    const t = makeTheme({ noColor: false, level: 1 });
+    // two ids that hash to the same colour of the 11
+    const ids = Array.from({ length: 200 }, (_, i) => `user${i}`);
+    const a = ids[0]!;
+    const b = ids.find((x) => x !== a && t.userColor(x) === t.userColor(a))!;
+    assert.ok(b, 'a colliding pair exists');
+    const colours = t.distinctColors([a, b]);
+    assert.notEqual(colours.get(a), colours.get(b));
+    const room = {
+      key: 'p\u0000r', profile: 'p', id: 'r', name: 'r', members: [], online: undefined, typing: [], unread: 0, mentions: 0, firstUnread: -1,
+      loadingHistory: false, hasMoreHistory: false, version: 1,
+      messages: [msg({ id: 'x1', text: 'one', author: { id: a, name: 'Ann' } }), msg({ id: 'x2', text: 'two', author: { id: b, name: 'Bea' } })],
+    };
+    const pane = buildPane(room, { width: 60, theme: t }, 10, { pos: null } as never, false, t);
+    const rowOf = (name: string): string => pane.rows.find((r) => r.text.includes(name))!.text;
+    const sgr = (row: string): string => /\x1b\[(\d+)m\s*(Ann|Bea)/.exec(row)?.[1] ?? '';
+    assert.notEqual(sgr(rowOf('Ann')), sgr(rowOf('Bea')), `${JSON.stringify(rowOf('Ann'))} vs ${JSON.stringify(rowOf('Bea'))}`);
+    assert.equal(t.distinctColors([a]).get(a), t.userColor(a), 'alone, a person keeps their own colour');
+  });
+});

@@ -118,7 +118,17 @@ export function buildPane(room: RoomState | undefined, layout: LayoutOptions, he
   const footer = scroll.pos !== null ? 1 : 0;
   const top = loading ? 1 : 0;
   const bodyH = Math.max(0, height - footer - top);
-  const view = computeView({ messages, firstUnread: room?.firstUnread ?? -1, layout, height: bodyH }, scroll.pos);
+  let view = computeView({ messages, firstUnread: room?.firstUnread ?? -1, layout, height: bodyH }, scroll.pos);
+  // Authors on screen (at most one message a row) get colours that differ; laid out again only when one changes.
+  const onScreen = new Set<string>();
+  for (let i = Math.max(0, view.bottomIndex - bodyH + 1); i <= view.bottomIndex; i++) {
+    const m = messages[i];
+    if (m && m.kind === 'normal') onScreen.add(m.author.id);
+  }
+  const nickColors = theme.distinctColors(onScreen);
+  if ([...nickColors].some(([id, c]) => c !== theme.userColor(id))) {
+    view = computeView({ messages, firstUnread: room?.firstUnread ?? -1, layout: { ...layout, nickColors }, height: bodyH }, scroll.pos);
+  }
   // Fetch older history when the user scrolled to the top of what is loaded, or when what is loaded
   // does not fill the pane (a room just opened: connectors emit no history on connect) — unless the
   // user cleared the room.
