@@ -9,6 +9,7 @@ import { HelpOverlay, MemberList, type OverlayHandle, pastePromptRows, PasteProm
 import { RoomList, roomKeysInOrder, roomListItems } from './components/RoomList.js';
 import { SearchOverlay } from './components/SearchOverlay.js';
 import { UrlPicker } from './components/UrlPicker.js';
+import { CopyMode } from './components/CopyMode.js';
 import { StatusBuffer } from './components/StatusBuffer.js';
 import { StatusLine, type UiNotice } from './components/StatusLine.js';
 import type { MessageEvent } from '../core/events.js';
@@ -28,7 +29,7 @@ import { useSubmit } from './hooks/useSubmit.js';
 import { buildKeymap, helpLines, statusHints } from './keymap.js';
 import { screenLayout } from './layout.js';
 
-type Overlay = { kind: 'none' } | { kind: 'help' } | { kind: 'switcher' } | { kind: 'paste'; text: string } | { kind: 'search'; query: string; loaded?: string } | { kind: 'urls'; room: string } | { kind: 'status' };
+type Overlay = { kind: 'none' } | { kind: 'help' } | { kind: 'switcher' } | { kind: 'paste'; text: string } | { kind: 'search'; query: string; loaded?: string } | { kind: 'urls'; room: string } | { kind: 'copy'; room: string } | { kind: 'status' };
 
 /** Props of the App: `onExit` runs before Ink unmounts (quit key, /quit). */
 export interface AppProps {
@@ -93,6 +94,7 @@ export function App({ onExit }: AppProps) {
   const openSwitcher = useCallback(() => setOverlay({ kind: 'switcher' }), []);
   const openStatus = useCallback(() => setOverlay({ kind: 'status' }), []);
   const openUrls = useCallback(() => activeKey && setOverlay({ kind: 'urls', room: activeKey }), [activeKey]);
+  const openCopy = useCallback(() => activeKey && setOverlay({ kind: 'copy', room: activeKey }), [activeKey]);
   const openSearch = useCallback((query: string, o?: { loaded?: boolean }) => setOverlay({ kind: 'search', query, ...(o?.loaded && activeKey ? { loaded: activeKey } : {}) }), [activeKey]);
   const closeOverlay = useCallback(() => setOverlay({ kind: 'none' }), []);
   const toggleMembers = useCallback(() => setShowMembers((v) => !v), []);
@@ -122,14 +124,14 @@ export function App({ onExit }: AppProps) {
     c.setText(text);
     return true;
   }, []);
-  const actions = useActions({ store, runtime, activeKey, profileName, caps, pick, notify, scrollRef, setScrollPos, paneRef, onExit, openHelp, openSwitcher, toggleMembers, toggleRooms, redraw, onScrollBack, takeBack, order });
+  const actions = useActions({ store, runtime, activeKey, profileName, caps, pick, notify, scrollRef, setScrollPos, paneRef, onExit, openHelp, openSwitcher, toggleMembers, toggleRooms, redraw, onScrollBack, takeBack, order, openCopy });
   const { quit, retry, reconnect } = actions;
   useDispatch({
     store, keymap, overlayOpen: overlay.kind !== 'none', overlay: overlayRef, composer, runAction: actions.runAction, quit, scrollRef, setScrollPos,
     scrollRows: actions.scrollRows, pick, mouse: options.mouse ?? false, activeKey, roomW: L.roomW, bodyH: L.bodyH, order,
   });
   const { onSubmit: submit, complete, disabledReason, note } = useSubmit({
-    runtime, store, activeKey, profile: profileName, caps, pstate, preason, notify, pick, quit, openHelp, toggleMembers, retry, reconnect, scrollToBottom, clearRoom, moveRoom, openSearch, openUrls, openStatus,
+    runtime, store, activeKey, profile: profileName, caps, pstate, preason, notify, pick, quit, openHelp, toggleMembers, retry, reconnect, scrollToBottom, clearRoom, moveRoom, openSearch, openUrls, openCopy, openStatus,
   });
 
   // Every Enter starts afresh: an error about the previous line ("unknown command") does not outlive it.
@@ -167,9 +169,14 @@ export function App({ onExit }: AppProps) {
     );
   }
   const { mainW, bodyH, paneH } = L;
+  // Copy mode takes the whole body (no room list, no gutter); the rest stays mounted under it (drafts).
+  const copying = overlay.kind === 'copy';
   return (
     <Box width={columns} height={rows} flexDirection="column">
-      <Box width={columns} height={bodyH} flexDirection="row">
+      {overlay.kind === 'copy' ? (
+        <CopyMode ref={overlayRef} width={columns} height={bodyH} roomKey={overlay.room} onDone={(t) => (closeOverlay(), notify(t, 'info'))} onClose={closeOverlay} />
+      ) : null}
+      <Box display={copying ? 'none' : 'flex'} width={columns} height={bodyH} flexDirection="row">
         {L.showRooms ? <RoomList width={L.roomW} height={bodyH} activeKey={activeKey} order={order} /> : null}
         <Box width={mainW} height={bodyH} flexDirection="column">
           <Header roomKey={activeKey} width={mainW} />

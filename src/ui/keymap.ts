@@ -9,7 +9,7 @@ import { type KeyEvent, keyId } from './keys.js';
  */
 export type Action =
   | 'quit' | 'nextRoom' | 'prevRoom' | 'pageUp' | 'pageDown' | 'roomTop' | 'roomBottom' | 'retry' | 'reconnect' | 'redraw'
-  | 'editFailed' | 'discardFailed' | 'help' | 'members' | 'switcher' | 'activity' | 'toggleRooms'
+  | 'editFailed' | 'discardFailed' | 'help' | 'members' | 'switcher' | 'activity' | 'toggleRooms' | 'copyMode'
   | 'jump1' | 'jump2' | 'jump3' | 'jump4' | 'jump5' | 'jump6' | 'jump7' | 'jump8' | 'jump9';
 
 /** Default bindings: action → key ids (`C-x` Ctrl, `M-x` Alt, `f1`, `pageup` …); `ui.keys` in the config overrides per action. */
@@ -33,6 +33,7 @@ export const DEFAULT_KEYS: Record<Action, string[]> = {
   switcher: ['C-g'],
   activity: ['M-a'],
   toggleRooms: ['f3', 'M-l'],
+  copyMode: ['M-c'],
   jump1: ['M-1'], jump2: ['M-2'], jump3: ['M-3'], jump4: ['M-4'], jump5: ['M-5'],
   jump6: ['M-6'], jump7: ['M-7'], jump8: ['M-8'], jump9: ['M-9'],
 };
@@ -164,6 +165,7 @@ export function helpLines(map: Map<string, Action>): [string, string][] {
     [keysOf('redraw'), 'redraw the screen'],
     [keysOf('members'), 'member list'],
     [keysOf('toggleRooms'), 'show / hide the room list'],
+    [keysOf('copyMode'), 'copy mode: messages as plain text, c/Enter copies one (/copy)'],
     [`${keysOf('help')} / ? (empty line)`, 'this help'],
     [keysOf('quit'), 'quit (/quit)'],
   ];

@@ -24,6 +24,7 @@ import { topic } from './topic.js';
 import type { CommandArgs, SlashCommand } from './types.js';
 import { unban } from './unban.js';
 import { urls } from './urls.js';
+import { copy } from './copy.js';
 import { whois } from './whois.js';
 
 /**
@@ -34,7 +35,7 @@ import { whois } from './whois.js';
  */
 
 /** Every slash command, in help order. */
-export const COMMANDS: readonly SlashCommand[] = [help, join, part, dm, retry, discard, reconnect, members, move, clear, lastlog, search, urls, status, profile, quit, me, topic, whois, nick, editCmd, del, timeout, ban, unban];
+export const COMMANDS: readonly SlashCommand[] = [help, join, part, dm, retry, discard, reconnect, members, move, clear, lastlog, search, urls, copy, status, profile, quit, me, topic, whois, nick, editCmd, del, timeout, ban, unban];
 
 /** The capabilities a command is judged against (any subset of a profile's; undefined = none known). */
 export type CommandCaps = Partial<Capabilities> | undefined;

@@ -39,6 +39,8 @@ export interface CommandContext {
   openSearch?(text: string, opts?: { loaded?: boolean }): void;
   /** Opens the URL picker of the shown room (absent where the app has none). */
   openUrls?(): void;
+  /** Opens copy mode of the shown room (absent where the app has none). */
+  openCopy?(): void;
   /** Opens the status buffer (absent where the app has none). */
   openStatus?(): void;
 }

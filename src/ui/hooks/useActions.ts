@@ -33,6 +33,8 @@ export interface ActionDeps {
   openSwitcher(): void;
   toggleMembers(): void;
   toggleRooms(): void;
+  /** Opens copy mode of the shown room. */
+  openCopy(): void;
   /** Clears the terminal and draws the frame again (Ctrl-L). */
   redraw(): void;
   /** The user scrolls up in the shown room (a cleared room may fill again). */
@@ -129,7 +131,7 @@ export function useActions(d: ActionDeps): Actions {
     notify(how === 'edit' ? 'the failed message is back in the composer: edit it and press Enter' : 'message discarded', 'info');
   }, [activeKey, store, runtime, notify, takeBack]);
 
-  const { openHelp, openSwitcher, toggleMembers, toggleRooms, redraw } = d;
+  const { openHelp, openSwitcher, toggleMembers, toggleRooms, redraw, openCopy } = d;
   const runAction = useCallback((a: Action): void => {
     switch (a) {
       case 'quit': quit(0); return;
@@ -155,13 +157,14 @@ export function useActions(d: ActionDeps): Actions {
       case 'switcher': openSwitcher(); return;
       case 'activity': nextActivity(); return;
       case 'toggleRooms': toggleRooms(); return;
+      case 'copyMode': openCopy(); return;
       default: {
         const n = Number(a.slice(4));
         const k = roomKeys()[n - 1];
         if (k) pick(k);
       }
     }
-  }, [quit, cycleRoom, scrollRows, paneModel, setScrollPos, paneRef, loadOlder, retry, reconnect, openHelp, toggleMembers, openSwitcher, nextActivity, toggleRooms, roomKeys, pick, redraw, onScrollBack, unsent]);
+  }, [quit, cycleRoom, scrollRows, paneModel, setScrollPos, paneRef, loadOlder, retry, reconnect, openHelp, toggleMembers, openSwitcher, nextActivity, toggleRooms, roomKeys, pick, redraw, onScrollBack, unsent, openCopy]);
 
   return { runAction, quit, retry, reconnect, scrollRows };
 }

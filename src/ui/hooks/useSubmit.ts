@@ -32,14 +32,14 @@ export interface Submit {
  * allow it; a refused text stays in the composer with the reason as a notice.
  */
 export function useSubmit(d: SubmitDeps): Submit {
-  const { runtime, store, activeKey, profile, caps, pstate, preason, notify, pick, quit, openHelp, toggleMembers, retry, reconnect, scrollToBottom, clearRoom, moveRoom, openSearch, openUrls, openStatus } = d;
+  const { runtime, store, activeKey, profile, caps, pstate, preason, notify, pick, quit, openHelp, toggleMembers, retry, reconnect, scrollToBottom, clearRoom, moveRoom, openSearch, openUrls, openCopy, openStatus } = d;
 
   const runCommand = useCallback((name: string, args: string[], rest: string): SubmitResult => {
     const cmd = findCommand(name);
     if (!cmd) return 'keep';
-    const ctx: CommandContext = { runtime, store, activeKey, profile, notify, pick, quit, openHelp, toggleMembers, retry, reconnect, scrollToBottom, clearRoom, moveRoom, ...(openSearch ? { openSearch } : {}), ...(openUrls ? { openUrls } : {}), ...(openStatus ? { openStatus } : {}) };
+    const ctx: CommandContext = { runtime, store, activeKey, profile, notify, pick, quit, openHelp, toggleMembers, retry, reconnect, scrollToBottom, clearRoom, moveRoom, ...(openSearch ? { openSearch } : {}), ...(openUrls ? { openUrls } : {}), ...(openCopy ? { openCopy } : {}), ...(openStatus ? { openStatus } : {}) };
     return cmd.run(ctx, { args, rest }) === 'keep' ? 'keep' : 'clear';
-  }, [runtime, store, activeKey, profile, notify, pick, quit, openHelp, toggleMembers, retry, reconnect, scrollToBottom, clearRoom, moveRoom, openSearch, openUrls, openStatus]);
+  }, [runtime, store, activeKey, profile, notify, pick, quit, openHelp, toggleMembers, retry, reconnect, scrollToBottom, clearRoom, moveRoom, openSearch, openUrls, openCopy, openStatus]);
 
   const sendText = useCallback((text: string): SubmitResult => {
     if (!activeKey) return notify('no room open — /join ROOM'), 'keep';
