@@ -3,7 +3,8 @@ import path from 'node:path';
 import { DIR_MODE, FILE_MODE } from './paths.js';
 
 /**
- * What the TUI remembers across restarts — the room shown last and the room list's order — kept in
+ * What the TUI remembers across restarts — the room shown last, the room list's order, drafts, sent
+ * lines and read markers — kept in
  * `<stateDir>/ui-state.json`. Written atomically: a temp file (mode 0600) is written and fsynced,
  * then renamed over the old one and the directory fsynced, so a crash, kill -9 or full disk leaves
  * the old file or the new one, never half of one; a second chat-tui process writing at the same
@@ -22,6 +23,8 @@ export interface UiState {
   drafts?: Record<string, string>;
   /** Room key → the lines sent there (oldest first), for Up/Down and Ctrl-R. */
   sent?: Record<string, string[]>;
+  /** Room key → the last message read there: id and server time (ms since epoch). */
+  readMarkers?: Record<string, { id: string; ts: number }>;
 }
 
 /** A record of strings (drafts) or of string lists (sent lines) from parsed JSON; other values are dropped. */
@@ -30,6 +33,17 @@ function stringRecord<T extends string | string[]>(v: unknown, list: boolean): R
   const out: Record<string, T> = {};
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
     if (list ? Array.isArray(x) : typeof x === 'string') out[k] = (list ? (x as unknown[]).filter((e): e is string => typeof e === 'string') : x) as T;
+  }
+  return out;
+}
+
+/** The read markers from parsed JSON (`{id: string, ts: number}` per room); other values are dropped. */
+function readMarkers(v: unknown): Record<string, { id: string; ts: number }> | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const out: Record<string, { id: string; ts: number }> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    const m = x as { id?: unknown; ts?: unknown } | null;
+    if (m && typeof m.id === 'string' && typeof m.ts === 'number' && Number.isFinite(m.ts)) out[k] = { id: m.id, ts: m.ts };
   }
   return out;
 }
@@ -51,6 +65,8 @@ export function loadUiState(dir: string): UiState {
   if (drafts) out.drafts = drafts;
   const sent = stringRecord<string[]>(o.sent, true);
   if (sent) out.sent = sent;
+  const marks = readMarkers(o.readMarkers);
+  if (marks) out.readMarkers = marks;
   return out;
 }
 

@@ -24,6 +24,7 @@ import { useOwnEdits } from './hooks/useOwnEdits.js';
 import { useTerminalTitle } from './hooks/useTerminalTitle.js';
 import { useStatusLog } from './hooks/useStatusLog.js';
 import { useComposerMemory } from './hooks/useComposerMemory.js';
+import { useReadMarkers } from './hooks/useReadMarkers.js';
 import { useStore } from './hooks/useStore.js';
 import { useSubmit } from './hooks/useSubmit.js';
 import { buildKeymap, helpLines, statusHints } from './keymap.js';
@@ -52,6 +53,7 @@ export function App({ onExit }: AppProps) {
   const { order } = rooms;
   const { activeKey, activeRef, pick, scroll, scrollRef, setScrollPos, settled } = useActiveRoom(store, order, rooms.lastRoom);
   const { remember, move: moveOrder } = rooms;
+  useReadMarkers(store, options.memory, activeKey, settled);
   useEffect(() => {
     if (settled) remember(activeKey);
   }, [settled, activeKey, remember]);

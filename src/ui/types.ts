@@ -18,6 +18,8 @@ export interface UiStore {
   subscribe(listener: () => void): () => void;
   setActiveRoom(roomKey: string | undefined): void;
   clearRoom(roomKey: string): void;
+  /** Restores the read markers of an earlier run (SessionStore.restoreReadMarkers); absent: not kept. */
+  restoreReadMarkers?(markers: Readonly<Record<string, { id: string; ts: number }>>): void;
 }
 
 /** The part of `ChatRuntime` the UI uses. */
@@ -78,6 +80,8 @@ export interface UiMemory {
   drafts?: Record<string, string>;
   /** Room key → the lines sent there, oldest first (Up/Down, Ctrl-R). */
   sent?: Record<string, string[]>;
+  /** Room key → the last message read there (id, server time in ms), least recently read first. */
+  readMarkers?: Record<string, { id: string; ts: number }>;
 }
 
 /** Where {@link UiMemory} is kept (the CLI: a file in the state directory, written atomically). */

@@ -1,3 +1,4 @@
+import type { ReadMarker } from './unread.js';
 import type { Capabilities } from '../connector.js';
 import type { ConnectionState, UserRef } from '../events.js';
 import { roomKey } from '../state.js';
@@ -110,6 +111,8 @@ export class StoreCore {
   gapSeq = 0;
   lastEchoTs = 0;
   activeRoom: string | undefined;
+  /** Room key → the read marker restored from an earlier run, until the user leaves that room (unread.ts). */
+  readonly readMarkers = new Map<string, ReadMarker>();
   /** The room of the last `ensureRoom` (a flood goes to one room: no key string and map lookup per message). */
   lastRoom: RoomEntry | undefined;
   typingTimer: NodeJS.Timeout | undefined;

@@ -5,6 +5,7 @@
 export { SessionStore } from './session-store.js';
 export { NO_CAPABILITIES } from './core.js';
 export type { SessionStoreOptions, StoreSnapshot } from './core.js';
+export type { ReadMarker } from './unread.js';
 export { NOTICE_CAP } from './notices.js';
 export { compareIds, compareMessages } from './order.js';
 export { roomKey, splitRoomKey } from '../state.js';

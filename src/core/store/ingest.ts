@@ -8,7 +8,7 @@ import { fromServer, toStored } from './messages.js';
 import { compareMessages, mergeInto } from './order.js';
 import { indexOf, insert, replaceMessage, trim } from './timeline.js';
 import { dropTyping, dropTypingOn } from './typing.js';
-import { countArrival } from './unread.js';
+import { applyReadMarker, countArrival } from './unread.js';
 
 /**
  * What the services send into the timeline: live messages (new, or a second copy of a known id,
@@ -126,4 +126,5 @@ export function prependHistory(s: StoreCore, profile: string, room: string, msgs
     if (fuMsg) patch.firstUnread = indexOf(r, fuMsg);
   }
   s.touch(r, patch);
+  if (fresh.length && s.readMarkers.size) applyReadMarker(s, r);
 }

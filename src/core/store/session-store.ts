@@ -10,7 +10,8 @@ import { addNotice } from './notices.js';
 import { addProfile, addRoom, removeRoom, setLoadingHistory, setOnline } from './rooms.js';
 import { clearRoom } from './timeline.js';
 import { applyTyping, expireTyping, stopTypingSweep } from './typing.js';
-import { setActiveRoom } from './unread.js';
+import { restoreReadMarkers, setActiveRoom } from './unread.js';
+import type { ReadMarker } from './unread.js';
 
 /** The two results of `apply` (shared, frozen: no object per event). */
 const NEW: { readonly isNew: boolean } = Object.freeze({ isNew: true });
@@ -97,6 +98,15 @@ export class SessionStore {
    */
   setActiveRoom(key: string | undefined): void {
     setActiveRoom(this.s, key);
+  }
+
+  /**
+   * Restores the read markers of an earlier run (room key → last message seen, `ts` in ms): messages
+   * after a marker count as unread and get the "new messages" line, those before it do not, also
+   * when an archive or backfill loads them later; a room's marker is dropped once the user leaves it.
+   */
+  restoreReadMarkers(markers: Readonly<Record<string, ReadMarker>>): void {
+    restoreReadMarkers(this.s, markers);
   }
 
   /** `/clear`: drops the loaded messages of a room from memory (pending/failed echoes stay). */
