@@ -8,6 +8,7 @@ import { ChatRuntime } from '../../src/core/runtime/index.js';
 import { roomKey } from '../../src/core/state.js';
 import { SessionStore } from '../../src/core/store/index.js';
 import { startGlimeshServer, type GlimeshServer } from '../servers/glimesh/server.js';
+import { until } from './until.js';
 
 // The glimesh connector under the real runtime and store: what the TUI shows for glimesh profiles.
 
@@ -16,13 +17,6 @@ after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-async function until(cond: () => boolean, what: string, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function setup(s: GlimeshServer, profiles: NamedProfile[]): Promise<{ rt: ChatRuntime; store: SessionStore }> {
   const def: ConnectorDefinition = { ...definition, create: (ctx) => createGlimeshSession(ctx, { backoff: () => new Backoff({ baseMs: 20, capMs: 50 }), pushTimeoutMs: 1000 }) };

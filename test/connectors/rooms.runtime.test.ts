@@ -7,6 +7,7 @@ import { ChatRuntime } from '../../src/core/runtime/index.js';
 import { roomKey } from '../../src/core/state.js';
 import { SessionStore } from '../../src/core/store/index.js';
 import { BOB, CAROL, ME, startRoomsServer, type RoomsTestServer } from '../servers/rooms/server.js';
+import { until as waitUntil } from './until.js';
 
 // The rooms connector under the real runtime and store: what the TUI shows for a rooms profile.
 
@@ -15,13 +16,8 @@ after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** {@link waitUntil} with this file's 5 s default. */
+const until = (cond: () => boolean, what: string, ms = 5000): Promise<void> => waitUntil(cond, what, ms);
 
 async function setup(): Promise<{ s: RoomsTestServer; rt: ChatRuntime; store: SessionStore }> {
   const s = await startRoomsServer({

@@ -16,6 +16,7 @@ import { startV2Server } from '../servers/chatapi-v2/server.js';
 import { startGlimeshServer } from '../servers/glimesh/server.js';
 import { BOB, ME, startRoomsServer } from '../servers/rooms/server.js';
 import { base64, startTalkeeServer } from '../servers/talkee/server.js';
+import { until } from './until.js';
 
 // A send the server stored and then answered with a 500, or whose connection it dropped: through the
 // runtime's outbox, the server holds one copy and the store shows one (the outbox looks before it
@@ -26,13 +27,6 @@ after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-async function until(cond: () => boolean, what: string, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** A runtime over one profile of `def`, with short outbox backoffs. */
 async function runtime(def: ConnectorDefinition, profile: NamedProfile): Promise<{ rt: ChatRuntime; store: SessionStore }> {
