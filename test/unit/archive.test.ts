@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Archive, ArchiveError, archivePath, archiveSettings, ftsQuery } from '../../src/core/archive/index.js';
-import { SCHEMA_VERSION } from '../../src/core/archive/schema.js';
+import { indexPending } from '../../src/core/archive/fts.js';
+import { migrate, SCHEMA_VERSION } from '../../src/core/archive/schema.js';
 import { sqlite } from '../../src/core/archive/sqlite.js';
 import type { MessageEvent } from '../../src/core/events.js';
 import { ConfigStore } from '../../src/config/store.js';
@@ -62,7 +63,39 @@ describe('archive: database', () => {
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ profiles: {}, archive: 'yes' }), { mode: 0o600 });
     assert.throws(() => ConfigStore.open({ dir }), /config file .* is unusable/);
   });
+  it('migrates a version 3 archive (keyed by profile and room) to chat keys: rows, search index and edits survive', () => {
+    const file = join(tempDir(), 'v3.db');
+    const db = new (sqlite().DatabaseSync)(file);
+    migrate(db, 3);
+    const ins = db.prepare('INSERT INTO messages (profile, room, id, author_id, author_name, text, ts) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    ins.run('work', 'general', '1', 'u1', 'Ann', 'the old deploy', T0 + 1000);
+    ins.run('work', 'general', '2', 'u1', 'Ann', 'second', T0 + 2000);
+    ins.run('work', 'ops', '1', 'u2', 'Bob', 'ops deploy', T0 + 3000);
+    ins.run('home', 'general', '1', 'u3', 'Cy', 'home line', T0 + 4000);
+    assert.equal(indexPending(db), 4);
+    db.close();
+    const a = Archive.open(file);
+    assert.deepEqual(a.last('work', 'general', 10).map((m) => [m.profile, m.room, m.id, m.text]), [
+      ['work', 'general', '1', 'the old deploy'],
+      ['work', 'general', '2', 'second'],
+    ]);
+    assert.deepEqual(a.rooms('work').sort(), ['general', 'ops']);
+    assert.deepEqual(a.search({ text: 'deploy' }).map((h) => [h.message.room, h.message.id]), [['ops', '1'], ['general', '1']], 'the search index still points at the same rows');
+    a.record({ type: 'message.edit', profile: 'work', room: 'general', id: '1', text: 'the new rollout', time: new Date(T0).toISOString() });
+    a.record(msg('3', 'after the migration'));
+    a.flush();
+    assert.deepEqual(a.search({ text: 'deploy' }).map((h) => h.message.room), ['ops'], 'an edit of a migrated row updates its index entry');
+    assert.equal(a.search({ text: 'rollout' })[0]?.message.id, '1');
+    assert.deepEqual(a.last('work', 'general', 10).map((m) => m.id), ['1', '2', '3']);
+    a.close();
+    const check = new (sqlite().DatabaseSync)(file);
+    assert.equal((check.prepare('PRAGMA user_version').get() as { user_version: number }).user_version, SCHEMA_VERSION);
+    assert.deepEqual((check.prepare('SELECT profile, room FROM chats ORDER BY chat').all() as { profile: string; room: string }[]).map((r) => `${r.profile}/${r.room}`), ['home/general', 'work/general', 'work/ops']);
+    assert.equal((check.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check, 'ok');
+    check.close();
+  });
 });
+
 
 describe('archive: messages', () => {
   it('dedupes by (profile, room, id); an older copy never undoes an edit; a delete is final', () => {
@@ -87,6 +120,25 @@ describe('archive: messages', () => {
     );
     assert.equal(a.last('work', 'other', 10).length, 1);
     assert.deepEqual(a.search({ text: 'third' }), [], 'a deleted message is not found');
+    a.close();
+  });
+
+  it('one batch of many rooms: multi-row inserts keep the order of messages, edits and deletes', () => {
+    const a = Archive.open(join(tempDir(), 'a.db'));
+    for (let i = 1; i <= 40; i++) {
+      a.record(msg(String(i), `m${i}`, { room: `r${i % 3}` }));
+      if (i === 20) a.record({ type: 'message.edit', profile: 'work', room: 'r2', id: '20', text: 'm20 edited', time: new Date(T0).toISOString() });
+      if (i === 33) a.record({ type: 'message.delete', profile: 'work', room: 'r0', id: '33' });
+    }
+    a.record({ type: 'message.edit', profile: 'work', room: 'nowhere', id: '1', text: 'ignored', time: new Date(T0).toISOString() });
+    a.record(msg('20', 'm20', { room: 'r2' })); // a stale copy in the same batch
+    assert.equal(a.flush(), true);
+    const r2 = a.last('work', 'r2', 100);
+    assert.deepEqual(r2.map((m) => m.id), ['2', '5', '8', '11', '14', '17', '20', '23', '26', '29', '32', '35', '38']);
+    assert.equal(r2.find((m) => m.id === '20')!.text, 'm20 edited');
+    assert.equal(a.last('work', 'r0', 100).find((m) => m.id === '33')!.deleted, true);
+    assert.equal(a.last('work', 'r1', 100).length, 14);
+    assert.deepEqual(a.rooms('work').sort(), ['r0', 'r1', 'r2'], 'an edit of an unknown room creates no room');
     a.close();
   });
 
@@ -116,6 +168,31 @@ describe('archive: messages', () => {
     assert.equal([...b.export({ profile: 'work' })].length, 5000);
     assert.equal(b.last('work', 'general', 5000).find((m) => m.id === '7')!.text, 'seven');
     b.close();
+  });
+
+  it('the writer thread runs at nice 19 on Linux, the main thread keeps its priority', { skip: process.platform !== 'linux' }, async () => {
+    const nice = (): Map<string, number[]> => {
+      const by = new Map<string, number[]>();
+      for (const task of readdirSync('/proc/self/task')) {
+        const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        // Field 19 of /proc/[pid]/task/[tid]/stat is the nice value (man 5 proc); fields after the comm.
+        const n = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+        by.set(comm, [...(by.get(comm) ?? []), n]);
+      }
+      return by;
+    };
+    const base = getPriority();
+    const before = nice();
+    const a = Archive.open(join(tempDir(), 'a.db'), { worker: true });
+    await a.startWriter();
+    const after = nice();
+    await a.closeAsync();
+    const main = after.get(readFileSync('/proc/self/comm', 'utf8').trim()) ?? [];
+    assert.ok(main.length > 0 && main.every((n) => n === base), `main thread at its nice (${base}): ${JSON.stringify([...after])}`);
+    const fresh = (after.get('WorkerThread') ?? []).length - (before.get('WorkerThread') ?? []).length;
+    assert.equal(fresh, 1, 'one writer thread started');
+    assert.ok((after.get('WorkerThread') ?? []).includes(19), `the writer thread at nice 19: ${JSON.stringify([...after])}`);
   });
 
   it('reads the last N and the N before a cursor, oldest first (scrollback)', () => {

@@ -1,6 +1,6 @@
 import { stmt } from './open.js';
 import type { DatabaseSync } from './sqlite.js';
-import { fromRow, MESSAGE_COLUMNS } from './types.js';
+import { fromRow, IN_ROOM, MESSAGE_COLUMNS, MESSAGES_FROM } from './types.js';
 import type { ArchivedMessage, MessageRow } from './types.js';
 
 /**
@@ -20,9 +20,10 @@ const PAGE = 1000;
 
 /** Yields the matching messages oldest first (deleted ones included, flagged, with no text). */
 export function* exportMessages(db: DatabaseSync, q: ExportQuery): Generator<ArchivedMessage> {
-  const room = q.room !== undefined ? 'AND m.room = ?' : '';
-  const sql = `SELECT ${MESSAGE_COLUMNS}, m.rowid AS rid FROM messages m WHERE m.profile = ? ${room}
-    AND (m.ts > ? OR (m.ts = ? AND m.rowid > ?)) ORDER BY m.ts, m.rowid LIMIT ${PAGE}`;
+  // One room: its `(chat, ts, id)` index range from the cursor on; a whole profile: its chats' ranges.
+  const where = q.room !== undefined ? IN_ROOM : 'm.chat IN (SELECT chat FROM chats WHERE profile = ?)';
+  const sql = `SELECT ${MESSAGE_COLUMNS}, m.rowid AS rid FROM ${MESSAGES_FROM} WHERE ${where}
+    AND m.ts >= ? AND (m.ts > ? OR m.rowid > ?) ORDER BY m.ts, m.rowid LIMIT ${PAGE}`;
   let ts = (q.since ?? Number.MIN_SAFE_INTEGER) - 1;
   let rid = Number.MAX_SAFE_INTEGER;
   for (;;) {

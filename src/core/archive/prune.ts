@@ -2,7 +2,7 @@ import { stmt, transaction } from './open.js';
 import type { DatabaseSync } from './sqlite.js';
 
 /**
- * Pruning: messages older than `maxAgeDays` go (room by room, on the `(profile, room, ts)` index), then
+ * Pruning: messages older than `maxAgeDays` go (chat by chat, on the `(chat, ts, id)` index; the `chats` rows stay), then
  * the earliest archived beyond `maxMessages` (counted over the whole archive, by rowid = arrival order).
  * Deleted in chunks of `CHUNK` rows, one transaction each, so another process's writer never waits long
  * for the lock. The search index follows through the delete trigger.
@@ -22,11 +22,11 @@ export function pruneMessages(db: DatabaseSync, limits: PruneLimits, now: number
   let removed = 0;
   if (limits.maxAgeDays && limits.maxAgeDays > 0) {
     const cutoff = now - limits.maxAgeDays * DAY_MS;
-    const rooms = stmt(db, 'SELECT DISTINCT profile, room FROM messages').all() as { profile: string; room: string }[];
-    const del = stmt(db, `DELETE FROM messages WHERE rowid IN (SELECT rowid FROM messages WHERE profile = ? AND room = ? AND ts < ? LIMIT ${CHUNK})`);
-    for (const r of rooms) {
+    const chats = stmt(db, 'SELECT chat FROM chats').all() as { chat: number }[];
+    const del = stmt(db, `DELETE FROM messages WHERE rowid IN (SELECT rowid FROM messages WHERE chat = ? AND ts < ? LIMIT ${CHUNK})`);
+    for (const r of chats) {
       for (;;) {
-        const n = Number(transaction(db, () => del.run(r.profile, r.room, cutoff)).changes);
+        const n = Number(transaction(db, () => del.run(r.chat, cutoff)).changes);
         removed += n;
         if (n < CHUNK) break;
       }

@@ -1,11 +1,11 @@
 import { stmt } from './open.js';
 import type { DatabaseSync } from './sqlite.js';
-import { fromRow, MESSAGE_COLUMNS } from './types.js';
+import { fromRow, IN_ROOM, MESSAGE_COLUMNS, MESSAGES_FROM } from './types.js';
 import type { ArchivedMessage, MessageRow } from './types.js';
 
 /**
  * Readers for the TUI: the last messages of a room (the first frame after a start) and the messages
- * before a point (scrollback past what is in memory). Both walk the `(profile, room, ts, id)` index
+ * before a point (scrollback past what is in memory). Both walk the `(chat, ts, id)` index
  * backwards, so their cost depends on `limit`, not on the archive's size. Results are oldest first.
  * Deleted messages come back too (flag `deleted`, empty text), as the store shows a placeholder.
  */
@@ -16,13 +16,13 @@ export interface Cursor {
   id: string;
 }
 
-const LAST = `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.profile = ? AND m.room = ?
+const LAST = `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES_FROM} WHERE ${IN_ROOM}
   ORDER BY m.ts DESC, m.id DESC LIMIT ?`;
-const BEFORE = `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.profile = ? AND m.room = ?
+const BEFORE = `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES_FROM} WHERE ${IN_ROOM}
   AND (m.ts < ? OR (m.ts = ? AND m.id < ?)) ORDER BY m.ts DESC, m.id DESC LIMIT ?`;
-const AFTER = `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.profile = ? AND m.room = ?
+const AFTER = `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES_FROM} WHERE ${IN_ROOM}
   AND (m.ts > ? OR (m.ts = ? AND m.id > ?)) ORDER BY m.ts ASC, m.id ASC LIMIT ?`;
-const ROOMS = `SELECT DISTINCT room FROM messages WHERE profile = ?`;
+const ROOMS = `SELECT room FROM chats c WHERE profile = ? AND EXISTS (SELECT 1 FROM messages m WHERE m.chat = c.chat)`;
 
 /** The newest `limit` messages of a room, oldest first. */
 export function lastMessages(db: DatabaseSync, profile: string, room: string, limit: number): ArchivedMessage[] {

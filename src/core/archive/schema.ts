@@ -3,14 +3,17 @@ import type { DatabaseSync } from './sqlite.js';
 /**
  * The archive's schema, versioned by `PRAGMA user_version` (sqlite.org/pragma.html#pragma_user_version):
  * migration N takes a database at version N-1 to N, inside the caller's write transaction. A database
- * newer than this code (a downgrade) is used as it is when its tables are a superset — migrations
- * only ever add — and never migrated down.
+ * newer than this code (a downgrade) is never migrated down; the versions 1-3 of chat-tui cannot read
+ * a version 4 archive (its messages are keyed by chat, below) and run without one, saying so in one line.
  *
  * Tables:
- * - `messages`: one row per (profile, room, id) — the dedupe key — with the author, the text (empty
- *   once deleted), server time `ts` in ms since epoch, `edited`/`deleted` flags and `kind` (0 normal,
- *   1 system). Index `(profile, room, ts, id)` serves "last N of a room", "before X" (scrollback) and
- *   pruning by age.
+ * - `chats`: one row per (profile, room), its integer key `chat`. Rows are never deleted (pruning
+ *   leaves them), so a key once read stays valid in every process (chats.ts caches them).
+ * - `messages`: one row per (chat, id) — the dedupe key — with the author, the text (empty once
+ *   deleted), server time `ts` in ms since epoch, `edited`/`deleted` flags and `kind` (0 normal,
+ *   1 system). Index `(chat, ts, id)` serves "last N of a room", "before X" (scrollback) and pruning by
+ *   age. Keyed by an integer instead of the two strings, each row and both its index entries are
+ *   smaller and an insert compares less (schema v4).
  * - `messages_fts`: FTS5 external-content index over `messages.text` (sqlite.org/fts5.html §4.4.3),
  *   so the text is stored once; built behind the writes (fts.ts) up to `meta.fts_rowid`, and kept in
  *   step for rows at or below it by the update/delete triggers.
@@ -111,25 +114,67 @@ const MIGRATIONS: readonly string[] = [
     INSERT INTO messages_fts (rowid, text) VALUES (new.rowid, new.text);
   END;
   `,
+  // 4: messages are keyed by an integer chat (the new `chats` table) instead of (profile, room): the
+  // table is rebuilt with the same rowids, so the search index (external content by rowid) stays valid.
+  `
+  CREATE TABLE chats (
+    chat INTEGER PRIMARY KEY,
+    profile TEXT NOT NULL,
+    room TEXT NOT NULL,
+    UNIQUE (profile, room)
+  );
+  INSERT INTO chats (profile, room) SELECT DISTINCT profile, room FROM messages ORDER BY profile, room;
+  DROP TRIGGER messages_ad;
+  DROP TRIGGER messages_au;
+  CREATE TABLE messages_v4 (
+    rowid INTEGER PRIMARY KEY,
+    chat INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    author_id TEXT NOT NULL,
+    author_name TEXT NOT NULL,
+    text TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    edited INTEGER NOT NULL DEFAULT 0,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    kind INTEGER NOT NULL DEFAULT 0
+  );
+  INSERT INTO messages_v4 (rowid, chat, id, author_id, author_name, text, ts, edited, deleted, kind)
+    SELECT m.rowid, c.chat, m.id, m.author_id, m.author_name, m.text, m.ts, m.edited, m.deleted, m.kind
+    FROM messages m JOIN chats c ON c.profile = m.profile AND c.room = m.room ORDER BY m.rowid;
+  DROP TABLE messages;
+  ALTER TABLE messages_v4 RENAME TO messages;
+  CREATE UNIQUE INDEX messages_key ON messages (chat, id);
+  CREATE INDEX messages_chat_ts ON messages (chat, ts, id);
+  CREATE TRIGGER messages_ad AFTER DELETE ON messages
+  WHEN old.rowid <= (SELECT value FROM meta WHERE key = 'fts_rowid') BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+  END;
+  CREATE TRIGGER messages_au AFTER UPDATE OF text ON messages
+  WHEN old.rowid <= (SELECT value FROM meta WHERE key = 'fts_rowid') BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+    INSERT INTO messages_fts (rowid, text) VALUES (new.rowid, new.text);
+  END;
+  `,
 ];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
- * Brings `db` to {@link SCHEMA_VERSION} in one `BEGIN IMMEDIATE` transaction (a second process waits on
- * the busy timeout, then sees the migrated version and does nothing). Returns the version found before.
- * Throws what SQLite throws (the caller maps it to an ArchiveError).
+ * Brings `db` to version `target` (default {@link SCHEMA_VERSION}; tests build older versions) in one
+ * `BEGIN IMMEDIATE` transaction (a second process waits on the busy timeout, then sees the migrated
+ * version and does nothing). Returns the version found before. Throws what SQLite throws (the caller
+ * maps it to an ArchiveError).
  */
-export function migrate(db: DatabaseSync): number {
+export function migrate(db: DatabaseSync, target: number = SCHEMA_VERSION): number {
   const read = (): number => Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
   const before = read();
-  if (before >= SCHEMA_VERSION) return before;
+  if (before >= target) return before;
   db.exec('BEGIN IMMEDIATE');
   try {
     const now = read();
-    for (let v = now; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v] as string);
-    if (now < SCHEMA_VERSION) db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    for (let v = now; v < target; v++) db.exec(MIGRATIONS[v] as string);
+    if (now < target) db.exec(`PRAGMA user_version = ${target}`);
     db.exec('COMMIT');
   } catch (err) {
     try {

@@ -83,16 +83,20 @@ function matching(db: DatabaseSync, q: SearchQuery, match: string, limit: number
   if (!match) return [];
   const where = ['messages_fts MATCH ?'];
   const args: (string | number)[] = [match];
-  if (q.profile !== undefined) {
-    where.push('m.profile = ?');
-    args.push(q.profile);
-  }
-  if (q.room !== undefined) {
-    where.push('m.room = ?');
-    args.push(q.room);
+  if (q.profile !== undefined || q.room !== undefined) {
+    const chat: string[] = [];
+    if (q.profile !== undefined) {
+      chat.push('profile = ?');
+      args.push(q.profile);
+    }
+    if (q.room !== undefined) {
+      chat.push('room = ?');
+      args.push(q.room);
+    }
+    where.push(`m.chat IN (SELECT chat FROM chats WHERE ${chat.join(' AND ')})`);
   }
   const order = q.order === 'rank' ? 'messages_fts.rank' : 'messages_fts.rowid DESC';
-  const sql = `SELECT ${MESSAGE_COLUMNS} FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
+  const sql = `SELECT ${MESSAGE_COLUMNS} FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid JOIN chats c ON c.chat = m.chat
     WHERE ${where.join(' AND ')} AND m.deleted = 0 ORDER BY ${order} LIMIT ?`;
   args.push(limit);
   return (stmt(db, sql).all(...args) as unknown as MessageRow[]).map(fromRow);

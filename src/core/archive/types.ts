@@ -32,8 +32,14 @@ export interface MessageRow {
   kind: number;
 }
 
-/** Columns selected for a {@link MessageRow}, prefixed by `m.`. */
-export const MESSAGE_COLUMNS = 'm.profile, m.room, m.id, m.author_id, m.author_name, m.text, m.ts, m.edited, m.deleted, m.kind';
+/** Columns selected for a {@link MessageRow} from {@link MESSAGES_FROM} (`m` the message, `c` its chat). */
+export const MESSAGE_COLUMNS = 'c.profile, c.room, m.id, m.author_id, m.author_name, m.text, m.ts, m.edited, m.deleted, m.kind';
+
+/** The FROM clause for {@link MESSAGE_COLUMNS}: messages with their chat's profile and room (schema.ts v4). */
+export const MESSAGES_FROM = 'messages m JOIN chats c ON c.chat = m.chat';
+
+/** The condition "message `m` is in the room (profile = ?, room = ?)", on the `(chat, ts, id)` index. */
+export const IN_ROOM = 'm.chat = (SELECT chat FROM chats WHERE profile = ? AND room = ?)';
 
 /** A row of `messages` as an {@link ArchivedMessage}. */
 export function fromRow(r: MessageRow): ArchivedMessage {

@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { archiveError, ArchiveError } from './errors.js';
 import { FTS_CHUNK, indexPending } from './fts.js';
@@ -13,6 +14,23 @@ import type { Batch } from './write.js';
  */
 
 const { file } = workerData as { file: string };
+
+/**
+ * The writer thread's nice value: the lowest CPU priority. On Linux a thread is a task with its own
+ * nice value, and `setPriority(0, …)` (setpriority(2) with PRIO_PROCESS and who 0) sets the calling
+ * thread's only (man 7 sched: "the nice value is a per-thread attribute"), so the UI thread keeps its
+ * priority: during a flood on a machine with few cores the writer gets the CPU the flood leaves, and
+ * catches up in the pauses (a batch stays in the main thread's memory until committed, writer.ts).
+ * Elsewhere the call would renice the whole process, so it is made on Linux only.
+ */
+export const WRITER_NICE = 19;
+if (process.platform === 'linux') {
+  try {
+    setPriority(0, WRITER_NICE);
+  } catch {
+    // not allowed (a sandbox): the writer runs at the process's priority
+  }
+}
 let db: ArchiveDb | undefined;
 let idle: NodeJS.Timeout | undefined;
 

@@ -16,8 +16,9 @@ import type { Batch } from './write.js';
  * With `worker: true` (the TUI) the transactions run on a worker thread with its own connection to the
  * same file (WAL lets the main thread read meanwhile): a message's row and index entries cost several
  * µs, which on the UI thread would slow a flood down (and the search index more: fts.ts builds it
- * later). During a flood the hand-over waits up to {@link MAX_DEFER_MS}, so on a machine with few cores
- * the writer thread does not take the CPU the flood needs. A batch handed to the worker stays in memory
+ * later). Each full batch (`maxBatch`) is handed over at once, the rest after `flushMs`; the writer thread
+ * runs at the lowest CPU priority (writer-worker.ts), so on a machine with few cores it takes the CPU the
+ * flood leaves rather than competing with it. A batch handed to the worker stays in memory
  * until the worker says it is committed; at exit whatever is not yet acknowledged is written again on
  * the main connection (every change is idempotent: upserts by key, edits/deletes by id).
  *
@@ -43,11 +44,6 @@ export interface ArchiveWriterOptions {
   onFlush?: (count: number) => void;
 }
 
-/** Longest time (ms) changes wait while a flood goes on (worker mode); a kill -9 loses at most this much. */
-export const MAX_DEFER_MS = 2000;
-/** Changes that are handed over at once whatever the rate (worker mode). */
-const MAX_DEFERRED = 50_000;
-
 /** What the worker answers for a batch. */
 interface Ack {
   id: number;
@@ -65,8 +61,6 @@ interface Counted {
 export class ArchiveWriter {
   private pending: Batch = [];
   private pendingCount = 0;
-  /** Full batches waiting while a flood defers the hand-over (worker mode): kept small, not one big array. */
-  private ready: Counted[] = [];
   /** Batches handed to the worker, not yet acknowledged, by id (in order). */
   private readonly inflight = new Map<number, Counted>();
   /** `start()` calls waiting for the writer thread's first answer, by id. */
@@ -76,9 +70,6 @@ export class ArchiveWriter {
   private idle: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private soon = false;
-  /** When the oldest waiting change came (performance.now ms), and how many came since the last timer. */
-  private oldestAt = 0;
-  private sinceTick = 0;
   private failing = false;
   private droppedSaid = false;
   private closed = false;
@@ -105,7 +96,6 @@ export class ArchiveWriter {
   /** Changes not yet known to be written (waiting, or handed to the worker). */
   get size(): number {
     let n = this.pendingCount;
-    for (const b of this.ready) n += b.count;
     for (const b of this.inflight.values()) n += b.count;
     return n;
   }
@@ -117,15 +107,10 @@ export class ArchiveWriter {
     else if (ev.type === 'message.edit') pushEdit(this.pending, ev);
     else if (ev.type === 'message.delete') pushDelete(this.pending, ev);
     else return;
-    if (this.pendingCount === 0 && this.ready.length === 0) this.oldestAt = performance.now();
-    this.sinceTick++;
     if (this.useWorker) {
-      // A flood: hand over at most every flushMs, and while it lasts only after MAX_DEFER_MS (below).
-      if (++this.pendingCount >= this.maxBatch) {
-        this.ready.push(this.take());
-        if (this.ready.length * this.maxBatch >= MAX_DEFERRED) this.flush();
-      }
-      if (!this.timer) this.schedule(this.flushMs, true);
+      // A full batch goes to the writer thread now (one postMessage per maxBatch), the rest after flushMs.
+      if (++this.pendingCount >= this.maxBatch && !this.failing) this.flush();
+      else if (!this.timer) this.schedule(this.flushMs);
       return;
     }
     if (++this.pendingCount >= this.maxBatch && !this.failing) {
@@ -145,17 +130,13 @@ export class ArchiveWriter {
    */
   flush(): boolean {
     this.clearTimer();
-    if (this.pendingCount === 0 && this.ready.length === 0) return true;
+    if (this.pendingCount === 0) return true;
     if (this.useWorker && !this.closed) {
       const w = this.ensureWorker();
-      const batches = this.ready;
-      this.ready = [];
-      if (this.pendingCount > 0) batches.push(this.take());
-      for (const entry of batches) {
-        const id = this.nextId++;
-        this.inflight.set(id, entry);
-        w.postMessage({ id, batch: entry.batch });
-      }
+      const entry = this.take();
+      const id = this.nextId++;
+      this.inflight.set(id, entry);
+      w.postMessage({ id, batch: entry.batch });
       return true;
     }
     return this.flushSync();
@@ -167,9 +148,8 @@ export class ArchiveWriter {
    */
   flushSync(): boolean {
     this.clearTimer();
-    const parts = [...this.inflight.values(), ...this.ready, this.take()];
+    const parts = [...this.inflight.values(), this.take()];
     this.inflight.clear();
-    this.ready = [];
     const entry: Counted = { batch: parts.flatMap((p) => p.batch), count: parts.reduce((n, p) => n + p.count, 0) };
     if (entry.count === 0) return true;
     try {
@@ -297,18 +277,12 @@ export class ArchiveWriter {
     if (!this.closed && !this.timer) this.schedule(Math.max(this.flushMs, 2000));
   }
 
-  /**
-   * Flushes after `ms`. `deferring`: when more than `maxBatch` changes came in meanwhile (a flood) and
-   * the oldest waiting is younger than MAX_DEFER_MS, waits another `ms` instead — the writer thread's
-   * CPU then does not compete with the flood it records (at most MAX_DEFER_MS of changes wait).
-   */
-  private schedule(ms: number, deferring = false): void {
+  /** Flushes after `ms`. */
+  private schedule(ms: number): void {
     this.clearTimer();
-    this.sinceTick = 0;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (deferring && this.sinceTick > this.maxBatch && performance.now() - this.oldestAt < MAX_DEFER_MS) this.schedule(ms, true);
-      else this.flush();
+      this.flush();
     }, ms);
     this.timer.unref();
   }
