@@ -22,6 +22,22 @@ import type { DatabaseSync } from './sqlite.js';
  *   never repeated (a second process racing the first, or a crash between commit and unlink).
  */
 
+/**
+ * The search index's update/delete triggers since version 2: rows at or below `meta.fts_rowid` (those
+ * already indexed, fts.ts) keep their index entries in step with edits and deletes.
+ */
+const FTS_TRIGGERS = `
+  CREATE TRIGGER messages_ad AFTER DELETE ON messages
+  WHEN old.rowid <= (SELECT value FROM meta WHERE key = 'fts_rowid') BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+  END;
+  CREATE TRIGGER messages_au AFTER UPDATE OF text ON messages
+  WHEN old.rowid <= (SELECT value FROM meta WHERE key = 'fts_rowid') BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+    INSERT INTO messages_fts (rowid, text) VALUES (new.rowid, new.text);
+  END;
+`;
+
 /** Migrations; index i takes version i to i + 1. */
 const MIGRATIONS: readonly string[] = [
   `
@@ -83,15 +99,7 @@ const MIGRATIONS: readonly string[] = [
   DROP TRIGGER messages_ad;
   DROP TRIGGER messages_au;
   DROP INDEX messages_ts;
-  CREATE TRIGGER messages_ad AFTER DELETE ON messages
-  WHEN old.rowid <= (SELECT value FROM meta WHERE key = 'fts_rowid') BEGIN
-    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
-  END;
-  CREATE TRIGGER messages_au AFTER UPDATE OF text ON messages
-  WHEN old.rowid <= (SELECT value FROM meta WHERE key = 'fts_rowid') BEGIN
-    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
-    INSERT INTO messages_fts (rowid, text) VALUES (new.rowid, new.text);
-  END;
+  ${FTS_TRIGGERS}
   `,
   // 3: the search index gets prefix indexes of 2 and 3 characters (sqlite.org/fts5.html §4.2), so a
   // short prefix (`/search de`) reads one doclist newest first instead of merging every term it
@@ -104,15 +112,7 @@ const MIGRATIONS: readonly string[] = [
     text, content = 'messages', content_rowid = 'rowid', tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
   );
   UPDATE meta SET value = 0 WHERE key = 'fts_rowid';
-  CREATE TRIGGER messages_ad AFTER DELETE ON messages
-  WHEN old.rowid <= (SELECT value FROM meta WHERE key = 'fts_rowid') BEGIN
-    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
-  END;
-  CREATE TRIGGER messages_au AFTER UPDATE OF text ON messages
-  WHEN old.rowid <= (SELECT value FROM meta WHERE key = 'fts_rowid') BEGIN
-    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
-    INSERT INTO messages_fts (rowid, text) VALUES (new.rowid, new.text);
-  END;
+  ${FTS_TRIGGERS}
   `,
   // 4: messages are keyed by an integer chat (the new `chats` table) instead of (profile, room): the
   // table is rebuilt with the same rowids, so the search index (external content by rowid) stays valid.
@@ -145,15 +145,7 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE messages_v4 RENAME TO messages;
   CREATE UNIQUE INDEX messages_key ON messages (chat, id);
   CREATE INDEX messages_chat_ts ON messages (chat, ts, id);
-  CREATE TRIGGER messages_ad AFTER DELETE ON messages
-  WHEN old.rowid <= (SELECT value FROM meta WHERE key = 'fts_rowid') BEGIN
-    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
-  END;
-  CREATE TRIGGER messages_au AFTER UPDATE OF text ON messages
-  WHEN old.rowid <= (SELECT value FROM meta WHERE key = 'fts_rowid') BEGIN
-    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
-    INSERT INTO messages_fts (rowid, text) VALUES (new.rowid, new.text);
-  END;
+  ${FTS_TRIGGERS}
   `,
 ];
 
