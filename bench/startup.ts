@@ -12,9 +12,12 @@ import { COLS, ROWS, type TuiBenchContext } from './tui.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Whether a frame shows a message row of the pane: `HH:MM  author │ text` (src/ui/lines.ts layout). */
+/**
+ * Whether a frame shows a message row of the pane: `HH:MM  author │ text` (src/ui/lines.ts layout), or
+ * `┆` instead of `│` for a message shown from the archive that the server has not confirmed yet.
+ */
 export function showsDemoMessage(plain: string): boolean {
-  return /\d\d:\d\d +[^│\n]*│ \S/.test(plain);
+  return /\d\d:\d\d +[^│┆\n]*[│┆] \S/.test(plain);
 }
 
 /** Spawn → first frame showing a message row, ms (NaN after 10 s); also logs the first frame of any content. */
