@@ -24,7 +24,7 @@ const SELECT = 'SELECT chat FROM chats WHERE profile = ? AND room = ?';
 const INSERT = 'INSERT INTO chats (profile, room) VALUES (?, ?) ON CONFLICT (profile, room) DO NOTHING';
 
 /** The chat key of (profile, room), or undefined when the archive has none (nothing was ever written there). */
-export function findChat(db: DatabaseSync, profile: string, room: string): number | undefined {
+function findChat(db: DatabaseSync, profile: string, room: string): number | undefined {
   const cache = cacheOf(db);
   const k = keyOf(profile, room);
   const hit = cache.get(k);

@@ -107,14 +107,11 @@ export class ArchiveWriter {
     else if (ev.type === 'message.edit') pushEdit(this.pending, ev);
     else if (ev.type === 'message.delete') pushDelete(this.pending, ev);
     else return;
-    if (this.useWorker) {
-      // A full batch goes to the writer thread now (one postMessage per maxBatch), the rest after flushMs.
-      if (++this.pendingCount >= this.maxBatch && !this.failing) this.flush();
-      else if (!this.timer) this.schedule(this.flushMs);
-      return;
-    }
     if (++this.pendingCount >= this.maxBatch && !this.failing) {
-      if (!this.soon) {
+      // A full batch: handed to the writer thread now (one postMessage), or written on this thread
+      // after the current turn of the event loop.
+      if (this.useWorker) this.flush();
+      else if (!this.soon) {
         this.soon = true;
         setImmediate(() => {
           this.soon = false;
