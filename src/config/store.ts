@@ -1,67 +1,18 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import Conf from 'conf';
+import type Conf from 'conf';
 import { UsageError } from '../core/errors.js';
 import type { NamedProfile, Profile } from '../core/profile.js';
+import { validate as validateConfigFile } from './config-validator.generated.js';
 import { configDir, ensureSecureDir, FILE_MODE } from './paths.js';
+import { configSchema, type ConfigShape } from './schema.js';
 
-/**
- * The config file: `{ "profiles": { NAME: Profile }, "settings": { … } }` in `config.json`,
- * written by `conf` (atomic writes, mode 0600) in a 0700 directory (`configDir()`).
- * The schema is deliberately lenient about extra keys (newer versions may add fields) but checks the
- * types of the fields we read, so a hand-edited file with a wrong type is a clear usage error.
- */
-interface ConfigShape {
-  profiles: Record<string, Profile>;
-  settings: Record<string, unknown>;
-  /** TUI options (time format, bell, mouse, key rebinding `keys`), read by `chat-tui` (src/ui types.ts UiOptions). */
-  ui: Record<string, unknown>;
-  /** The profile the headless commands use when none is named (`chat-tui profile default NAME`). */
-  defaultProfile?: string;
-  /** The local archive: `false` = off, or limits `{ maxAgeDays, maxMessages }` (src/core/archive/settings.ts). */
-  archive?: boolean | { enabled?: boolean; maxAgeDays?: number; maxMessages?: number };
-}
+export { profileSchema } from './schema.js';
 
-const stringArray = { type: 'array', items: { type: 'string' } } as const;
-
-/** JSON schema of one profile (src/core/profile.ts). */
-export const profileSchema = {
-  type: 'object',
-  required: ['service'],
-  properties: {
-    service: { type: 'string', minLength: 1 },
-    url: { type: 'string' },
-    token: { type: 'string' },
-    tokenEnv: { type: 'string' },
-    tokenCmd: { type: 'string' },
-    rooms: stringArray,
-    userId: { type: 'string' },
-    userName: { type: 'string' },
-    clientId: { type: 'string' },
-    clientSecret: { type: 'string' },
-    siteId: { type: 'integer' },
-    apiUrl: { type: 'string' },
-    aliases: { type: 'object', additionalProperties: { type: 'string' } },
-    insecure: { type: 'boolean' },
-    sendTyping: { type: 'boolean' },
-    protocol: { type: 'string' },
-    tokenIssuedAt: { type: 'string' },
-    tokenExpiresAt: { type: 'string' },
-  },
-} as const;
-
-const schema = {
-  profiles: { type: 'object', additionalProperties: profileSchema },
-  settings: { type: 'object' },
-  ui: { type: 'object' },
-  defaultProfile: { type: 'string' },
-  archive: {
-    anyOf: [
-      { type: 'boolean' },
-      { type: 'object', properties: { enabled: { type: 'boolean' }, maxAgeDays: { type: 'number', minimum: 0 }, maxMessages: { type: 'integer', minimum: 0 } } },
-    ],
-  },
-} as const;
+// `conf` is loaded on the first write only: importing it loads ajv and compiling the schema costs
+// 300-600 ms, which was most of the TUI's warm start. Node >= 22.12 runs require() of an ES module.
+const requireModule = createRequire(import.meta.url);
 
 /** Allowed profile names: start with a letter or digit, then letters, digits, `.`, `_`, `-`; at most 64. */
 export const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -80,21 +31,23 @@ export interface ConfigStoreOptions {
 }
 
 /**
- * Profiles on `conf`. Construction checks/fixes the directory and file modes (warning through `warn`).
- * Every method is synchronous; writes are atomic. Errors reading the file (bad JSON, schema violation)
- * become UsageError (exit 2) naming the file.
+ * Profiles in `config.json`. Reads parse the file afresh each time (another process may have written it)
+ * and check it with the validator compiled ahead of time from `configSchema`; writes go through `conf`
+ * (atomic, mode 0600, checked against the same schema), which is loaded on the first write.
+ * Construction checks/fixes the directory and file modes (warning through `warn`) and reads the file
+ * once. Every method is synchronous. Errors reading the file (bad JSON, not an object, schema
+ * violation) become UsageError (exit 2) naming the file and how to move it aside.
  */
 export class ConfigStore {
   /** The config directory (also the state directory). */
   readonly dir: string;
   /** Full path of config.json. */
   readonly path: string;
-  private readonly conf: Conf<ConfigShape>;
+  private conf: Conf<ConfigShape> | undefined;
 
-  private constructor(dir: string, conf: Conf<ConfigShape>) {
+  private constructor(dir: string) {
     this.dir = dir;
-    this.conf = conf;
-    this.path = conf.path;
+    this.path = path.join(dir, 'config.json');
   }
 
   /** Opens (creating the 0700 directory when missing) the config store. Throws UsageError on a broken file. */
@@ -105,23 +58,9 @@ export class ConfigStore {
     } catch (err) {
       throw new UsageError(`cannot create the config directory ${dir}: ${(err as Error).message.split('\n')[0]}`);
     }
-    checkConfigFile(path.join(dir, 'config.json'));
-    try {
-      const conf = new Conf<ConfigShape>({
-        projectName: 'chat-tui',
-        projectSuffix: '',
-        cwd: dir,
-        configName: 'config',
-        configFileMode: FILE_MODE,
-        schema,
-        clearInvalidConfig: false,
-        accessPropertiesByDotNotation: false,
-      });
-      return new ConfigStore(dir, conf);
-    } catch (err) {
-      const file = path.join(dir, 'config.json');
-      throw new UsageError(`config file ${file} is unusable: ${oneLine(err).replace(/\.$/, '')}; ${moveAside(file)}`);
-    }
+    const store = new ConfigStore(dir);
+    store.read();
+    return store;
   }
 
   /** All profiles, sorted by name. */
@@ -172,15 +111,18 @@ export class ConfigStore {
 
   /** The configured default profile's name (it may name a profile that no longer exists), or undefined. */
   defaultProfile(): string | undefined {
-    const d = this.conf.get('defaultProfile');
+    const d = this.read().defaultProfile;
     return typeof d === 'string' ? d : undefined;
   }
 
   /** Sets (a profile that exists; UsageError otherwise) or clears (undefined) the default profile. */
   setDefaultProfile(name: string | undefined): void {
     try {
-      if (name === undefined) this.conf.delete('defaultProfile');
-      else this.conf.set('defaultProfile', this.require(name).name);
+      if (name === undefined) this.writer().delete('defaultProfile');
+      else {
+        const chosen = this.require(name).name;
+        this.writer().set('defaultProfile', chosen);
+      }
     } catch (err) {
       if (err instanceof UsageError) throw err;
       throw new UsageError(`cannot save the default profile: ${oneLine(err)}`);
@@ -189,31 +131,58 @@ export class ConfigStore {
 
   /** Free-form settings; {} when none. */
   settings(): Record<string, unknown> {
-    const s = this.conf.get('settings');
+    const s = this.read().settings;
     return s && typeof s === 'object' ? { ...s } : {};
   }
 
   /** The `ui` section (TUI options: `timeFormat`, `bell`, `mouse`, `keys`); {} when none. */
   ui(): Record<string, unknown> {
-    const s = this.conf.get('ui');
+    const s = this.read().ui;
     return s && typeof s === 'object' ? { ...s } : {};
   }
 
   /** The `archive` value as written (`false`, an object of limits, or undefined); see archiveSettings. */
   archive(): unknown {
-    return this.conf.get('archive');
+    return this.read().archive;
   }
 
   private profiles(): Record<string, Profile> {
-    const p = this.conf.get('profiles');
+    const p = this.read().profiles;
     return p && typeof p === 'object' ? p : {};
   }
 
   private write(all: Record<string, Profile>): void {
     try {
-      this.conf.set('profiles', all);
+      this.writer().set('profiles', all);
     } catch (err) {
+      if (err instanceof UsageError) throw err;
       throw new UsageError(`cannot save the profile: ${oneLine(err)}`);
+    }
+  }
+
+  /** The file's content, checked; {} when there is none. Throws UsageError (see the class). */
+  private read(): Partial<ConfigShape> {
+    return readConfigFile(this.path);
+  }
+
+  /** The `conf` instance writes go through, made on the first write. Throws UsageError on a broken file. */
+  private writer(): Conf<ConfigShape> {
+    if (this.conf) return this.conf;
+    try {
+      const { default: ConfClass } = requireModule('conf') as typeof import('conf');
+      this.conf = new ConfClass<ConfigShape>({
+        projectName: 'chat-tui',
+        projectSuffix: '',
+        cwd: this.dir,
+        configName: 'config',
+        configFileMode: FILE_MODE,
+        schema: configSchema,
+        clearInvalidConfig: false,
+        accessPropertiesByDotNotation: false,
+      });
+      return this.conf;
+    } catch (err) {
+      throw new UsageError(`config file ${this.path} is unusable: ${oneLine(err).replace(/\.$/, '')}; ${moveAside(this.path)}`);
     }
   }
 }
@@ -224,27 +193,54 @@ export function moveAside(file: string): string {
 }
 
 /**
- * Refuses a config file that is valid JSON but not an object (an array, a string, null): `conf` would
- * treat it as empty and the next save would overwrite it. A missing or unreadable file is left to `conf`.
- * Throws UsageError naming the file and the fix.
+ * Reads and checks `config.json` the way `conf` reads it (JSON, an object, `configSchema` with the same
+ * ajv options), without loading ajv: the schema is compiled ahead of time (config-validator.generated.ts).
+ * Returns {} for a missing file. Throws UsageError naming the file and the fix when the file cannot be
+ * read, is not JSON, is valid JSON but not an object (an array, a string, null: `conf` would treat it as
+ * empty and the next save would overwrite it), or breaks the schema.
  */
-function checkConfigFile(file: string): void {
+function readConfigFile(file: string): Partial<ConfigShape> {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new UsageError(`config file ${file} is unusable: ${oneLine(err).replace(/\.$/, '')}; ${moveAside(file)}`);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch {
-    return; // conf reports the JSON error (with moveAside appended)
+  } catch (err) {
+    throw new UsageError(`config file ${file} is unusable: ${oneLine(err).replace(/\.$/, '')}; ${moveAside(file)}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
     throw new UsageError(`config file ${file} is not a JSON object (it holds ${kind}); ${moveAside(file)}`);
   }
+  if (!validateConfigFile(value)) {
+    const errors = (validateConfigFile as unknown as { errors?: SchemaError[] | null }).errors ?? [];
+    const violation = errors.map((e) => `\`${keyOfError(e)}\` ${e.message ?? ''}`).join('; ');
+    throw new UsageError(`config file ${file} is unusable: Config schema violation: ${violation}; ${moveAside(file)}`);
+  }
+  return value as Partial<ConfigShape>;
+}
+
+/** The fields of an ajv error that name the key it is about. */
+interface SchemaError {
+  instancePath: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+/**
+ * The key an ajv error is about, written as `conf` writes it in its schema-violation message: the JSON
+ * pointer of the value (with `~1`/`~0` read back as `/`/`~`), plus the key a rule about keys names.
+ */
+function keyOfError({ instancePath, params }: SchemaError): string {
+  const level = instancePath.slice(1).replaceAll(/~([01])/g, (_m, c: string) => (c === '0' ? '~' : '/'));
+  const key = params.additionalProperty ?? params.unevaluatedProperty ?? params.propertyName;
+  if (typeof key !== 'string') return level;
+  return level === '' ? key : `${level}/${key}`;
 }
 
 function stripUndefined<T extends object>(o: T): T {
