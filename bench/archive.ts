@@ -44,7 +44,7 @@ function sentence(): string {
 const roomId = (r: number): string => `6f1c2a10-0000-4000-8000-${String(r).padStart(12, '0')}`;
 
 /** Writes an archive of `count` messages over ROOMS rooms of profile `bench` to `file`; returns its size in bytes. */
-function buildArchive(file: string, count: number, log: (l: string) => void): number {
+export function buildArchive(file: string, count: number, log: (l: string) => void): number {
   const t0 = performance.now();
   const a = Archive.open(file, { maxBatch: 20_000 });
   const t = Date.parse('2026-01-01T00:00:00.000Z');

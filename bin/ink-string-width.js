@@ -1,29 +1,3 @@
-// What bin/ink-width-hook.js gives Ink for `string-width`.
-import stringWidth from 'string-width';
-
-/**
- * Characters that are one column each on their own and next to each other, exactly as string-width 8
- * counts them (each its own grapheme, East Asian Width narrow or ambiguous-as-narrow, no emoji
- * presentation; checked code point by code point in test/cli/ink-width.test.ts): printable ASCII,
- * Latin-1 but the soft hyphen, general punctuation (U+2010–U+2027, U+2030–U+205E), arrows, box drawing,
- * block elements and geometric shapes but ◽ ◾ (U+25FD, U+25FE: emoji, two columns).
- */
-const NARROW = /^[\u0020-\u007e\u00a0-\u00ac\u00ae-\u00ff\u2010-\u2027\u2030-\u205e\u2190-\u21ff\u2500-\u25fc\u25ff]*$/;
-/** SGR sequences (colours, bold …), the only escapes in Ink's output lines; string-width removes them too. */
-const SGR = /\u001b\[[0-9;:]*m/g;
-
-/**
- * `stringWidth(input, options)` of string-width, the same result, faster for text of {@link NARROW}
- * characters with or without SGR sequences: its length. Anything else, and any call with options, is
- * string-width's own.
- */
-export default function inkStringWidth(input, options) {
-  if (options === undefined && typeof input === 'string') {
-    if (NARROW.test(input)) return input.length;
-    if (input.includes('\u001b')) {
-      const plain = input.replace(SGR, '');
-      if (!plain.includes('\u001b') && NARROW.test(plain)) return plain.length;
-    }
-  }
-  return stringWidth(input, options);
-}
+// What bin/ink-width-hook.js gives Ink for `string-width`: string-width with a wider fast path, the very
+// function the TUI measures its own rows with (src/ui/string-width.ts, built to dist/).
+export { default } from '../dist/ui/string-width.js';

@@ -45,6 +45,22 @@ const SUBCOMMANDS: readonly (readonly [string, CommandLoader])[] = [
 ];
 
 /**
+ * True when `argv` holds only the root options that open the TUI (`-p/--profile NAME`, `--profile=NAME`,
+ * `-pNAME`, `--mouse`, `--no-color`), nothing else: such a run needs no subcommand, so none is imported
+ * (bench `warm_start_vs_ink_floor`: the twelve subcommand modules cost ~60 ms of the start). A missing
+ * value (`-p` last) still counts: commander reports it exactly as in the full tree.
+ */
+export function onlyTuiOptions(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a === '-p' || a === '--profile') i++;
+    else if (a === '--mouse' || a === '--no-color') continue;
+    else if (!(a.startsWith('--profile=') || (a.startsWith('-p') && !a.startsWith('--') && a.length > 2))) return false;
+  }
+  return true;
+}
+
+/**
  * The commander program: one factory per subcommand, added with `addCommand`.
  * Every command gets `exitOverride` (errors become CommanderError for main to map: usage → exit 2,
  * help/version → 0), suggestions after a typo, and an error writer that keeps messages to one line.
@@ -53,13 +69,16 @@ const SUBCOMMANDS: readonly (readonly [string, CommandLoader])[] = [
  * `argv` (without node and script) only decides what is imported: when its first word is a subcommand,
  * the program holds the root options and that one subcommand — commander then parses and reports
  * exactly as with the full tree, since a subcommand's parsing, help and errors never look at its
- * siblings. Anything else (no argv, root options first, `help`, a typo) builds the full tree.
+ * siblings. When argv holds only the TUI's root options (`onlyTuiOptions`), the program holds no
+ * subcommand: that parse never reaches one. Anything else (root options before a subcommand, `help`,
+ * `--help`, a typo) builds the full tree.
  */
 export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const only = SUBCOMMANDS.find(([name]) => name === argv?.[0]);
+  const tuiOnly = !only && argv !== undefined && onlyTuiOptions(argv);
   const [factories, services] = await Promise.all([
-    Promise.all((only ? [only] : SUBCOMMANDS).map(([, load]) => load())),
-    only ? undefined : import('../connectors/index.js').then((m) => m.connectors.map((c) => c.id).join(', ')),
+    Promise.all((only ? [only] : tuiOnly ? [] : SUBCOMMANDS).map(([, load]) => load())),
+    only || tuiOnly ? undefined : import('../connectors/index.js').then((m) => m.connectors.map((c) => c.id).join(', ')),
   ]);
   const program = new Command('chat-tui');
   // The description is shown only by the root's help, which a single-subcommand program never prints.

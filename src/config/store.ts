@@ -209,9 +209,11 @@ function readConfigFile(file: string): Partial<ConfigShape> {
   }
   let value: unknown;
   try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`config file ${file} is unusable: ${oneLine(err).replace(/\.$/, '')}; ${moveAside(file)}`);
+    value = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch {
+    // The wording of conf's own read (`The config file … is not valid JSON.`): JSON.parse's message
+    // quotes the file around the error, which may be a token.
+    throw new UsageError(`config file ${file} is unusable: The config file \`${file}\` is not valid JSON; ${moveAside(file)}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;

@@ -107,7 +107,8 @@ const STOP_TIMEOUT_MS = 3000;
  *   SIGTERM/SIGHUP/SIGINT and uncaught exceptions unmount first, then we return.
  * - `runtime.start()` runs in the background (a failing profile becomes a notice, never throws), begun
  *   before the first frame, which waits (at most `firstFrameWaitMs`) for the first room's messages
- *   ({@link firstRoomReady}); `runtime.stop()` runs on the way out.
+ *   ({@link firstRoomReady}) — or, when the archive has already filled that room, right after the first
+ *   frame; `runtime.stop()` runs on the way out.
  * Throws nothing; errors end as exit code 1 with one line on stderr.
  */
 export async function runTui(opts: RunTuiOptions): Promise<number> {
@@ -123,7 +124,15 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
   let code = 0;
   let crash: unknown;
   // Connect first, and draw the first frame once the first room has its messages (or after a short wait).
-  void runtime.start().catch(() => undefined);
+  // When the archive has already filled the first room, the first frame comes first and the connecting
+  // (the first fetch alone sets up Node's HTTP client: ~20-40 ms) right after it.
+  const firstKey = firstRoomKey(runtime.store, remembered);
+  const archived = firstKey !== undefined && (runtime.store.getState().rooms[firstKey]?.messages.length ?? 0) > 0;
+  let stopping = false;
+  const start = (): void => {
+    if (!stopping) void runtime.start().catch(() => undefined);
+  };
+  if (!archived) start();
   await firstRoomReady(runtime, firstFrameWaitMs, remembered);
   // No JSX in this file: the JSX runtime import would load React before ./production.js runs.
   const tree = () => createElement(UiContext, { value: ctx }, createElement(App, { onExit: (c: number) => (code = c) }));
@@ -140,6 +149,7 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
       incrementalRendering: true,
     },
   );
+  if (archived) setImmediate(start);
   // Ctrl-L: erase the screen (and the terminal's scrollback of it), forget the frame Ink thinks is on
   // it, and render again, so the next frame is written whole.
   ctx.redraw = () => {
@@ -187,6 +197,7 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
     unmount();
     if (process.stdout.isTTY) process.stdout.write((options.mouse ? MOUSE_OFF : '') + FOCUS_OFF);
   }
+  stopping = true;
   await Promise.race([
     runtime.stop().catch(() => undefined),
     new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS).unref()),

@@ -1,4 +1,4 @@
-import stringWidth from 'string-width';
+import stringWidth from './string-width.js';
 
 /**
  * Word wrapping of plain (unstyled, already sanitised) text in terminal cells, measured with

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import { buildProgram } from '../../src/cli/program.js';
+import { buildProgram, onlyTuiOptions } from '../../src/cli/program.js';
 import { root } from './helpers.js';
 
 /** The help text a command prints (commander's own formatter, as `--help` shows it). */
@@ -17,13 +17,25 @@ describe('startup: lazy subcommands (bench startup_ms)', () => {
   it('a command line that starts with a subcommand builds only that subcommand', async () => {
     const only = await buildProgram(['demo', '--serve']);
     assert.deepEqual(only.commands.map((c) => c.name()), ['demo']);
-    const full = await buildProgram([]);
+    const full = await buildProgram();
     const names = ['profile', 'rooms', 'history', 'send', 'tail', 'login', 'dm', 'search', 'export', 'doctor', 'demo', 'completion'];
     assert.deepEqual(full.commands.map((c) => c.name()), names);
     // root options first, `help`, a typo: the full tree
-    for (const argv of [['--profile', 'x', 'demo'], ['help', 'demo'], ['demoo']]) {
+    for (const argv of [['--profile', 'x', 'demo'], ['help', 'demo'], ['demoo'], ['--help'], ['-p', 'x', '-h'], ['-V'], ['--mouse', 'extra']]) {
       assert.equal((await buildProgram(argv)).commands.length, names.length, argv.join(' '));
     }
+  });
+
+  it('a command line of only the TUI\'s root options builds no subcommand, with the same root options', async () => {
+    const full = await buildProgram();
+    for (const argv of [[], ['-p', 'work'], ['--profile=work', '--mouse'], ['-pwork', '--no-color'], ['--mouse', '--profile', 'w']]) {
+      const tui = await buildProgram(argv);
+      assert.deepEqual(tui.commands.map((c) => c.name()), [], argv.join(' '));
+      assert.deepEqual(tui.options.map((o) => o.flags), full.options.map((o) => o.flags));
+    }
+    assert.equal(onlyTuiOptions(['-p']), true, 'a missing value is left to commander');
+    assert.equal(onlyTuiOptions(['--profiles']), false);
+    assert.equal(onlyTuiOptions(['-x']), false);
   });
 
   it("the subcommand's help and options are the same as in the full tree", async () => {

@@ -69,6 +69,16 @@ describe('config read path (ahead-of-time validator)', () => {
     });
   }
 
+  it('a file that is not JSON: conf\'s words, and nothing of the file (a token) in the message; a BOM is read', () => {
+    const dir = withFile('{"profiles": {"a": {"service": "chatapi", "token": "sekrit-123" ');
+    const confSays = confVerdict(dir);
+    assert.ok(confSays);
+    assert.throws(() => ConfigStore.open({ dir }), (e: unknown) => e instanceof UsageError && e.message.includes(confSays.replace(/\.$/, '')) && !e.message.includes('sekrit'));
+    const bom = withFile('\uFEFF{"profiles": {"a": {"service": "rooms"}}}');
+    assert.equal(confVerdict(bom), undefined);
+    assert.deepEqual(ConfigStore.open({ dir: bom }).list().map((p) => p.name), ['a']);
+  });
+
   it('reads see another process\'s write at once, and the first write still goes through conf (0600, schema-checked)', () => {
     const dir = withFile({ profiles: { a: { service: 'chatapi', token: 't' } } });
     const store = ConfigStore.open({ dir });

@@ -1,0 +1,11 @@
+import { FrameSplitter } from './lib/frames.js';
+import { CLI, startPty } from './lib/proc.js';
+import { showsDemoMessage } from './startup.js';
+import { COLS, ROWS } from './tui.js';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let spawnedAt = 0; const log: string[] = [];
+const sp = new FrameSplitter((f) => { const p = f.plain(); log.push(`${(f.at - spawnedAt).toFixed(0)}ms rows=${showsDemoMessage(p)} nonblank=${p.split('\n').filter((l) => l.trim()).length}`); });
+const pty = await startPty(CLI, [], { cols: COLS, rows: ROWS, env: { CI: '', CHAT_TUI_CONFIG_DIR: '/tmp/prof/cfg' }, keepOutput: false, spawnedAt: (t) => (spawnedAt = t) });
+pty.onData((c) => sp.push(c));
+await sleep(2500); await pty.stop();
+console.log(log.slice(0, 12).join('\n'));
