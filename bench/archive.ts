@@ -16,6 +16,7 @@ import { Archive } from '../src/core/archive/index.js';
 import type { MessageEvent } from '../src/core/events.js';
 import { FrameSplitter } from './lib/frames.js';
 import { CLI, ROOT, addChatapiProfile, rssMb, startPty, tempDir } from './lib/proc.js';
+import { mulberry32 } from './lib/random.js';
 import { median, percentile } from './lib/stats.js';
 import { targetOf } from './lib/report.js';
 import { showsDemoMessage } from './startup.js';
@@ -26,11 +27,10 @@ const ROOMS = 100;
 
 /** A word list with a Zipf-like use: word k is used about 1/(k+1) as often as word 0. */
 const WORDS = Array.from({ length: 4000 }, (_, k) => `w${k.toString(36)}x`);
-let seed = 12345;
-function rnd(): number {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed / 0x7fffffff;
-}
+// mulberry32, reseeded for the archive's text and for the queries. (The LCG here before, `seed * 1103515245`
+// in doubles, lost its low bits and cycled after ~16k draws: the "1M" archive was ~1,600 texts repeated,
+// so a rare word never met the commonest one and those ANDs had 0 hits.)
+let rnd = mulberry32(12345);
 function zipfWord(): string {
   // inverse of the harmonic CDF, roughly: k = n^u - 1
   return WORDS[Math.min(WORDS.length - 1, Math.floor(Math.pow(WORDS.length, rnd())) - 1)]!;
@@ -46,6 +46,7 @@ const roomId = (r: number): string => `6f1c2a10-0000-4000-8000-${String(r).padSt
 /** Writes an archive of `count` messages over ROOMS rooms of profile `bench` to `file`; returns its size in bytes. */
 export function buildArchive(file: string, count: number, log: (l: string) => void): number {
   const t0 = performance.now();
+  rnd = mulberry32(12345);
   const a = Archive.open(file, { maxBatch: 20_000 });
   const t = Date.parse('2026-01-01T00:00:00.000Z');
   for (let i = 0; i < count; i++) {
@@ -64,7 +65,7 @@ export function buildArchive(file: string, count: number, log: (l: string) => vo
 /** p99 (ms) of `queries` searches on `file` (words of the same use distribution as the messages). */
 function searchP99(file: string, queries: number): { p50: number; p99: number } {
   const a = Archive.open(file);
-  seed = 777;
+  rnd = mulberry32(777);
   const times: number[] = [];
   for (let i = 0; i < queries; i++) {
     const text = rnd() < 0.5 ? zipfWord() : `${zipfWord()} ${zipfWord().slice(0, 3)}`;

@@ -13,6 +13,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { CLI, ROOT, addChatapiProfile, rssMb, tempDir } from './lib/proc.js';
 import { startBenchServer, type BenchRoom } from './lib/server.js';
+import { mulberry32 } from './lib/random.js';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: string): string => {
@@ -20,7 +21,7 @@ const arg = (name: string, dflt: string): string => {
   return i >= 0 ? (argv[i + 1] ?? dflt) : dflt;
 };
 const MINUTES = Number(arg('--minutes', '1'));
-let seed = Number(arg('--seed', String(Date.now() % 1_000_000)));
+const seed = Number(arg('--seed', String(Date.now() % 1_000_000)));
 /** Largest flood (messages); see the flood comment below. */
 const FLOOD_MAX = Math.max(101, Number(arg('--flood-max', '800')));
 const withTui = !argv.includes('--no-tui') && spawnSync('tmux', ['-V']).status === 0;
@@ -29,14 +30,8 @@ if (!(MINUTES > 0)) {
   process.exit(2);
 }
 
-/** mulberry32: a small seeded PRNG so a run can be repeated with `--seed`. */
-const random = (): number => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+/** mulberry32 (bench/lib/random.ts), seeded so a run can be repeated with `--seed`. */
+const random = mulberry32(seed);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
 /** tmux on a socket of our own (`-L`), so the soak never touches the user's sessions. */
 const tmux = (args: string[]): string => spawnSync('tmux', ['-L', 'chat-tui-soak', ...args], { encoding: 'utf8' }).stdout ?? '';

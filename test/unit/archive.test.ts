@@ -227,6 +227,18 @@ describe('archive: messages', () => {
     a.close();
   });
 
+  it('a last word of 2-3 letters is one prefix walk (newest prefix matches); a longer or 1-letter one is a whole word first', () => {
+    const a = Archive.open(join(tempDir(), 'a.db'));
+    a.record(msg('1', 'dep deplo d'));
+    a.record(msg('2', 'dep deplo d'));
+    a.record(msg('3', 'deployment dx'));
+    assert.deepEqual(a.search({ text: 'dep', limit: 2 }).map((h) => h.message.id), ['3', '2'], 'the prefix index: newest first');
+    assert.deepEqual(a.search({ text: 'deplo', limit: 2 }).map((h) => h.message.id), ['2', '1'], 'whole words fill the limit first');
+    assert.deepEqual(a.search({ text: 'deplo', limit: 3 }).map((h) => h.message.id), ['3', '2', '1'], 'then the prefix');
+    assert.deepEqual(a.search({ text: 'd', limit: 2 }).map((h) => h.message.id), ['2', '1'], 'no index of 1-letter prefixes: whole word first');
+    a.close();
+  });
+
   it('the search index is built behind the writes: a search indexes what is left; edits and deletes of indexed rows follow', () => {
     const a = Archive.open(join(tempDir(), 'a.db'));
     a.record(msg('1', 'alpha one'));

@@ -61,8 +61,9 @@ describe('sanitize: hostile vectors', () => {
   it('random control soup never leaves a control behind', () => {
     let seed = 12345;
     const rnd = (): number => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed / 0x7fffffff;
+      // 32-bit LCG in integer arithmetic (a product in doubles loses its low bits and cycles early).
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 0x100000000;
     };
     const alphabet = [E, '[', ']', 'P', '\\', BEL, '\u009b', '\u009c', '\u009d', '\u0090', 'a', '1', ';', '\r', '\n', '\u202e', '\ud800', 'é', '日', '\u0000', 'm', '?'];
     for (let i = 0; i < 2000; i++) {

@@ -12,10 +12,12 @@ import type { ArchivedMessage, MessageRow } from './types.js';
  * Orders:
  * - `newest` (default): FTS5 walks the index by rowid, newest row first, and stops at `limit`, so the
  *   cost follows `limit`, not the archive's size (rowids grow with arrival; backfill of older
- *   messages arrives later, so results are re-sorted by time before they are returned). The words are
- *   looked up as whole words first; only when that gives fewer than `limit` hits is the last one also
- *   taken as a prefix (prefixes of 2 and 3 characters have their own index, schema.ts v3; a longer one
- *   merges the terms it matches, which is cheap for the rare words such a prefix leaves);
+ *   messages arrives later, so results are re-sorted by time before they are returned). A last word
+ *   of 2 or 3 letters or digits is looked up as a prefix at once: prefixes of 2 and 3
+ *   characters have their own index (schema.ts v3), one doclist as cheap as a word's. A longer last
+ *   word is looked up as a whole word first, and only when that gives fewer than `limit` hits as a
+ *   prefix too: such a prefix merges the terms it matches (cheap for the rare words a long prefix
+ *   leaves, but a second walk that whole words often make unnecessary);
  * - `rank`: bm25 relevance (FTS5's `rank`), which scores every match: slower for common words.
  */
 
@@ -49,6 +51,13 @@ export function ftsQuery(text: string, prefix = true): string | undefined {
 }
 
 /**
+ * A last word the search index holds as a prefix of its own (schema.ts v3, `prefix = '2 3'`: 2 or 3
+ * characters): one token of 2-3 letters or digits (a word with punctuation is several tokens, and a
+ * 1-character prefix has no index).
+ */
+const PREFIX_INDEXED_WORD = /^[\p{L}\p{N}]{2,3}$/u;
+
+/**
  * Searches the archive. Returns hits newest first (`newest`) or best first (`rank`); deleted messages
  * are never found (their text is gone). Throws what SQLite throws (the caller maps it).
  */
@@ -56,8 +65,9 @@ export function searchMessages(db: DatabaseSync, q: SearchQuery): SearchHit[] {
   const limit = Math.max(1, Math.min(q.limit ?? 50, 10_000));
   // Newest first: the words as whole words first (FTS5 stops after `limit`); only when that is not
   // enough, the last word as a prefix too (a prefix longer than the prefix indexes merges the terms).
+  // A short last word is a prefix at once: its prefix index makes that one walk, not two.
   let msgs: ArchivedMessage[] = [];
-  if (q.order !== 'rank') {
+  if (q.order !== 'rank' && !PREFIX_INDEXED_WORD.test(q.text.trim().split(/\s+/).at(-1) ?? '')) {
     const exact = ftsQuery(q.text, false);
     if (exact === undefined) return [];
     msgs = matching(db, q, exact, limit);
