@@ -78,3 +78,26 @@ describe('startup: the Ink throttle hook of bin/chat-tui.js', () => {
     assert.ok(hooked.sameThrottle, 'the compat entry exports the very function the hook points Ink at');
   });
 });
+
+describe('startup: what the TUI imports before it connects (bench warm_start_vs_ink_floor)', () => {
+  /** Imports `specifiers` (built files) in a child and lists the loaded modules matching `watch`. */
+  function loadedBy(specifiers: string[], watch: RegExp): string[] {
+    const script = `
+      import module from 'node:module';
+      const seen = [];
+      module.registerHooks({ load(url, ctx, next) { seen.push(url); return next(url, ctx); } });
+      for (const s of ${JSON.stringify(specifiers.map((s) => pathToFileURL(path.join(root, s)).href))}) await import(s);
+      console.log(JSON.stringify(seen));
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    return (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as string[]).filter((u) => watch.test(u));
+  }
+
+  it('the TUI command loads no connector by itself, and one connector loads neither ws nor the other services', { skip: typeof (module as { registerHooks?: unknown }).registerHooks !== 'function' }, () => {
+    assert.deepEqual(loadedBy(['dist/cli/commands/tui.js'], /\/dist\/connectors\/(chatapi|glimesh|talkee|rooms)\/|\/node_modules\/(ws|phoenix)\//), []);
+    const chatapi = loadedBy(['dist/connectors/registry.js', 'dist/connectors/chatapi/index.js'], /\/dist\/connectors\/|\/node_modules\/(ws|phoenix)\//);
+    assert.ok(chatapi.some((u) => u.includes('/dist/connectors/chatapi/')), 'chatapi itself');
+    assert.deepEqual(chatapi.filter((u) => !/\/dist\/connectors\/(chatapi\/|registry|http|jwt)/.test(u)), [], 'nothing of glimesh, talkee, rooms, ws or phoenix');
+  });
+});

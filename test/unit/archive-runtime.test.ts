@@ -163,12 +163,52 @@ describe('the runtime on the archive', () => {
     await three.app.close();
   });
 
-  it('PgUp reads the archive first and the server only beyond it; a room without server history still scrolls back', async () => {
+  it("the server's history pages are archived too (scrollback and catch-up), and a restart without the server shows them", async () => {
     const dir = tempDir();
-    const a = Archive.open(join(dir, 'archive.db'));
-    for (let i = 101; i <= 350; i++) a.record({ ...serverMsg(i), profile: 'work' });
-    a.close();
+    const one = runtime(dir, {
+      setup: (s) => {
+        s.server = [1, 2, 3].map((i) => serverMsg(i));
+      },
+    });
+    await one.rt.start();
+    await one.rt.loadOlder(K);
+    assert.deepEqual(ids(one.store), ['1', '2', '3']);
+    await one.rt.stop();
+    await one.app.close();
+
+    // Restarted with the server's page grown by 4 (missed): the catch-up page is archived as well.
+    const two = runtime(dir, {
+      setup: (s) => {
+        s.server = [1, 2, 3, 4].map((i) => serverMsg(i));
+      },
+    });
+    await two.rt.start();
+    await until(() => ids(two.store).includes('4'), 'the catch-up page');
+    await two.rt.stop();
+    await two.app.close();
+
+    const three = runtime(dir, {
+      setup: (s) => {
+        s.online = false;
+      },
+    });
+    assert.deepEqual(three.store.getState().rooms[K]!.messages.map((m) => [m.id, m.archived]), [
+      ['1', true],
+      ['2', true],
+      ['3', true],
+      ['4', true],
+    ]);
+    await three.rt.stop();
+    await three.app.close();
+  });
+
+  it('PgUp reads the archive first and the server only beyond it; a room without server history still scrolls back', async () => {
     for (const history of [true, false]) {
+      // A fresh archive each time (the server's pages are archived too, so the first pass would fill it).
+      const dir = tempDir();
+      const a = Archive.open(join(dir, 'archive.db'));
+      for (let i = 101; i <= 350; i++) a.record({ ...serverMsg(i), profile: 'work' });
+      a.close();
       const r = runtime(dir, {
         caps: { history },
         setup: (s) => {

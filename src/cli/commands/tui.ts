@@ -5,7 +5,7 @@ import { registerProfileSecrets, resolveToken } from '../../config/secrets.js';
 import { loadUiState, saveUiState } from '../../config/ui-state.js';
 import { uiProblems } from '../../config/ui-validate.js';
 import { validateProfile } from '../../config/validate.js';
-import { connectors, getConnector } from '../../connectors/index.js';
+import { loadConnector, SERVICE_IDS } from '../../connectors/registry.js';
 import { config } from '../config.js';
 import { ExitCode, errLine, out } from '../io.js';
 import { loadRuntime, loadUi, requireTty, scrollbackFrom, uiOptionsFrom } from '../lazy.js';
@@ -41,8 +41,8 @@ export function exampleAddLine(def: ConnectorDefinition): string {
   return `chat-tui profile add my-${def.id} --service ${def.id} ${flags.join(' ')}`;
 }
 
-/** The first-run welcome: no profiles yet. */
-export function printWelcome(): void {
+/** The first-run welcome: no profiles yet. Takes every connector definition (src/connectors/index.ts). */
+export function printWelcome(connectors: readonly ConnectorDefinition[]): void {
   out('Welcome to chat-tui: a terminal chat client for ' + connectors.map((c) => c.displayName).join(', ') + '.');
   out('');
   out('Try it now, offline, against the built-in demo server:');
@@ -53,6 +53,9 @@ export function printWelcome(): void {
   out('');
   out('Then run chat-tui (or chat-tui --profile NAME). Headless: chat-tui tail|send|history|rooms --profile NAME. Help: chat-tui --help');
 }
+
+/** How long after the start (ms) the connectors no profile uses are imported: well after the first frame. */
+const CONNECTORS_LATER_MS = 1500;
 
 /** Options of the bare `chat-tui` command. */
 export interface TuiOptions {
@@ -69,10 +72,16 @@ export async function runTuiCommand(o: TuiOptions): Promise<void> {
   const store = config();
   const all = store.list();
   if (!all.length) {
-    printWelcome();
+    printWelcome((await import('../../connectors/index.js')).connectors);
     return;
   }
-  const ids = connectors.map((c) => c.id);
+  // Only the connectors of the profiles are imported before the first frame; the others after it
+  // (a profile edited to another service is then known to F5 and /reconnect).
+  const ids: readonly string[] = SERVICE_IDS;
+  const loaded = new Map<string, ConnectorDefinition>();
+  const services = new Set((o.profile ? [store.require(o.profile)] : all).map((p) => p.service));
+  for (const def of await Promise.all([...services].map((id) => loadConnector(id)))) if (def) loaded.set(def.id, def);
+  const getConnector = (id: string): ConnectorDefinition | undefined => loaded.get(id);
   let chosen: NamedProfile[];
   if (o.profile) {
     const p = store.require(o.profile);
@@ -145,6 +154,11 @@ export async function runTuiCommand(o: TuiOptions): Promise<void> {
     memory: { load: () => loadUiState(store.dir), save: (m) => void saveUiState(store.dir, m) },
   };
   if (o.mouse) opts.mouse = true;
+  setTimeout(() => {
+    import('../../connectors/index.js')
+      .then((m) => m.connectors.forEach((d) => loaded.has(d.id) || loaded.set(d.id, d)))
+      .catch(() => undefined); // only a later "unknown service" for a profile edited to another service
+  }, CONNECTORS_LATER_MS).unref();
   const code = await runTui(opts);
   const left = unsentSummary(runtime.outboxEntries());
   await archive.close();

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import type { RoomInfo } from '../../core/connector.js';
 import { frameBuffer, openWebSocket } from '../../core/connection/index.js';
 import { ChatError } from '../../core/errors.js';
@@ -182,7 +182,7 @@ export class DocBTransport implements ChatApiTransport {
       end({ opened, code, reason });
     });
     const send = (text: string): void => {
-      if (ws.readyState !== WebSocket.OPEN) return;
+      if (ws.readyState !== ws.OPEN) return;
       try {
         ws.send(text);
       } catch {
@@ -194,8 +194,8 @@ export class DocBTransport implements ChatApiTransport {
       requestOnline: () => send(outgoingFrame('get_online_users')),
       ping: () => send(outgoingFrame('ping')),
       close: () => {
-        if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
-        else if (ws.readyState === WebSocket.OPEN) ws.close(1000, 'Client disconnect');
+        if (ws.readyState === ws.CONNECTING) ws.terminate();
+        else if (ws.readyState === ws.OPEN) ws.close(1000, 'Client disconnect');
         // a socket that does not finish its close handshake within a second is dropped
         const t = setTimeout(() => ws.terminate(), 1000);
         t.unref();

@@ -1,6 +1,6 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import WebSocket from 'ws';
-import { clientOptions } from '../../core/connection/index.js';
+import type WebSocket from 'ws';
+import { clientOptions, webSocketClass } from '../../core/connection/index.js';
 
 /**
  * The `ws` WebSocket as phoenix's transport, plus what phoenix hides: the HTTP status of a refused
@@ -26,7 +26,7 @@ export type PhoenixTransport = new (url: string, protocols?: string | string[]) 
  * refused. Errors of the underlying socket never escape as unhandled `error` events.
  */
 export function makeTransport(hooks: TransportHooks): PhoenixTransport {
-  return class GlimeshTransport extends WebSocket {
+  return class GlimeshTransport extends webSocketClass() {
     /** HTTP status of a refused upgrade (e.g. 403), else undefined. */
     httpStatus: number | undefined;
 

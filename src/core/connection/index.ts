@@ -13,4 +13,4 @@ export { NoticeThrottle } from './notices.js';
 export { pageBack, type PageBackOptions, type PageBackResult } from './paging.js';
 export { PendingSends, type Copy, type SendOptions } from './pending-sends.js';
 export { Ready, firstReady } from './ready.js';
-export { clientOptions, frameBuffer, openWebSocket } from './ws.js';
+export { clientOptions, frameBuffer, openWebSocket, webSocketClass } from './ws.js';

@@ -1,4 +1,15 @@
-import WebSocket from 'ws';
+import { createRequire } from 'node:module';
+import type WebSocket from 'ws';
+
+let wsClass: typeof WebSocket | undefined;
+
+/**
+ * ws's WebSocket class, loaded on the first socket rather than at start (ws is CommonJS, so `require`
+ * loads it synchronously; ~15-40 ms of a TUI start that paints the archive before connecting).
+ */
+export function webSocketClass(): typeof WebSocket {
+  return (wsClass ??= createRequire(import.meta.url)('ws') as typeof WebSocket);
+}
 
 /**
  * Every WebSocket client of chat-tui is created here, so that one rule holds for all: no
@@ -8,7 +19,8 @@ import WebSocket from 'ws';
  * a protocol that needs compression passes `perMessageDeflate` itself. The `user-agent` is `chat-tui`.
  */
 export function openWebSocket(url: string | URL, options: WebSocket.ClientOptions = {}): WebSocket {
-  return new WebSocket(url, clientOptions(options));
+  const Socket = webSocketClass();
+  return new Socket(url, clientOptions(options));
 }
 
 /**
@@ -24,4 +36,4 @@ export function frameBuffer(data: WebSocket.RawData): Buffer {
   return Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 }
 
-export { WebSocket };
+export type { WebSocket };

@@ -54,6 +54,15 @@ export function recordEvent(c: RuntimeContext, ev: ChatEvent): void {
   if (ev.type === 'message' || ev.type === 'message.edit' || ev.type === 'message.delete') c.opts.archive?.record(ev);
 }
 
+/**
+ * Records a page of the server's history (a scrollback or catch-up page) in the archive: those messages
+ * reach the store without an event, and the archive keeps every message the store sees (an id it holds
+ * already is updated in place, never doubled). Rows that came from the archive are not written back.
+ */
+export function recordHistory(c: RuntimeContext, page: readonly MessageEvent[]): void {
+  for (const m of page) if (!m.archived) recordEvent(c, m);
+}
+
 /** How long (ms) after the first room the other rooms wait to be filled: the first frame comes first. */
 export const ARCHIVE_FILL_DELAY_MS = 150;
 
@@ -143,7 +152,9 @@ async function catchUpRoom(c: RuntimeContext, run: ProfileRun, key: string): Pro
   try {
     const msgs = await session.history(room, { limit: ARCHIVE_FIRST_PAGE });
     if (c.stopped) return;
-    c.store.prependHistory(profile, room, msgs.map((m) => ({ ...m, profile, room })), true);
+    const page = msgs.map((m) => ({ ...m, profile, room }));
+    recordHistory(c, page);
+    c.store.prependHistory(profile, room, page, true);
   } catch {
     // the live connection goes on; PgUp asks again
   }

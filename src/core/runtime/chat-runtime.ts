@@ -11,7 +11,7 @@ import type { ProfileRun, RuntimeContext, RuntimeOptions } from './context.js';
 import { JsonOutbox } from './json-outbox.js';
 import type { OutboxEntry } from './outbox.js';
 import { closeProfile, newRun, resolveKey, restartProfile, showProfile, startProfile } from './profiles.js';
-import { olderFromArchive, showAround } from './archive.js';
+import { olderFromArchive, recordHistory, showAround } from './archive.js';
 import { failEntry, kick, restoreOutbox, showOutboxEntries } from './pump.js';
 import { sendRefusal } from './send-policy.js';
 
@@ -279,6 +279,7 @@ export class ChatRuntime {
       // The room may have been resolved to another id while the page was on its way (a placeholder).
       const target = splitRoomKey(resolveKey(this.c, key)).room;
       const mine = msgs.map((m) => ({ ...m, profile, room: target }));
+      recordHistory(this.c, mine);
       this.store.prependHistory(profile, target, mine, msgs.length >= HISTORY_PAGE);
     } catch (err) {
       const e = toChatError(err);

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { ConnectorContext, RoomInfo, ServiceTraits } from '../../../core/connector.js';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { frameBuffer, guardFrame, openWebSocket, type Copy, type LinkAttempt, type LinkConnection, type ReadMissed } from '../../../core/connection/index.js';
 import { ChatError } from '../../../core/errors.js';
 import type { UserRef } from '../../../core/events.js';
@@ -156,21 +156,21 @@ export class V2Session extends AccountSession<V2Msg> {
     });
     return {
       close: () => {
-        if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
+        if (ws.readyState === ws.CONNECTING) ws.terminate();
         else ws.close(1000);
         setTimeout(() => ws.terminate(), 1000).unref();
       },
       terminate: () => ws.terminate(),
       ping: () => {
         this.sendFrame(v2Frame('ping'));
-        if (ws.readyState === WebSocket.OPEN) ws.ping();
+        if (ws.readyState === ws.OPEN) ws.ping();
       },
     };
   }
 
   private sendFrame(text: string): boolean {
     const ws = this.socket;
-    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    if (!ws || ws.readyState !== ws.OPEN) return false;
     try {
       ws.send(text);
       return true;
