@@ -3,9 +3,9 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { startV2Server } from '../servers/chatapi-v2/server.js';
-import { buildMissing, ROOT, Tmux, tmuxMissing } from './tmux.js';
+import { ROOT, Tmux, e2eSuite } from './tmux.js';
 
 /**
  * A restart in a real terminal (tmux): the archive paints what the last run saw at once, the
@@ -14,13 +14,7 @@ import { buildMissing, ROOT, Tmux, tmuxMissing } from './tmux.js';
  * `┆` (from the archive, not confirmed).
  */
 
-const skip = tmuxMissing() ?? buildMissing();
-const sessions: Tmux[] = [];
-const closers: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const t of sessions) t.close();
-  for (const c of closers) await c();
-});
+const { skip, sessions, closers } = e2eSuite();
 
 const ROOM = '3f6c1a52-8b0e-4f9a-a6d4-2b7c9e1f0a02';
 const row = (screen: string, text: string): string | undefined => screen.split('\n').find((l) => l.includes(text));

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { startSocketIoServer } from '../servers/chatapi-socketio/server.js';
 import { startV2Server } from '../servers/chatapi-v2/server.js';
-import { buildMissing, ROOT, Tmux, tmuxMissing } from './tmux.js';
+import { ROOT, Tmux, e2eSuite } from './tmux.js';
 
 /**
  * The full-screen app with a chatapi profile of each real server — the Go ChatAPI (`v2`) and the
@@ -14,13 +14,7 @@ import { buildMissing, ROOT, Tmux, tmuxMissing } from './tmux.js';
  * server. (The Doc B transport is the demo's, test/e2e/demo.test.ts.)
  */
 
-const skip = tmuxMissing() ?? buildMissing();
-const sessions: Tmux[] = [];
-const closers: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const t of sessions) t.close();
-  for (const c of closers) await c();
-});
+const { skip, sessions, closers } = e2eSuite();
 
 /** Runs the built CLI in the tmux session's config directory (async: the test servers run in this process). */
 async function cli(t: Tmux, args: string[]): Promise<string> {

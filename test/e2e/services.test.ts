@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { startGlimeshServer } from '../servers/glimesh/server.js';
 import { BOB, CAROL, ME, startRoomsServer } from '../servers/rooms/server.js';
 import { startTalkeeServer } from '../servers/talkee/server.js';
-import { buildMissing, ROOT, Tmux, tmuxMissing } from './tmux.js';
+import { ROOT, Tmux, e2eSuite } from './tmux.js';
 
 /**
  * The full-screen app with a profile of each service other than chatapi (which the demo covers), in a
@@ -14,13 +14,7 @@ import { buildMissing, ROOT, Tmux, tmuxMissing } from './tmux.js';
  * (Issues 4, 5, 6: "works in the TUI".)
  */
 
-const skip = tmuxMissing() ?? buildMissing();
-const sessions: Tmux[] = [];
-const closers: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const t of sessions) t.close();
-  for (const c of closers) await c();
-});
+const { skip, sessions, closers } = e2eSuite();
 
 /** Adds a profile with the built CLI into the tmux session's config directory. */
 function addProfile(t: Tmux, args: string[]): void {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { after } from 'node:test';
 
 /**
  * A tmux driver for end-to-end tests: a private tmux server (`-L` socket of its own, so a user's
@@ -165,4 +166,18 @@ export async function startDemo(sessions: Tmux[], columns: number, rows: number,
   t.keys('Enter');
   await t.waitFor(ready, 'the app on screen', 20_000);
   return t;
+}
+
+/**
+ * The bookkeeping of a tmux e2e file: why to skip it (no tmux, no build; undefined to run), the sessions
+ * and servers it opens, closed by an `after` hook this registers.
+ */
+export function e2eSuite(): { skip: string | undefined; sessions: Tmux[]; closers: (() => Promise<void>)[] } {
+  const sessions: Tmux[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  after(async () => {
+    for (const t of sessions) t.close();
+    for (const c of closers) await c();
+  });
+  return { skip: tmuxMissing() ?? buildMissing(), sessions, closers };
 }
