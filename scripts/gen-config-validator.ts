@@ -2,7 +2,7 @@
  * Writes src/config/config-validator.generated.ts: the config file's schema (src/config/schema.ts)
  * compiled ahead of time by ajv's standalone code generator, with the options `conf` compiles it with
  * (Ajv2020, allErrors), so `chat-tui` checks the file it reads without loading ajv or compiling a
- * schema at every start. Run: `npm run gen:config-validator`; test/unit/config-validator.test.ts fails
+ * schema at every start. Run: `npm run gen:config-validator`; test/unit/config-read.test.ts fails
  * when the committed file is not what this prints.
  */
 import fs from 'node:fs';

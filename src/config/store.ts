@@ -72,7 +72,8 @@ export class ConfigStore {
 
   /** One profile by name, or undefined. */
   get(name: string): NamedProfile | undefined {
-    const p = Object.hasOwn(this.profiles(), name) ? this.profiles()[name] : undefined;
+    const all = this.profiles();
+    const p = Object.hasOwn(all, name) ? all[name] : undefined;
     return p ? { ...p, name } : undefined;
   }
 
@@ -182,9 +183,14 @@ export class ConfigStore {
       });
       return this.conf;
     } catch (err) {
-      throw new UsageError(`config file ${this.path} is unusable: ${oneLine(err).replace(/\.$/, '')}; ${moveAside(this.path)}`);
+      throw unusable(this.path, oneLine(err));
     }
   }
+}
+
+/** The UsageError for a config file that cannot be used: `why` (one line, a final `.` dropped), then the fix. */
+function unusable(file: string, why: string): UsageError {
+  return new UsageError(`config file ${file} is unusable: ${why.replace(/\.$/, '')}; ${moveAside(file)}`);
 }
 
 /** The fix for a broken config file: where it is and how to move it aside (so nothing in it is lost). */
@@ -205,7 +211,7 @@ function readConfigFile(file: string): Partial<ConfigShape> {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new UsageError(`config file ${file} is unusable: ${oneLine(err).replace(/\.$/, '')}; ${moveAside(file)}`);
+    throw unusable(file, oneLine(err));
   }
   let value: unknown;
   try {
@@ -213,7 +219,7 @@ function readConfigFile(file: string): Partial<ConfigShape> {
   } catch {
     // The wording of conf's own read (`The config file … is not valid JSON.`): JSON.parse's message
     // quotes the file around the error, which may be a token.
-    throw new UsageError(`config file ${file} is unusable: The config file \`${file}\` is not valid JSON; ${moveAside(file)}`);
+    throw unusable(file, `The config file \`${file}\` is not valid JSON`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
@@ -222,7 +228,7 @@ function readConfigFile(file: string): Partial<ConfigShape> {
   if (!validateConfigFile(value)) {
     const errors = (validateConfigFile as unknown as { errors?: SchemaError[] | null }).errors ?? [];
     const violation = errors.map((e) => `\`${keyOfError(e)}\` ${e.message ?? ''}`).join('; ');
-    throw new UsageError(`config file ${file} is unusable: Config schema violation: ${violation}; ${moveAside(file)}`);
+    throw unusable(file, `Config schema violation: ${violation}`);
   }
   return value as Partial<ConfigShape>;
 }

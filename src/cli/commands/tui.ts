@@ -79,15 +79,15 @@ export async function runTuiCommand(o: TuiOptions): Promise<void> {
   // (a profile edited to another service is then known to F5 and /reconnect).
   const ids: readonly string[] = SERVICE_IDS;
   const loaded = new Map<string, ConnectorDefinition>();
-  const services = new Set((o.profile ? [store.require(o.profile)] : all).map((p) => p.service));
+  const named = o.profile ? store.require(o.profile) : undefined;
+  const services = new Set((named ? [named] : all).map((p) => p.service));
   for (const def of await Promise.all([...services].map((id) => loadConnector(id)))) if (def) loaded.set(def.id, def);
   const getConnector = (id: string): ConnectorDefinition | undefined => loaded.get(id);
   let chosen: NamedProfile[];
-  if (o.profile) {
-    const p = store.require(o.profile);
-    registerProfileSecrets(p);
-    validateProfile(p, getConnector, ids);
-    chosen = [p];
+  if (named) {
+    registerProfileSecrets(named);
+    validateProfile(named, getConnector, ids);
+    chosen = [named];
   } else {
     chosen = [];
     for (const p of all) {
