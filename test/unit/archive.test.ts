@@ -4,7 +4,7 @@ import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Archive, ArchiveError, archivePath, archiveSettings, ftsQuery } from '../../src/core/archive/index.js';
-import { indexPending } from '../../src/core/archive/fts.js';
+import { FTS_CHUNK } from '../../src/core/archive/fts.js';
 import { migrate, SCHEMA_VERSION } from '../../src/core/archive/schema.js';
 import { sqlite } from '../../src/core/archive/sqlite.js';
 import type { MessageEvent } from '../../src/core/events.js';
@@ -72,7 +72,8 @@ describe('archive: database', () => {
     ins.run('work', 'general', '2', 'u1', 'Ann', 'second', T0 + 2000);
     ins.run('work', 'ops', '1', 'u2', 'Bob', 'ops deploy', T0 + 3000);
     ins.run('home', 'general', '1', 'u3', 'Cy', 'home line', T0 + 4000);
-    assert.equal(indexPending(db), 4);
+    // the search index as version 3 built it (external content, by rowid)
+    db.exec(`INSERT INTO messages_fts (rowid, text) SELECT rowid, text FROM messages; UPDATE meta SET value = 4 WHERE key = 'fts_rowid'`);
     db.close();
     const a = Archive.open(file);
     assert.deepEqual(a.last('work', 'general', 10).map((m) => [m.profile, m.room, m.id, m.text]), [
@@ -93,6 +94,34 @@ describe('archive: database', () => {
     assert.deepEqual((check.prepare('SELECT profile, room FROM chats ORDER BY chat').all() as { profile: string; room: string }[]).map((r) => `${r.profile}/${r.room}`), ['home/general', 'work/general', 'work/ops']);
     assert.equal((check.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check, 'ok');
     check.close();
+  });
+  it('migrates a version 4 archive: the search index is rebuilt newest-first; an older chat-tui cannot write into it', () => {
+    const file = join(tempDir(), 'v4.db');
+    const db = new (sqlite().DatabaseSync)(file);
+    migrate(db, 4);
+    db.exec(`INSERT INTO chats (profile, room) VALUES ('work', 'general')`);
+    const ins = db.prepare('INSERT INTO messages (chat, id, author_id, author_name, text, ts) VALUES (1, ?, ?, ?, ?, ?)');
+    for (let i = 1; i <= 5; i++) ins.run(String(i), 'u1', 'Ann', `deploy number${i}`, T0 + i * 1000);
+    db.exec(`INSERT INTO messages_fts (rowid, text) SELECT rowid, text FROM messages; UPDATE meta SET value = 5 WHERE key = 'fts_rowid'`);
+    db.close();
+    const a = Archive.open(file);
+    assert.equal(a.stats().unindexed, 5, 'the new index starts empty and is built behind the writes');
+    assert.deepEqual(a.search({ text: 'deploy', limit: 3 }).map((h) => h.message.id), ['5', '4', '3'], 'newest first');
+    a.record({ type: 'message.edit', profile: 'work', room: 'general', id: '5', text: 'rollout number5', time: new Date(T0).toISOString() });
+    a.record({ type: 'message.delete', profile: 'work', room: 'general', id: '4' });
+    a.flush();
+    assert.deepEqual(a.search({ text: 'deploy', limit: 3 }).map((h) => h.message.id), ['3', '2', '1'], 'an edit and a delete of a rebuilt row update its entry');
+    assert.deepEqual(a.search({ text: 'number5' }).map((h) => h.message.text), ['rollout number5']);
+    assert.equal(a.prune({ maxMessages: 3 }), 2);
+    assert.deepEqual(a.search({ text: 'number' }).map((h) => h.message.id), ['5', '3'], 'pruned rows leave the index');
+    assert.deepEqual(a.search({ text: 'deploy' }).map((h) => h.message.id), ['3']);
+    a.close();
+    // The statements of version 4 (search, and indexing behind the writes) find no table or key to write to.
+    const old = new (sqlite().DatabaseSync)(file);
+    assert.throws(() => old.prepare(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'deploy'`).all(), /no such table: messages_fts/);
+    assert.equal(old.prepare(`SELECT value FROM meta WHERE key = 'fts_rowid'`).get(), undefined);
+    assert.doesNotThrow(() => old.exec(`INSERT INTO messages_search (messages_search) VALUES ('integrity-check')`), 'the rebuilt index is sound');
+    old.close();
   });
 });
 
@@ -235,8 +264,26 @@ describe('archive: messages', () => {
     assert.deepEqual(a.search({ text: 'dep', limit: 2 }).map((h) => h.message.id), ['3', '2'], 'the prefix index: newest first');
     assert.deepEqual(a.search({ text: 'deplo', limit: 2 }).map((h) => h.message.id), ['2', '1'], 'whole words fill the limit first');
     assert.deepEqual(a.search({ text: 'deplo', limit: 3 }).map((h) => h.message.id), ['3', '2', '1'], 'then the prefix');
-    assert.deepEqual(a.search({ text: 'd', limit: 2 }).map((h) => h.message.id), ['2', '1'], 'no index of 1-letter prefixes: whole word first');
+    assert.deepEqual(a.search({ text: 'd', limit: 3 }).map((h) => h.message.id), ['2', '1'], 'no index of 1-letter prefixes: a 1-letter word is a whole word only');
+    assert.deepEqual(a.search({ text: 'deployment d' }), [], 'also as the last of several words');
+    assert.deepEqual(a.search({ text: 'dep d' }).map((h) => h.message.id), ['2', '1']);
+    assert.equal(ftsQuery('deploy s'), '"deploy" "s"');
+    assert.equal(ftsQuery('deploy e-ma'), '"deploy" "e-ma"*', 'the last token of a word with punctuation counts');
+    assert.equal(ftsQuery('deploy mail-x'), '"deploy" "mail-x"');
     a.close();
+  });
+
+  it('the search index is written in ascending search rowids: one segment per chunk, not one per row', () => {
+    const a = Archive.open(join(tempDir(), 'a.db'));
+    for (let i = 1; i <= 2 * FTS_CHUNK + 10; i++) a.record(msg(String(i), `word${i % 7} text${i}`));
+    a.flush();
+    assert.equal(a.search({ text: 'word3', limit: 1 })[0]?.message.id, String(2 * FTS_CHUNK + 10 - ((2 * FTS_CHUNK + 10 - 3) % 7)));
+    a.close();
+    const db = new (sqlite().DatabaseSync)(a.file);
+    const segments = (db.prepare('SELECT count(DISTINCT segid) AS n FROM messages_search_idx').get() as { n: number }).n;
+    db.close();
+    // FTS5 starts a new segment whenever a transaction's rowids go down (each row, in the wrong order).
+    assert.ok(segments >= 1 && segments <= 3, `${segments} segments for 3 chunks`);
   });
 
   it('the search index is built behind the writes: a search indexes what is left; edits and deletes of indexed rows follow', () => {

@@ -4,9 +4,10 @@ import type { DatabaseSync } from './sqlite.js';
 /**
  * The search index is built behind the writes: inserting a message costs its row and two B-tree
  * entries, and FTS5 indexing (the dearest part, ~4× the rest) happens later, in chunks of rowids
- * above `meta.fts_rowid` — on the writer thread when it is idle, and before every search for what is
- * left (so a search never misses a message that was written). Rows are indexed with their current text;
- * edits and deletes of indexed rows go through the triggers of schema.ts.
+ * above `meta.search_rowid` — on the writer thread when it is idle, and before every search for what is
+ * left (so a search never misses a message that was written). Rows are indexed with their current text,
+ * under the search rowid `-messages.rowid` (schema.ts v5); edits and deletes of indexed rows go through
+ * the triggers of schema.ts.
  */
 
 /** Rows indexed per transaction. */
@@ -14,7 +15,7 @@ export const FTS_CHUNK = 2000;
 
 /** How many written messages are not in the search index yet. */
 export function unindexed(db: DatabaseSync): number {
-  const r = stmt(db, `SELECT count(*) AS n FROM messages WHERE rowid > (SELECT value FROM meta WHERE key = 'fts_rowid')`).get() as { n: number };
+  const r = stmt(db, `SELECT count(*) AS n FROM messages WHERE rowid > (SELECT value FROM meta WHERE key = 'search_rowid')`).get() as { n: number };
   return Number(r.n);
 }
 
@@ -23,13 +24,15 @@ export function unindexed(db: DatabaseSync): number {
  * Throws what SQLite throws.
  */
 export function indexPending(db: DatabaseSync, max = Number.POSITIVE_INFINITY): number {
-  const next = stmt(db, `SELECT max(rowid) AS top FROM (SELECT rowid FROM messages WHERE rowid > (SELECT value FROM meta WHERE key = 'fts_rowid') ORDER BY rowid LIMIT ?)`);
+  const next = stmt(db, `SELECT max(rowid) AS top FROM (SELECT rowid FROM messages WHERE rowid > (SELECT value FROM meta WHERE key = 'search_rowid') ORDER BY rowid LIMIT ?)`);
+  // Newest first = ascending search rowids: FTS5 flushes its pending terms into a new segment whenever a
+  // transaction's rowids stop ascending (fts5_index.c, sqlite3Fts5IndexBeginWrite), so one per chunk.
   const add = stmt(
     db,
-    `INSERT INTO messages_fts (rowid, text) SELECT rowid, text FROM messages
-     WHERE rowid > (SELECT value FROM meta WHERE key = 'fts_rowid') AND rowid <= ? AND text <> ''`,
+    `INSERT INTO messages_search (rowid, text) SELECT -rowid, text FROM messages
+     WHERE rowid > (SELECT value FROM meta WHERE key = 'search_rowid') AND rowid <= ? AND text <> '' ORDER BY rowid DESC`,
   );
-  const mark = stmt(db, `UPDATE meta SET value = ? WHERE key = 'fts_rowid'`);
+  const mark = stmt(db, `UPDATE meta SET value = ? WHERE key = 'search_rowid'`);
   let done = 0;
   while (done < max) {
     const n = transaction(db, () => {
