@@ -7,18 +7,18 @@ import type { ArchivedMessage, MessageRow } from './types.js';
 /**
  * Full-text search over the archive with FTS5 (sqlite.org/fts5.html). The user's words are matched as
  * words (each quoted, so `"`, `*`, `-`, `AND`, `NEAR` … typed by a user are just text), all of them
- * must occur, and the last one also matches as a prefix (typing `/search depl` finds "deploy").
+ * must occur, and the last one also matches as a prefix from 2 characters on (typing `/search depl`
+ * finds "deploy").
  *
  * Orders:
  * - `newest` (default): FTS5 walks the index forwards by its rowid `-messages.rowid` (schema.ts v5),
  *   newest row first, and stops at `limit`, so the cost follows `limit`, not the archive's size
  *   (rowids grow with arrival; backfill of older messages arrives later, so results are re-sorted by
- *   time before they are returned). A last word
- *   of 2 or 3 letters or digits is looked up as a prefix at once: prefixes of 2 and 3
- *   characters have their own index (schema.ts v3), one doclist as cheap as a word's. A longer last
- *   word is looked up as a whole word first, and only when that gives fewer than `limit` hits as a
- *   prefix too: such a prefix merges the terms it matches (cheap for the rare words a long prefix
- *   leaves, but a second walk that whole words often make unnecessary);
+ *   time before they are returned). A last word of 2 or 3 letters or digits is looked up as a prefix
+ *   at once: prefixes of 2 and 3 characters have their own index (schema.ts v3), one doclist as cheap
+ *   as a word's. A longer last word is looked up as a whole word first, and only when that gives fewer
+ *   than `limit` hits as a prefix too: such a prefix merges the terms it matches (cheap for the rare
+ *   words a long prefix leaves, but a second walk that whole words often make unnecessary);
  * - `rank`: bm25 relevance (FTS5's `rank`), which scores every match: slower for common words.
  */
 
