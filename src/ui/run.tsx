@@ -136,6 +136,12 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
   await firstRoomReady(runtime, firstFrameWaitMs, remembered);
   // No JSX in this file: the JSX runtime import would load React before ./production.js runs.
   const tree = () => createElement(UiContext, { value: ctx }, createElement(App, { onExit: (c: number) => (code = c) }));
+  // Raw mode before the first frame: Ink switches it on from the input hook's effect, which ran ~100 ms
+  // after the first frame was on screen here (measured with stty in tmux); a Ctrl-C typed in that gap
+  // reached the terminal driver as SIGINT (exit 130, not a quit) and other keys were echoed. Keys typed
+  // now wait in stdin until Ink reads them; Ink turns raw mode off at unmount, and Node restores the
+  // terminal's mode at exit on every path.
+  if (process.stdin.isTTY) process.stdin.setRawMode(true);
   const instance = render(
     tree(),
     {
@@ -198,10 +204,19 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
     if (process.stdout.isTTY) process.stdout.write((options.mouse ? MOUSE_OFF : '') + FOCUS_OFF);
   }
   stopping = true;
-  await Promise.race([
-    runtime.stop().catch(() => undefined),
-    new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS).unref()),
-  ]);
+  // A signal while stopping (a second Ctrl-C once the terminal is back in cooked mode, a SIGTERM) must
+  // not end the process by default before the archive's last batch is written: the stop is bounded
+  // (STOP_TIMEOUT_MS) and the exit code stays the one of how the TUI ended.
+  const whileStopping = (): void => undefined;
+  for (const s of signals) process.on(s, whileStopping);
+  try {
+    await Promise.race([
+      runtime.stop().catch(() => undefined),
+      new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS).unref()),
+    ]);
+  } finally {
+    for (const s of signals) process.removeListener(s, whileStopping);
+  }
   if (crash !== undefined) {
     const msg = crash instanceof Error ? crash.message : String(crash);
     process.stderr.write(`chat-tui: crashed: ${msg.split('\n')[0]}\n`);
