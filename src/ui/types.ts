@@ -42,6 +42,8 @@ export interface UiRuntime {
   moderate(roomKey: string, action: ModerationAction): Promise<void>;
   /** Searches the local archive, newest first; undefined without one (ChatRuntime.searchArchive). */
   searchArchive?(text: string, opts?: { profile?: string; room?: string; limit?: number }): MessageEvent[] | undefined;
+  /** Older archived messages a search index rebuild has yet to index (ChatRuntime.archiveSearchRebuildLeft). */
+  archiveSearchRebuildLeft?(): number;
   /** Puts a search hit in its room with archived messages around it (ChatRuntime.showArchived). */
   showArchived?(msg: MessageEvent, around?: number): boolean;
   /** Edits our own message (capability `editOwn`); rejects with a ChatError. */

@@ -3,6 +3,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Archive } from '../../src/core/archive/index.js';
+import { migrate } from '../../src/core/archive/schema.js';
+import { sqlite } from '../../src/core/archive/sqlite.js';
 import type { MessageEvent } from '../../src/core/events.js';
 import { Cli } from '../cli/helpers.js';
 
@@ -44,6 +46,28 @@ describe('chat-tui search / export / doctor on the archive', () => {
     assert.deepEqual(ctx.stdout.trim().split('\n').length, 2, 'the deleted message is context (shown empty), the hit itself');
     const none = await cli.run(['search', 'nothing-like-this']);
     assert.deepEqual([none.code, none.stdout, none.stderr.trim()], [0, '', 'no archived message matches']);
+  });
+
+  it('search on an archive whose search index is being rebuilt (an upgrade): says it indexes first, then finds every message', async () => {
+    const c2 = new Cli();
+    try {
+      c2.writeConfig({ profiles: {} });
+      const file = join(c2.dir, 'archive.db');
+      const db = new (sqlite().DatabaseSync)(file);
+      migrate(db, 4); // before the rebuilt index
+      db.exec(`INSERT INTO chats (profile, room) VALUES ('work', 'general')`);
+      const ins = db.prepare('INSERT INTO messages (chat, id, author_id, author_name, text, ts) VALUES (1, ?, ?, ?, ?, ?)');
+      for (let i = 1; i <= 3; i++) ins.run(String(i), 'u1', 'Ann', `deploy ${i}`, T0 + i * 60_000);
+      db.close();
+      const r = await c2.run(['search', 'deploy', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as MessageEvent).id), ['3', '2', '1']);
+      assert.match(r.stderr, /^indexing 3 archived messages for search first \(once, after an upgrade\)\n$/);
+      const again = await c2.run(['search', 'deploy']);
+      assert.equal(again.stderr, '', 'once');
+    } finally {
+      c2.dispose();
+    }
   });
 
   it('export: ndjson oldest first without deleted messages; --room, --since; txt lines; a bad --since is one usage line', async () => {

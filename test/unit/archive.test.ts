@@ -4,7 +4,7 @@ import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Archive, ArchiveError, archivePath, archiveSettings, ftsQuery } from '../../src/core/archive/index.js';
-import { FTS_CHUNK } from '../../src/core/archive/fts.js';
+import { FTS_CHUNK, indexPending } from '../../src/core/archive/fts.js';
 import { migrate, SCHEMA_VERSION } from '../../src/core/archive/schema.js';
 import { sqlite } from '../../src/core/archive/sqlite.js';
 import type { MessageEvent } from '../../src/core/events.js';
@@ -95,7 +95,7 @@ describe('archive: database', () => {
     assert.equal((check.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check, 'ok');
     check.close();
   });
-  it('migrates a version 4 archive: the search index is rebuilt newest-first; an older chat-tui cannot write into it', () => {
+  it('migrates a version 4 archive: the search index is rebuilt newest first, searchable meanwhile; an older chat-tui cannot write into it', () => {
     const file = join(tempDir(), 'v4.db');
     const db = new (sqlite().DatabaseSync)(file);
     migrate(db, 4);
@@ -105,16 +105,28 @@ describe('archive: database', () => {
     db.exec(`INSERT INTO messages_fts (rowid, text) SELECT rowid, text FROM messages; UPDATE meta SET value = 5 WHERE key = 'fts_rowid'`);
     db.close();
     const a = Archive.open(file);
-    assert.equal(a.stats().unindexed, 5, 'the new index starts empty and is built behind the writes');
-    assert.deepEqual(a.search({ text: 'deploy', limit: 3 }).map((h) => h.message.id), ['5', '4', '3'], 'newest first');
-    a.record({ type: 'message.edit', profile: 'work', room: 'general', id: '5', text: 'rollout number5', time: new Date(T0).toISOString() });
+    assert.deepEqual([a.stats().unindexed, a.searchRebuildLeft()], [5, 5], 'the new index starts empty');
+    a.record(msg('6', 'deploy six'));
+    a.flush();
+    assert.deepEqual(a.search({ text: 'deploy', waitForRebuild: false }).map((h) => h.message.id), ['6'], 'new rows are indexed before a search; the rebuild is not waited for');
+    assert.equal(a.searchRebuildLeft(), 5);
+    a.record({ type: 'message.edit', profile: 'work', room: 'general', id: '2', text: 'rollout number2', time: new Date(T0).toISOString() });
     a.record({ type: 'message.delete', profile: 'work', room: 'general', id: '4' });
     a.flush();
-    assert.deepEqual(a.search({ text: 'deploy', limit: 3 }).map((h) => h.message.id), ['3', '2', '1'], 'an edit and a delete of a rebuilt row update its entry');
-    assert.deepEqual(a.search({ text: 'number5' }).map((h) => h.message.text), ['rollout number5']);
-    assert.equal(a.prune({ maxMessages: 3 }), 2);
+    // Two rows of the rebuild, as the writer thread does it when idle: the newest first.
+    const side = new (sqlite().DatabaseSync)(file);
+    assert.equal(indexPending(side, 2), 2);
+    side.close();
+    assert.deepEqual(a.search({ text: 'deploy', waitForRebuild: false }).map((h) => h.message.id), ['6', '5', '3'], 'the newest of the old rows first (4 is deleted)');
+    assert.equal(a.searchRebuildLeft(), 2);
+    assert.deepEqual(a.search({ text: 'deploy' }).map((h) => h.message.id), ['6', '5', '3', '1'], 'a search that waits finishes the rebuild');
+    assert.deepEqual([a.searchRebuildLeft(), a.stats().unindexed], [0, 0]);
+    assert.deepEqual(a.search({ text: 'rollout' }).map((h) => h.message.id), ['2'], 'an edit before its row was rebuilt: indexed with its current text');
+    a.record({ type: 'message.edit', profile: 'work', room: 'general', id: '5', text: 'rollout number5', time: new Date(T0).toISOString() });
+    a.flush();
+    assert.deepEqual(a.search({ text: 'deploy' }).map((h) => h.message.id), ['6', '3', '1'], 'an edit of a rebuilt row updates its entry');
+    assert.equal(a.prune({ maxMessages: 4 }), 2);
     assert.deepEqual(a.search({ text: 'number' }).map((h) => h.message.id), ['5', '3'], 'pruned rows leave the index');
-    assert.deepEqual(a.search({ text: 'deploy' }).map((h) => h.message.id), ['3']);
     a.close();
     // The statements of version 4 (search, and indexing behind the writes) find no table or key to write to.
     const old = new (sqlite().DatabaseSync)(file);
@@ -212,7 +224,12 @@ describe('archive: messages', () => {
       return by;
     };
     const base = getPriority();
-    const before = nice();
+    // The writer thread of the test before may still be exiting (closeAsync resolves before its thread is gone).
+    let before = nice();
+    for (let i = 0; i < 100 && (before.get('WorkerThread') ?? []).includes(19); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      before = nice();
+    }
     const a = Archive.open(join(tempDir(), 'a.db'), { worker: true });
     await a.startWriter();
     const after = nice();

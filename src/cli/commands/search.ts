@@ -60,6 +60,9 @@ export function searchCommand(): Command {
         return;
       }
       try {
+        // After an upgrade that rebuilds the search index (archive schema v5) the first search waits for it.
+        const left = archive.searchRebuildLeft();
+        if (left > 0) errLine(`indexing ${left.toLocaleString('en-US')} archived messages for search first (once, after an upgrade)`);
         const hits = archive.search({
           text: words.join(' '),
           ...(o.profile !== undefined ? { profile: o.profile } : {}),

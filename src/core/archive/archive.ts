@@ -1,7 +1,7 @@
 import { archiveError, ArchiveError } from './errors.js';
 import type { ChatEvent } from '../events.js';
 import { exportMessages } from './export.js';
-import { indexPending } from './fts.js';
+import { indexPending, rebuildLeft } from './fts.js';
 import type { ExportQuery } from './export.js';
 import { openArchiveDb } from './open.js';
 import type { ArchiveDb } from './open.js';
@@ -11,7 +11,7 @@ import { pruneMessages } from './prune.js';
 import type { PruneLimits } from './prune.js';
 import { archivedRooms, lastMessages, messagesAfter, messagesBefore } from './read.js';
 import type { Cursor } from './read.js';
-import { searchMessages } from './search.js';
+import { ftsQuery, searchMessages } from './search.js';
 import type { SearchHit, SearchQuery } from './search.js';
 import { archiveStats } from './stats.js';
 import type { ArchiveStats } from './stats.js';
@@ -90,12 +90,22 @@ export class Archive {
     return this.read('the archived rooms cannot be read', () => archivedRooms(this.handle.db, profile));
   }
 
-  /** Full-text search (search.ts), after indexing what the index does not hold yet (fts.ts). */
+  /**
+   * Full-text search (search.ts), after indexing what the index does not hold yet (fts.ts): the new
+   * rows, and the rest of a rebuild unless `q.waitForRebuild` is false. An empty text finds nothing
+   * and indexes nothing.
+   */
   search(q: SearchQuery): SearchHit[] {
     return this.read('search failed', () => {
-      indexPending(this.handle.db);
+      if (ftsQuery(q.text) === undefined) return [];
+      indexPending(this.handle.db, Number.POSITIVE_INFINITY, q.waitForRebuild ?? true);
       return searchMessages(this.handle.db, q);
     });
+  }
+
+  /** How many older messages a search index rebuild has not indexed yet (fts.ts; 0 when none runs). */
+  searchRebuildLeft(): number {
+    return this.read('search failed', () => rebuildLeft(this.handle.db));
   }
 
   /** Every message of an export query, oldest first (export.ts). */

@@ -16,6 +16,7 @@ export interface ArchiveHistory {
   older(profile: string, room: string, before: { ts: number; id: string }, limit: number): MessageEvent[];
   newer(profile: string, room: string, after: { ts: number; id: string }, limit: number): MessageEvent[];
   search(text: string, opts: { profile?: string; room?: string; limit?: number }): MessageEvent[];
+  searchRebuildLeft(): number;
 }
 
 /** An archived message as a message event for the store (deleted ones are left out: there is nothing to show). */
@@ -38,11 +39,21 @@ export function archiveHistory(archive: Archive, onError: (err: ArchiveError) =>
       return [];
     }
   };
+  const left = (): number => {
+    try {
+      return archive.searchRebuildLeft();
+    } catch (err) {
+      if (err instanceof ArchiveError) onError(err);
+      return 0;
+    }
+  };
   return {
+    searchRebuildLeft: left,
     record: (ev) => archive.record(ev),
     recent: (profile, room, limit) => read(() => archive.last(profile, room, limit)),
     older: (profile, room, before, limit) => read(() => archive.before(profile, room, before, limit)),
     newer: (profile, room, after, limit) => read(() => archive.after(profile, room, after, limit)),
-    search: (text, o) => read(() => archive.search({ text, limit: o.limit ?? 50, ...(o.profile !== undefined ? { profile: o.profile } : {}), ...(o.room !== undefined ? { room: o.room } : {}) }).map((h) => h.message)),
+    // The TUI's search: what is indexed, without waiting for a rebuild (searchRebuildLeft says how much is left).
+    search: (text, o) => read(() => archive.search({ text, limit: o.limit ?? 50, waitForRebuild: false, ...(o.profile !== undefined ? { profile: o.profile } : {}), ...(o.room !== undefined ? { room: o.room } : {}) }).map((h) => h.message)),
   };
 }

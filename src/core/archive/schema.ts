@@ -17,8 +17,8 @@ import type { DatabaseSync } from './sqlite.js';
  * - `messages_search` (schema v5; `messages_fts` before): FTS5 contentless index over `messages.text`
  *   (sqlite.org/fts5.html §4.4.1), so the text is stored once, under the rowid `-messages.rowid`: the
  *   newest message has the smallest search rowid, so "newest first" is FTS5's forward walk (see v5).
- *   Built behind the writes (fts.ts) up to `meta.search_rowid` (a `messages.rowid`), and kept in step for
- *   rows at or below it by the update/delete triggers.
+ *   Built behind the writes (fts.ts) for the `messages.rowid` range (`meta.search_low`,
+ *   `meta.search_rowid`], and kept in step for the rows in it by the update/delete triggers.
  * - `outbox`: queued/failed sends (see outbox.ts) with their claim (owner + lease), `seq` = send order.
  * - `outbox_imported`: transaction ids imported from the JSON outbox of older versions, so an import is
  *   never repeated (a second process racing the first, or a crash between commit and unlink).
@@ -42,17 +42,17 @@ const FTS_TRIGGERS = `
 
 /**
  * The search index's update/delete triggers since version 5: as {@link FTS_TRIGGERS}, on
- * `messages_search` under the rowid `-messages.rowid`, up to `meta.search_rowid`. A contentless table
- * deletes by the 'delete' command with the indexed text (sqlite.org/fts5.html §4.4.1), as the
- * external-content one did.
+ * `messages_search` under the rowid `-messages.rowid`, for the rows indexed: above `meta.search_low`
+ * and at or below `meta.search_rowid` (fts.ts). A contentless table deletes by the 'delete' command
+ * with the indexed text (sqlite.org/fts5.html §4.4.1), as the external-content one did.
  */
 const SEARCH_TRIGGERS = `
   CREATE TRIGGER messages_ad AFTER DELETE ON messages
-  WHEN old.rowid <= (SELECT value FROM meta WHERE key = 'search_rowid') BEGIN
+  WHEN old.rowid <= (SELECT value FROM meta WHERE key = 'search_rowid') AND old.rowid > (SELECT value FROM meta WHERE key = 'search_low') BEGIN
     INSERT INTO messages_search (messages_search, rowid, text) VALUES ('delete', -old.rowid, old.text);
   END;
   CREATE TRIGGER messages_au AFTER UPDATE OF text ON messages
-  WHEN old.rowid <= (SELECT value FROM meta WHERE key = 'search_rowid') BEGIN
+  WHEN old.rowid <= (SELECT value FROM meta WHERE key = 'search_rowid') AND old.rowid > (SELECT value FROM meta WHERE key = 'search_low') BEGIN
     INSERT INTO messages_search (messages_search, rowid, text) VALUES ('delete', -old.rowid, old.text);
     INSERT INTO messages_search (rowid, text) VALUES (-new.rowid, new.text);
   END;
@@ -178,7 +178,8 @@ const MIGRATIONS: readonly string[] = [
   // (1M messages, p99 of 300 searches: 2.3 → 1.7 ms; 500 bytes: 1.6 ms but a 6 % larger file).
   // The new name and meta key leave an older chat-tui on this file archiving, with its search failing
   // in one line ("no such table") instead of writing rowids of the old sign into this index. Rebuilt
-  // behind the writes from rowid 0, as in v3.
+  // behind the writes newest first (`search_low` from the last rowid down to 0, fts.ts): the TUI's
+  // search does not wait for it.
   `
   DROP TRIGGER messages_ad;
   DROP TRIGGER messages_au;
@@ -188,7 +189,8 @@ const MIGRATIONS: readonly string[] = [
     text, content = '', tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
   );
   INSERT INTO messages_search (messages_search, rank) VALUES ('pgsz', 1000);
-  INSERT INTO meta (key, value) VALUES ('search_rowid', 0);
+  INSERT INTO meta (key, value) SELECT 'search_rowid', coalesce(max(rowid), 0) FROM messages;
+  INSERT INTO meta (key, value) SELECT 'search_low', coalesce(max(rowid), 0) FROM messages;
   ${SEARCH_TRIGGERS}
   `,
 ];

@@ -32,6 +32,12 @@ export interface SearchQuery {
   limit?: number;
   /** Messages of the room before and after each hit to return with it (default 0). */
   context?: number;
+  /**
+   * Whether to index the rest of a search index rebuild first (fts.ts; default true: `chat-tui search`).
+   * The TUI passes false: it searches what is indexed (the newest messages come first) and says how
+   * many older ones are left, instead of freezing until the rebuild is done.
+   */
+  waitForRebuild?: boolean;
 }
 
 /** One hit, with the messages around it in its room when `context` was asked for. */

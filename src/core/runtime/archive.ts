@@ -20,8 +20,10 @@ export interface RuntimeArchive {
   older(profile: string, room: string, before: { ts: number; id: string }, limit: number): MessageEvent[];
   /** Up to `limit` messages after (ts ms, id), oldest first, as message events with `archived: true`. */
   newer(profile: string, room: string, after: { ts: number; id: string }, limit: number): MessageEvent[];
-  /** Full-text search, newest first (FTS5; all words, the last also as a prefix). */
+  /** Full-text search, newest first (FTS5; all words, the last also as a prefix); does not wait for a search index rebuild. */
   search(text: string, opts: { profile?: string; room?: string; limit?: number }): MessageEvent[];
+  /** How many older messages a search index rebuild has yet to index (so a search does not find them yet); 0 when none runs. */
+  searchRebuildLeft?(): number;
 }
 
 /**

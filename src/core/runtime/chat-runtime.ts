@@ -174,6 +174,11 @@ export class ChatRuntime {
     return this.c.opts.archive?.search(text, opts);
   }
 
+  /** How many older archived messages a search index rebuild has yet to index (searchArchive does not find them yet); 0 when none runs or without an archive. */
+  archiveSearchRebuildLeft(): number {
+    return this.c.opts.archive?.searchRebuildLeft?.() ?? 0;
+  }
+
   /** Puts a search hit in its room with `around` archived messages on each side (for the pane to show it). */
   showArchived(msg: MessageEvent, around = 20): boolean {
     return showAround(this.c, msg, around);

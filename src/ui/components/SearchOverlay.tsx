@@ -12,6 +12,11 @@ import { truncate } from '../wrap.js';
 /** Hits the overlay asks the archive for. */
 export const SEARCH_LIMIT = 200;
 
+/** The title's note while the search index is being rebuilt (archive schema v5): the older messages not searched yet. */
+function rebuildNote(left: number): string {
+  return left > 0 ? ` · index being rebuilt: ${left.toLocaleString('en-US')} older messages not searched yet` : '';
+}
+
 /**
  * The `/search` overlay: the archive's hits for a text, newest first, one line each (day, time, room,
  * author, text). Up/Down (Ctrl-P/Ctrl-N, PgUp/PgDn) select, Enter shows the hit in its room (with the
@@ -21,8 +26,9 @@ export const SearchOverlay = memo(function SearchOverlay(props: { width: number;
   const { width, height, query, loadedRoom, onPick, onClose, ref } = props;
   const { runtime, store, theme } = useUi();
   // `loadedRoom` (/lastlog): the loaded messages of that room instead of the archive.
-  const hits = useMemo(
-    () => (loadedRoom ? lastlogHits(store.getState(), loadedRoom, query, SEARCH_LIMIT) : (runtime.searchArchive?.(query, { limit: SEARCH_LIMIT }) ?? [])),
+  // Counted with the search, not per frame (over a large archive the count reads the rows left).
+  const [hits, left] = useMemo(
+    () => (loadedRoom ? [lastlogHits(store.getState(), loadedRoom, query, SEARCH_LIMIT), 0] : [runtime.searchArchive?.(query, { limit: SEARCH_LIMIT }) ?? [], runtime.archiveSearchRebuildLeft?.() ?? 0]),
     [runtime, store, loadedRoom, query],
   );
   const [sel, setSel] = useState(0);
@@ -56,7 +62,7 @@ export const SearchOverlay = memo(function SearchOverlay(props: { width: number;
   const count = `${hits.length}${hits.length >= SEARCH_LIMIT ? '+' : ''} hit${hits.length === 1 ? '' : 's'}`;
   const title = loadedRoom
     ? `Lastlog "${sanitizeLine(query)}" in #${sanitizeLine(rooms[loadedRoom]?.name ?? '')}: ${count} of what is loaded (/search for the archive)`
-    : `Search "${sanitizeLine(query)}": ${count}`;
+    : `Search "${sanitizeLine(query)}": ${count}${rebuildNote(left)}`;
   return (
     <Box width={width} height={height} flexDirection="column">
       <Text bold wrap="truncate" {...theme.fg('cyan')}>{truncate(title, width)}</Text>
