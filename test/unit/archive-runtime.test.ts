@@ -6,6 +6,8 @@ import { after, describe, it } from 'node:test';
 import { Archive, archiveHistory, ARCHIVE_DEFAULTS, openAppArchive } from '../../src/core/archive/index.js';
 import type { Capabilities, ConnectorContext, ConnectorDefinition, ConnectorSession, HistoryOptions, RoomInfo } from '../../src/core/connector.js';
 import type { MessageEvent } from '../../src/core/events.js';
+import { migrate } from '../../src/core/archive/schema.js';
+import { sqlite } from '../../src/core/archive/sqlite.js';
 import { ChatRuntime } from '../../src/core/runtime/index.js';
 import type { RuntimeOptions } from '../../src/core/runtime/index.js';
 import { roomKey } from '../../src/core/state.js';
@@ -316,5 +318,29 @@ describe('the runtime on the archive', () => {
     a.record({ type: 'message.delete', profile: 'work', room: 'general', id: '1' });
     assert.deepEqual(archiveHistory(a, () => undefined).recent('work', 'general', 10).map((m) => m.id), ['2']);
     a.close();
+  });
+});
+
+describe('archive: the app starts the search index catch-up without waiting for a message', () => {
+  it('a rebuild left by an upgrade (schema v5) is done by the writer thread a little after start, with no batch written', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'archive.db');
+    const db = new (sqlite().DatabaseSync)(file);
+    migrate(db, 4);
+    db.exec(`INSERT INTO chats (profile, room) VALUES ('work', 'general')`);
+    const ins = db.prepare('INSERT INTO messages (chat, id, author_id, author_name, text, ts) VALUES (1, ?, ?, ?, ?, ?)');
+    for (let i = 1; i <= 3000; i++) ins.run(String(i), 'u1', 'Ann', i === 7 ? 'the old zebra' : `m${i}`, T0 + i * 1000);
+    db.close();
+    const app = openAppArchive({ dir, settings: ARCHIVE_DEFAULTS, profiles: ['work'], notice: () => undefined, adopt: () => undefined, env: { CHAT_TUI_CONFIG_DIR: dir } });
+    try {
+      assert.equal(app.history!.searchRebuildLeft(), 3000);
+      assert.deepEqual(app.history!.search('zebra', {}), [], 'not yet: the TUI does not wait');
+      const end = Date.now() + 20_000;
+      while (app.history!.searchRebuildLeft() > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(app.history!.searchRebuildLeft(), 0, 'the writer thread rebuilt it');
+      assert.deepEqual(app.history!.search('zebra', {}).map((m) => m.id), ['7']);
+    } finally {
+      await app.close();
+    }
   });
 });

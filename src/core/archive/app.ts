@@ -19,6 +19,13 @@ import type { ArchiveSettings } from './settings.js';
 /** How long after start pruning runs (ms): out of the way of the first frame. */
 export const PRUNE_DELAY_MS = 10_000;
 
+/**
+ * How long after start the writer thread is started when the search index is behind (ms): the writer
+ * thread indexes when idle, but it starts with the first batch, and a search index rebuild (archive
+ * schema v5) or rows a last run left unindexed must not wait for a message to arrive.
+ */
+export const INDEX_START_DELAY_MS = 1500;
+
 /** What {@link openAppArchive} gives the runtime. */
 export interface AppArchive {
   /** The database file. */
@@ -61,6 +68,14 @@ export function openAppArchive(o: AppArchiveOptions): AppArchive {
     return { file, outbox: undefined, history: undefined, close: async () => undefined };
   }
   const outbox = archive.outbox({ profiles: o.profiles, legacyDir: o.dir, warn: o.notice, onAdopt: o.adopt });
+  const indexTimer = setTimeout(() => {
+    try {
+      if (o.settings.enabled && archive.searchIndexBehind()) void archive.startWriter();
+    } catch (err) {
+      if (err instanceof ArchiveError) once(err);
+    }
+  }, INDEX_START_DELAY_MS);
+  indexTimer.unref();
   let timer: NodeJS.Timeout | undefined;
   if (o.settings.enabled && (o.settings.maxAgeDays > 0 || o.settings.maxMessages > 0)) {
     timer = setTimeout(() => {
@@ -78,6 +93,7 @@ export function openAppArchive(o: AppArchiveOptions): AppArchive {
     history: o.settings.enabled ? archiveHistory(archive, once) : undefined,
     close: async () => {
       if (timer) clearTimeout(timer);
+      clearTimeout(indexTimer);
       outbox.release();
       await archive.closeAsync();
     },

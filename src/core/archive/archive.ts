@@ -1,7 +1,7 @@
 import { archiveError, ArchiveError } from './errors.js';
 import type { ChatEvent } from '../events.js';
 import { exportMessages } from './export.js';
-import { indexPending, rebuildLeft } from './fts.js';
+import { indexBehind, indexPending, rebuildLeft } from './fts.js';
 import type { ExportQuery } from './export.js';
 import { openArchiveDb } from './open.js';
 import type { ArchiveDb } from './open.js';
@@ -101,6 +101,11 @@ export class Archive {
       indexPending(this.handle.db, Number.POSITIVE_INFINITY, q.waitForRebuild ?? true);
       return searchMessages(this.handle.db, q);
     });
+  }
+
+  /** Whether the search index has rows to catch up on (fts.ts `indexBehind`); cheap, for deciding to start the writer thread. */
+  searchIndexBehind(): boolean {
+    return this.read('search failed', () => indexBehind(this.handle.db));
   }
 
   /** How many older messages a search index rebuild has not indexed yet (fts.ts; 0 when none runs). */

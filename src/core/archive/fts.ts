@@ -35,6 +35,12 @@ export function rebuildLeft(db: DatabaseSync): number {
   return Number(r.n);
 }
 
+/** Whether the search index has anything to catch up on (new rows, or a rebuild): two cheap reads, no count. */
+export function indexBehind(db: DatabaseSync): boolean {
+  const r = stmt(db, `SELECT ${LOW} > 0 OR coalesce((SELECT max(rowid) FROM messages), 0) > ${HIGH} AS behind`).get() as { behind: number };
+  return Number(r.behind) !== 0;
+}
+
 /**
  * Indexes up to `max` rows (all when undefined) in transactions of {@link FTS_CHUNK}: the new rows
  * first, then (when `older`) the rebuild's. Returns how many. Throws what SQLite throws.

@@ -54,7 +54,7 @@ parentPort?.on('message', (m: { id: number; batch: Batch }) => {
     db ??= openArchiveDb(file);
     writeBatch(db.db, m.batch);
     parentPort?.postMessage({ id: m.id, ok: true });
-    if (m.batch.length > 0) indexWhenIdle(IDLE_MS);
+    indexWhenIdle(IDLE_MS); // also after the start-up message (an empty batch): a rebuild may be waiting
   } catch (err) {
     const e = err instanceof ArchiveError ? err : archiveError(err, file, 'new messages are kept in memory and written when it works again');
     parentPort?.postMessage({ id: m.id, ok: false, error: { kind: e.kind, message: e.message } });
