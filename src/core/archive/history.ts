@@ -29,26 +29,18 @@ export function toArchivedEvent(m: ArchivedMessage): MessageEvent {
 
 /** The runtime's view of `archive`; `onError` gets each failing read's one line (the caller says it once). */
 export function archiveHistory(archive: Archive, onError: (err: ArchiveError) => void): ArchiveHistory {
-  const read = (f: () => ArchivedMessage[]): MessageEvent[] => {
+  /** `f()`, or `fallback` when the archive fails (its one line goes to onError). */
+  const guarded = <T>(f: () => T, fallback: T): T => {
     try {
-      return f()
-        .filter((m) => !m.deleted)
-        .map(toArchivedEvent);
+      return f();
     } catch (err) {
       if (err instanceof ArchiveError) onError(err);
-      return [];
+      return fallback;
     }
   };
-  const left = (): number => {
-    try {
-      return archive.searchRebuildLeft();
-    } catch (err) {
-      if (err instanceof ArchiveError) onError(err);
-      return 0;
-    }
-  };
+  const read = (f: () => ArchivedMessage[]): MessageEvent[] => guarded(() => f().filter((m) => !m.deleted).map(toArchivedEvent), []);
   return {
-    searchRebuildLeft: left,
+    searchRebuildLeft: () => guarded(() => archive.searchRebuildLeft(), 0),
     record: (ev) => archive.record(ev),
     recent: (profile, room, limit) => read(() => archive.last(profile, room, limit)),
     older: (profile, room, before, limit) => read(() => archive.before(profile, room, before, limit)),
